@@ -1,0 +1,113 @@
+"""The command line (DESIGN.md section 4).
+
+`cnnstudio [FILE]` opens the GUI; the sub-commands work headless. Errors are
+one readable sentence on standard error with a non-zero exit status: 2 for a
+file that cannot be read as a project, 1 for a valid file whose architecture
+Keras would refuse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Sequence
+
+from cnnstudio.core import CnnStudioError, ShapeReport, infer, load_project
+from cnnstudio.core.catalogue.common import show_shape
+
+EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
+
+
+def _shapes_parser(sub) -> None:
+    parser = sub.add_parser("shapes", help="print every layer's output shape and parameters")
+    parser.add_argument("file", help="a .cnnstudio.json project")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(handler=cmd_shapes)
+
+
+COMMANDS = {"shapes": _shapes_parser}
+
+
+def cmd_shapes(args: argparse.Namespace) -> int:
+    project = load_project(args.file)
+    report = infer(project)
+    if args.json:
+        print(json.dumps(report.to_json()))
+    else:
+        print(format_summary(project.name, report))
+    return EXIT_OK if report.valid else EXIT_INVALID
+
+
+def format_summary(name: str, report: ShapeReport) -> str:
+    """A table like ``model.summary()``, with the error under the layer that has it."""
+    rows = [("Layer (type)", "Output Shape", "Param #"),
+            ("input_layer (InputLayer)", show_shape(report.input_shape), "0")]
+    errors = {}
+    for r in report.layers:
+        shape = show_shape(r.output_shape) if r.output_shape else ("INVALID" if r.error else "-")
+        rows.append((f"{r.name} ({r.type})", shape, "-" if r.params is None else f"{r.params:,}"))
+        if r.error:
+            errors[len(rows) - 1] = r.error
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    line = "-" * (widths[0] + widths[1] + widths[2] + 6)
+    out = [f'Model: "{name}"', line]
+    for i, (a, b, c) in enumerate(rows):
+        out.append(f"{a:<{widths[0]}}   {b:<{widths[1]}}   {c:>{widths[2]}}")
+        if i == 0:
+            out.append(line)
+        if i in errors:
+            out.append(f"    error: {errors[i]}")
+    out.append(line)
+    for label, count in (("Total params", report.total_params),
+                         ("Trainable params", report.trainable_params),
+                         ("Non-trainable params", report.non_trainable_params)):
+        out.append(f"{label}: {count:,} ({_megabytes(count)})")
+    if not report.valid:
+        bad = report.layers[report.error_index]
+        out.append(f"Invalid at layer {bad.index} ({bad.name}); the counts cover the layers "
+                   f"before it.")
+    return "\n".join(out)
+
+
+def _megabytes(count: int) -> str:
+    size = count * 4
+    if size < 1024 ** 2:
+        return f"{size / 1024:.2f} KB"
+    return f"{size / 1024 ** 2:.2f} MB"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cnnstudio",
+        description="Design, train and look inside convolutional networks. Without a "
+                    "command, opens the GUI on FILE, else the last project, else the "
+                    "default example.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in COMMANDS.values():
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+        return open_gui(argv[0] if argv else None)
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        return open_gui(None)
+    try:
+        return args.handler(args)
+    except CnnStudioError as error:
+        print(f"cnnstudio: {error}", file=sys.stderr)
+        return EXIT_UNREADABLE
+
+
+def open_gui(path: str | None) -> int:
+    from cnnstudio.ui.app import run_app
+
+    return run_app(path)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Normalization layers: rescale activations to a steady range."""
+
+from __future__ import annotations
+
+from cnnstudio.core.arguments import Arg, Kind
+from cnnstudio.core.catalogue.common import show_shape
+from cnnstudio.core.catalogue.spec import Category, LayerType, Resolved, Shape
+from cnnstudio.core.shape_math import ShapeError
+
+
+def _axis_arg() -> Arg:
+    return Arg("axis", Kind.INT, -1,
+               "The axis that keeps its own statistics/weights; -1 is the channels axis.")
+
+
+EPSILON = Arg("epsilon", Kind.FLOAT, 0.001, "Small number added to the variance to "
+              "avoid dividing by zero.", minimum=0.0, keras_checks=False)
+CENTER = Arg("center", Kind.BOOL, True, "Learn an offset (beta) per feature.")
+SCALE = Arg("scale", Kind.BOOL, True, "Learn a scale (gamma) per feature.")
+
+
+def _axis_size(layer: str, shape: Shape, axis: int, needed: bool = True) -> int | None:
+    """The size of the normalised axis; `needed` when weights are made from it."""
+    if not -(len(shape) - 1) <= axis < len(shape) or axis == 0 or axis == -len(shape):
+        raise ShapeError(
+            f"{layer} axis {axis} does not exist in its input {show_shape(shape)} (axis 0 "
+            f"is the batch). Use -1 for the channels axis.")
+    size = shape[axis]
+    if size is None and needed:
+        raise ShapeError(
+            f"{layer} needs a known size on axis {axis}, but its input is "
+            f"{show_shape(shape)}. Fix that size in the input.")
+    return size
+
+
+def _batchnorm_output(shape: Shape, a: Resolved):
+    _axis_size("BatchNormalization", shape, a["axis"])
+    return shape, None
+
+
+def _batchnorm_weights(shape: Shape, a: Resolved) -> tuple[int, int]:
+    size = shape[a["axis"]]
+    return size * (int(a["center"]) + int(a["scale"])), 2 * size
+
+
+def _layernorm_output(shape: Shape, a: Resolved):
+    # Without gamma and beta, LayerNormalization makes no weights and needs no size.
+    _axis_size("LayerNormalization", shape, a["axis"], needed=a["center"] or a["scale"])
+    return shape, None
+
+
+def _layernorm_weights(shape: Shape, a: Resolved) -> tuple[int, int]:
+    if not (a["center"] or a["scale"]):
+        return 0, 0
+    return shape[a["axis"]] * (int(a["center"]) + int(a["scale"])), 0
+
+
+BATCH_NORMALIZATION = LayerType(
+    name="BatchNormalization", category=Category.NORMALIZATION,
+    summary="Normalises each channel with the batch's mean and variance, then scales "
+            "and shifts it (gamma, beta: trainable). The running mean and variance used "
+            "at inference are updated, not trained: they count as non-trainable.",
+    args=(_axis_arg(),
+          Arg("momentum", Kind.FLOAT, 0.99, "How slowly the running mean and variance "
+              "follow each batch.", minimum=0.0, maximum=1.0, keras_checks=False),
+          EPSILON, CENTER, SCALE),
+    output=_batchnorm_output, weights=_batchnorm_weights,
+)
+
+LAYER_NORMALIZATION = LayerType(
+    name="LayerNormalization", category=Category.NORMALIZATION,
+    summary="Normalises each sample on its own over the last axis (no batch statistics), "
+            "then scales and shifts it.",
+    args=(_axis_arg(), EPSILON, CENTER, SCALE),
+    output=_layernorm_output, weights=_layernorm_weights,
+)
+
+LAYERS = (BATCH_NORMALIZATION, LAYER_NORMALIZATION)

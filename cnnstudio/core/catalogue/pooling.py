@@ -1,0 +1,74 @@
+"""Pooling layers: fixed (unlearned) windows that summarise a neighbourhood."""
+
+from __future__ import annotations
+
+from cnnstudio.core.arguments import REQUIRED, Arg, Kind
+from cnnstudio.core.catalogue.common import int_tuple_arg, padding_arg
+from cnnstudio.core.catalogue.spec import Category, LayerType, Resolved, Shape
+from cnnstudio.core.shape_math import AXIS_NAMES, slide_windows
+
+
+def _pool_args(rank: int, pool_default) -> tuple[Arg, ...]:
+    return (
+        int_tuple_arg("pool_size", rank, pool_default,
+                      "Size of the window summarised into one value; 2 halves each size.",
+                      key=True, initial=2),
+        int_tuple_arg("strides", rank, None,
+                      "Step between windows; None (the default) means the same as "
+                      "pool_size, so windows do not overlap.", nullable=True),
+        padding_arg(ignore_case=False),
+    )
+
+
+def _pool_output(shape: Shape, a: Resolved):
+    sizes, steps = slide_windows(shape[1:-1], a["pool_size"], a["strides"] or a["pool_size"],
+                                 a["padding"], None, "pool_size")
+    return (shape[0], *sizes, shape[-1]), steps
+
+
+KEEPDIMS = Arg("keepdims", Kind.BOOL, False,
+               "Keep the spatial axes as size 1 instead of dropping them.")
+
+
+def _global_output(shape: Shape, a: Resolved):
+    if a["keepdims"]:
+        return (shape[0], *([1] * (len(shape) - 2)), shape[-1]), None
+    return (shape[0], shape[-1]), None
+
+
+def _pooling(name: str, rank: int, summary: str, pool_default=2) -> LayerType:
+    return LayerType(
+        name=name, category=Category.POOLING, summary=summary,
+        args=_pool_args(rank, pool_default),
+        output=_pool_output, ranks=(rank + 2,),
+        rank_hint=f"{name} needs a {rank + 1}-D input per sample "
+                  f"({', '.join(AXIS_NAMES[rank])}, channels); put it before Flatten.",
+    )
+
+
+def _global(name: str, rank: int, summary: str) -> LayerType:
+    return LayerType(
+        name=name, category=Category.POOLING, summary=summary, args=(KEEPDIMS,),
+        output=_global_output, ranks=(rank + 2,),
+        rank_hint=f"{name} needs a {rank + 1}-D input per sample "
+                  f"({', '.join(AXIS_NAMES[rank])}, channels).",
+    )
+
+
+_MAX = "Keeps the largest value of each window: the strongest response survives."
+_AVG = "Keeps the mean of each window: a smoother summary than max pooling."
+_GMAX = ("Keeps each channel's single largest value: one number per feature map, "
+         "whatever the input size.")
+_GAVG = ("Averages each channel over all positions: one number per feature map; a "
+         "parameter-free replacement for Flatten before the classifier.")
+
+LAYERS = (
+    _pooling("MaxPooling1D", 1, _MAX),
+    _pooling("MaxPooling2D", 2, _MAX),
+    _pooling("AveragePooling1D", 1, _AVG, REQUIRED),  # Keras gives it no default
+    _pooling("AveragePooling2D", 2, _AVG, REQUIRED),
+    _global("GlobalMaxPooling1D", 1, _GMAX),
+    _global("GlobalMaxPooling2D", 2, _GMAX),
+    _global("GlobalAveragePooling1D", 1, _GAVG),
+    _global("GlobalAveragePooling2D", 2, _GAVG),
+)

@@ -1,0 +1,81 @@
+"""The shape of one layer declaration: what every part of CNN Studio reads."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Callable
+
+from cnnstudio.core.arguments import Arg
+from cnnstudio.core.shape_math import Arithmetic
+
+Shape = tuple[int | None, ...]
+"""A tensor shape with the batch axis first (always None), as Keras prints it."""
+
+Resolved = dict[str, Any]
+"""A layer's arguments with defaults filled in and ints expanded to tuples."""
+
+OutputRule = Callable[[Shape, Resolved], tuple[Shape, list[Arithmetic] | None]]
+WeightRule = Callable[[Shape, Resolved], tuple[int, int]]
+ArgsCheck = Callable[[Resolved, str], None]
+
+
+class Category(str, Enum):
+    CONVOLUTION = "Convolution"
+    POOLING = "Pooling"
+    CORE = "Core"
+    REGULARIZATION = "Regularization"
+    NORMALIZATION = "Normalization"
+    RESHAPING = "Reshaping"
+    ACTIVATION = "Activation"
+    PREPROCESSING = "Preprocessing/Augmentation"
+
+
+def no_weights(shape: Shape, a: Resolved) -> tuple[int, int]:
+    return 0, 0
+
+
+@dataclass(frozen=True)
+class LayerType:
+    """Everything CNN Studio knows about one Keras layer class.
+
+    `output` maps an input shape to the output shape (raising ShapeError where
+    Keras raises); `weights` counts (trainable, non_trainable) parameters for
+    a trainable layer; `ranks` lists the input ranks, batch axis included,
+    that the layer accepts (empty: any rank of at least 2).
+    """
+
+    name: str
+    category: Category
+    summary: str
+    args: tuple[Arg, ...]
+    output: OutputRule
+    weights: WeightRule = no_weights
+    ranks: tuple[int, ...] = ()
+    rank_hint: str = ""
+    check: ArgsCheck | None = None
+    arg_index: dict[str, Arg] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "arg_index", {a.name: a for a in self.args})
+
+    @property
+    def snake_name(self) -> str:
+        """The prefix Keras gives automatic names (``MaxPooling2D`` -> ``max_pooling2d``)."""
+        return to_snake_case(self.name)
+
+    @property
+    def key_args(self) -> tuple[Arg, ...]:
+        return tuple(a for a in self.args if a.key)
+
+    def initial_params(self) -> dict[str, Any]:
+        """The params a palette inserts: every required argument, with a usable value."""
+        return {a.name: a.initial_value() for a in self.args if a.required or a.initial is not None}
+
+
+def to_snake_case(name: str) -> str:
+    """Keras's own rule (``keras/src/utils/naming.py``), so names match Keras's."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()

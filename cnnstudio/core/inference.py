@@ -1,0 +1,141 @@
+"""Shape and parameter inference for a whole stack, with exact Keras parity.
+
+Runs on every keystroke in the editor, so it does arithmetic only: arguments
+were validated when the layer spec was made, and explanation texts are
+formatted when someone asks for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cnnstudio.core.catalogue import Shape
+from cnnstudio.core.catalogue.common import rank_words, show_shape
+from cnnstudio.core.project import Project, layer_names
+from cnnstudio.core.shape_math import Arithmetic, ShapeError
+
+
+@dataclass(frozen=True, slots=True)
+class LayerResult:
+    """What Keras would report for one layer, or why Keras would refuse it.
+
+    After the first invalid layer, later layers have no input to work from:
+    their shape and counts are None and `error` is None.
+    """
+
+    index: int
+    name: str
+    type: str
+    input_shape: Shape | None
+    output_shape: Shape | None
+    trainable_params: int | None
+    non_trainable_params: int | None
+    error: str | None = None
+    arithmetic: tuple[Arithmetic, ...] = ()
+
+    @property
+    def params(self) -> int | None:
+        if self.trainable_params is None:
+            return None
+        return self.trainable_params + self.non_trainable_params
+
+    @property
+    def valid(self) -> bool:
+        return self.output_shape is not None
+
+    def arithmetic_lines(self) -> list[str]:
+        """The sums behind the output size, one line per axis ("height: ... = 55")."""
+        lines = [(a.axis, a.text()) for a in self.arithmetic]
+        if len(lines) > 1 and len({text for _, text in lines}) == 1:
+            return [f"{' and '.join(axis for axis, _ in lines)}: {lines[0][1]}"]
+        return [f"{axis}: {text}" for axis, text in lines]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type,
+            "output_shape": None if self.output_shape is None else list(self.output_shape),
+            "params": self.params,
+            "trainable_params": self.trainable_params,
+            "non_trainable_params": self.non_trainable_params,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ShapeReport:
+    """Every layer's result, like ``model.summary()``, plus the first error."""
+
+    input_shape: Shape
+    layers: tuple[LayerResult, ...]
+    error_index: int | None
+
+    @property
+    def valid(self) -> bool:
+        return self.error_index is None
+
+    @property
+    def output_shape(self) -> Shape | None:
+        if not self.valid:
+            return None
+        return self.layers[-1].output_shape if self.layers else self.input_shape
+
+    @property
+    def trainable_params(self) -> int:
+        return sum(r.trainable_params for r in self.layers if r.trainable_params is not None)
+
+    @property
+    def non_trainable_params(self) -> int:
+        return sum(r.non_trainable_params for r in self.layers
+                   if r.non_trainable_params is not None)
+
+    @property
+    def total_params(self) -> int:
+        return self.trainable_params + self.non_trainable_params
+
+    def to_json(self) -> dict[str, Any]:
+        """The document ``cnnstudio shapes --json`` prints (DESIGN.md section 4)."""
+        return {
+            "valid": self.valid,
+            "input_shape": list(self.input_shape),
+            "layers": [r.to_json() for r in self.layers],
+            "total_params": self.total_params,
+            "trainable_params": self.trainable_params,
+            "non_trainable_params": self.non_trainable_params,
+        }
+
+
+def infer(project: Project) -> ShapeReport:
+    """Each layer's output shape and parameter counts, exactly as Keras computes them."""
+    shape: Shape = (None, *project.input_shape)
+    names = layer_names(project.layers)
+    results = []
+    error_index = None
+    for index, (spec, name) in enumerate(zip(project.layers, names)):
+        if error_index is not None:
+            results.append(LayerResult(index, name, spec.type, None, None, None, None))
+            continue
+        layer_type = spec.layer_type
+        try:
+            if layer_type.ranks and len(shape) not in layer_type.ranks:
+                raise ShapeError(_rank_message(layer_type, shape))
+            out, steps = layer_type.output(shape, spec.resolved)
+            trainable, frozen = layer_type.weights(shape, spec.resolved)
+        except ShapeError as error:
+            error_index = index
+            results.append(LayerResult(index, name, spec.type, shape, None, None, None,
+                                       str(error)))
+            continue
+        if not spec.trainable:
+            trainable, frozen = 0, trainable + frozen
+        results.append(LayerResult(index, name, spec.type, shape, out, trainable, frozen,
+                                   None, tuple(steps) if steps else ()))
+        shape = out
+    return ShapeReport((None, *project.input_shape), tuple(results), error_index)
+
+
+def _rank_message(layer_type, shape: Shape) -> str:
+    wanted = " or ".join(f"{r - 1}-D ({rank_words(r)})" for r in layer_type.ranks)
+    return (f"{layer_type.name} expects a {wanted} input per sample, but receives "
+            f"{show_shape(shape)}, which is {len(shape) - 1}-D. {layer_type.rank_hint}")

@@ -1,0 +1,183 @@
+"""The project: an input shape and a stack of layers, plus data and training settings.
+
+Projects and layer specs are immutable; an edit makes a new project. That keeps
+undo simple (keep the old one) and lets a training run hold the architecture it
+started with while the user edits on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Mapping
+
+from cnnstudio.core.catalogue import LAYER_TYPES, LayerType, Resolved, Shape
+from cnnstudio.core.errors import ArgumentError, ProjectError, show_value
+
+FORMAT = "cnnstudio"
+VERSION = 1
+MAX_INPUT_RANK = 4
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer as the user wrote it: Keras class name and constructor arguments.
+
+    `params` keeps the user's JSON values (``kernel_size: 3`` stays 3, so a file
+    round-trips unchanged); `resolved` holds every argument with Keras's
+    defaults filled in, checked once here rather than on every inference.
+    """
+
+    type: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    name: str | None = None
+    trainable: bool = True
+    resolved: Resolved = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        layer_type = LAYER_TYPES.get(self.type)
+        if layer_type is None:
+            raise ProjectError("type", f"unknown layer type {show_value(self.type)}. "
+                               f"{_suggest_type(self.type)}")
+        object.__setattr__(self, "params", dict(self.params))
+        object.__setattr__(self, "resolved", resolve_params(layer_type, self.params))
+
+    @property
+    def layer_type(self) -> LayerType:
+        return LAYER_TYPES[self.type]
+
+    def with_params(self, **changes: Any) -> "LayerSpec":
+        """A copy with some arguments changed (validated like any new layer)."""
+        return replace(self, params={**self.params, **changes})
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.type}
+        if self.name is not None:
+            out["name"] = self.name
+        if self.params:
+            out["params"] = dict(self.params)
+        if not self.trainable:
+            out["trainable"] = False
+        return out
+
+
+def resolve_params(layer_type: LayerType, params: Mapping[str, Any]) -> Resolved:
+    """Every constructor argument, validated, with Keras's defaults filled in."""
+    resolved: Resolved = {}
+    for key in params:
+        if key not in layer_type.arg_index:
+            known = ", ".join(a.name for a in layer_type.args) or "none"
+            raise ProjectError(f"params.{key}", f"{layer_type.name} has no argument "
+                               f"{key!r}; its arguments are: {known}.")
+    for arg in layer_type.args:
+        where = f"params.{arg.name}"
+        if arg.name in params:
+            resolved[arg.name] = arg.resolve(params[arg.name], where)
+        elif arg.required:
+            raise ProjectError(where, f"{layer_type.name} needs {arg.name!r} "
+                               f"({arg.describe()}).")
+        else:
+            resolved[arg.name] = arg.resolved_default()
+    if layer_type.check is not None:
+        layer_type.check(resolved, "params")
+    return resolved
+
+
+def _suggest_type(name: Any) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(str(name), list(LAYER_TYPES), n=3)
+    if close:
+        return "Did you mean " + " or ".join(close) + "?"
+    return "Known types: " + ", ".join(LAYER_TYPES) + "."
+
+
+@dataclass(frozen=True)
+class Project:
+    """A whole project document. `dataset`, `training` and `runs` belong to the
+    features that use them; unknown top-level keys are kept as they were."""
+
+    input_shape: Shape  # without the batch axis, as keras.Input(shape=...) takes it
+    layers: tuple[LayerSpec, ...] = ()
+    name: str = "Untitled"
+    dataset: Mapping[str, Any] = field(default_factory=lambda: {"source": "shapes"})
+    training: Mapping[str, Any] = field(default_factory=dict)
+    runs: tuple[Any, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "input_shape", check_input_shape(self.input_shape))
+        object.__setattr__(self, "layers", tuple(self.layers))
+        check_unique_names(self.layers)
+
+    def with_layers(self, layers: Iterable[LayerSpec]) -> "Project":
+        return replace(self, layers=tuple(layers))
+
+    def layer_names(self) -> list[str]:
+        return layer_names(self.layers)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "format": FORMAT,
+            "version": VERSION,
+            "name": self.name,
+            "input": {"shape": list(self.input_shape)},
+            "layers": [layer.to_dict() for layer in self.layers],
+            "dataset": dict(self.dataset),
+            "training": dict(self.training),
+            "runs": list(self.runs),
+        }
+        out.update(self.extra)
+        return out
+
+
+def check_input_shape(shape: Any, where: str = "input.shape") -> Shape:
+    """The input shape as a tuple, or a ProjectError naming what is wrong."""
+    if not isinstance(shape, (list, tuple)) or not 1 <= len(shape) <= MAX_INPUT_RANK:
+        raise ProjectError(where, f"got {show_value(shape)}, expected a list of 1 to "
+                           f"{MAX_INPUT_RANK} sizes such as [28, 28, 1] (height, width, "
+                           f"channels).")
+    for i, dim in enumerate(shape):
+        if dim is None:
+            continue
+        if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
+            raise ArgumentError(f"{where}[{i}]", dim, "a whole number >= 1, or null for "
+                                "a size that may vary")
+    return tuple(shape)
+
+
+def check_unique_names(layers: Iterable[LayerSpec]) -> None:
+    seen: dict[str, int] = {}
+    for i, layer in enumerate(layers):
+        if layer.name is None:
+            continue
+        if layer.name in seen:
+            raise ProjectError(f"layers[{i}].name", f"{layer.name!r} is already the name of "
+                               f"layers[{seen[layer.name]}]; Keras needs unique names. "
+                               f"Rename one, or leave the name out to get one generated.")
+        seen[layer.name] = i
+
+
+def layer_names(layers: Iterable[LayerSpec]) -> list[str]:
+    """Each layer's name: its own, or one generated as Keras does (conv2d, conv2d_1...).
+
+    Generated names skip names the user has taken, so the model never has two
+    layers of the same name.
+    """
+    layers = list(layers)
+    taken = {layer.name for layer in layers if layer.name is not None}
+    counters: dict[str, int] = {}
+    names = []
+    for layer in layers:
+        if layer.name is not None:
+            names.append(layer.name)
+            continue
+        prefix = layer.layer_type.snake_name
+        while True:
+            count = counters.get(prefix, 0)
+            counters[prefix] = count + 1
+            candidate = prefix if count == 0 else f"{prefix}_{count}"
+            if candidate not in taken:
+                break
+        taken.add(candidate)
+        names.append(candidate)
+    return names

@@ -1,0 +1,1 @@
+"""Qt widgets and windows. Never imports TensorFlow at module level."""

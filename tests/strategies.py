@@ -1,0 +1,148 @@
+"""Hypothesis strategies that draw layer stacks from the whole catalogue.
+
+Values are drawn from each argument's declaration, mostly inside its valid range
+and sometimes outside it, so tests cover valid stacks, stacks that Keras refuses
+for their shapes, and arguments that Keras refuses outright.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from cnnstudio.core.arguments import REQUIRED, Arg, Kind
+from cnnstudio.core.catalogue import LAYER_TYPES, LayerType
+
+SMALL = 6  # kernels, strides and the like: small enough to fit small inputs often
+
+
+def _upper(arg: Arg, fallback: float) -> float:
+    return arg.maximum if arg.maximum is not None else fallback
+
+
+@st.composite
+def valid_value(draw, arg: Arg):
+    """A JSON value inside the argument's declared range."""
+    kind = arg.kind
+    lo = arg.minimum
+    if kind is Kind.INT:
+        if arg.name == "axis":
+            return draw(st.sampled_from([-1, -1, -1, 1, 2, 3, -2, -3]))
+        low = int(lo) if lo is not None else -3
+        return draw(st.integers(low, low + (3 if arg.name in {"depth_multiplier"} else 40)))
+    if kind is Kind.FLOAT:
+        low = lo if lo is not None else -2.0
+        high = _upper(arg, low + 3.0)
+        value = draw(st.floats(low, high, allow_nan=False,
+                               exclude_min=not arg.min_inclusive,
+                               exclude_max=not arg.max_inclusive))
+        return round(value, 3) if low <= round(value, 3) <= high else value
+    if kind is Kind.BOOL:
+        return draw(st.booleans())
+    if kind is Kind.CHOICE:
+        choice = draw(st.sampled_from(arg.choices))
+        if arg.ignore_case and draw(st.integers(0, 5)) == 0:
+            choice = choice.upper()
+        return choice
+    if kind is Kind.INT_TUPLE:
+        low = int(lo)
+        item = st.integers(low, SMALL if arg.name != "output_padding" else 2)
+        if arg.length == 1 or draw(st.booleans()):
+            return draw(item)
+        return draw(st.lists(item, min_size=arg.length, max_size=arg.length))
+    if kind is Kind.PAIR_OF_PAIRS:
+        item = st.integers(0, 4)
+        form = draw(st.integers(0, 2))
+        if form == 0:
+            return draw(item)
+        if form == 1:
+            return [draw(item), draw(item)]
+        return [[draw(item), draw(item)], [draw(item), draw(item)]]
+    if kind is Kind.SHAPE:
+        dims = draw(st.lists(st.integers(1, 12), min_size=1, max_size=3))
+        if draw(st.booleans()):
+            dims[draw(st.integers(0, len(dims) - 1))] = -1
+        return dims
+    if kind is Kind.NOISE_SHAPE:
+        return draw(st.lists(st.one_of(st.none(), st.integers(1, 4)), min_size=2, max_size=4))
+    if kind is Kind.FACTOR:
+        num = st.floats(-1.0, 1.0, allow_nan=False, exclude_min=not arg.min_inclusive)
+        if draw(st.booleans()):
+            return round(draw(num), 3) if arg.min_inclusive else draw(num)
+        a, b = sorted([draw(num), draw(num)])
+        return [a, b]
+    raise AssertionError(kind)
+
+
+@st.composite
+def invalid_value(draw, arg: Arg):
+    """A value the declaration refuses (and so, the test checks, does Keras)."""
+    kind = arg.kind
+    if kind in (Kind.INT, Kind.INT_TUPLE) and arg.minimum is not None:
+        bad = draw(st.integers(-3, int(arg.minimum) - 1))
+        return bad if kind is Kind.INT or arg.length == 1 else [bad] * arg.length
+    if kind is Kind.FLOAT and arg.maximum is not None:
+        return arg.maximum + draw(st.floats(0.5, 3.0))
+    if kind is Kind.FLOAT and arg.minimum is not None:
+        return arg.minimum - draw(st.floats(0.5, 3.0))
+    if kind is Kind.FACTOR:
+        return draw(st.sampled_from([1.5, -1.5]))
+    if kind is Kind.CHOICE and arg.name == "activation":
+        return "no_such_activation"
+    return None  # this kind has no value Keras is sure to refuse
+
+
+@st.composite
+def layer_dict(draw, layer_type: LayerType, allow_invalid: bool = True):
+    params = {}
+    for arg in layer_type.args:
+        if not arg.required and draw(st.integers(0, 2)) == 0:
+            continue  # left out: Keras's default
+        value = None
+        if allow_invalid and arg.keras_checks and draw(st.integers(0, 80)) == 0:
+            value = draw(invalid_value(arg))
+        if value is None:
+            if arg.nullable and not arg.required and draw(st.integers(0, 4)) == 0:
+                value = None
+            else:
+                value = draw(valid_value(arg))
+        params[arg.name] = value
+    layer = {"type": layer_type.name, "params": params}
+    if draw(st.integers(0, 6)) == 0:
+        layer["trainable"] = False
+    return layer
+
+
+def _accepts(layer_type: LayerType, rank: int) -> bool:
+    return not layer_type.ranks or rank in layer_type.ranks
+
+
+def _next_rank(layer: dict, rank: int) -> int:
+    name = layer["type"]
+    if name == "Flatten" or (name.startswith("Global") and not layer["params"].get("keepdims")):
+        return 2
+    if name == "Reshape":
+        target = layer["params"].get("target_shape")
+        return len(target) + 1 if isinstance(target, list) else rank
+    return rank
+
+
+@st.composite
+def stacks(draw, max_layers: int = 10, allow_invalid: bool = True):
+    """(input_shape, layers): a project body, layer types chosen mostly to fit the rank."""
+    rank = draw(st.sampled_from([2, 3, 4, 4, 4]))
+    dim = st.one_of(st.integers(1, 12), st.integers(16, 64), st.integers(16, 64))
+    input_shape = [draw(dim) for _ in range(rank - 1)]
+    if draw(st.integers(0, 6)) == 0:
+        input_shape[draw(st.integers(0, rank - 2))] = None
+    names = sorted(LAYER_TYPES)
+    layers = []
+    for _ in range(draw(st.integers(1, max_layers))):
+        fitting = [n for n in names if _accepts(LAYER_TYPES[n], rank)]
+        pool = fitting if fitting and draw(st.integers(0, 9)) else names
+        layer = draw(layer_dict(LAYER_TYPES[draw(st.sampled_from(pool))], allow_invalid))
+        layers.append(layer)
+        rank = _next_rank(layer, rank)
+    return input_shape, layers
+
+
+__all__ = ["REQUIRED", "layer_dict", "stacks"]
