@@ -32,6 +32,7 @@ class LayerSpec:
     name: str | None = None
     trainable: bool = True
     resolved: Resolved = field(init=False, repr=False, compare=False)
+    layer_type: LayerType = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         layer_type = LAYER_TYPES.get(self.type)
@@ -40,10 +41,7 @@ class LayerSpec:
                                f"{_suggest_type(self.type)}")
         object.__setattr__(self, "params", dict(self.params))
         object.__setattr__(self, "resolved", resolve_params(layer_type, self.params))
-
-    @property
-    def layer_type(self) -> LayerType:
-        return LAYER_TYPES[self.type]
+        object.__setattr__(self, "layer_type", layer_type)
 
     def with_params(self, **changes: Any) -> "LayerSpec":
         """A copy with some arguments changed (validated like any new layer)."""

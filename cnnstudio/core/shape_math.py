@@ -47,7 +47,7 @@ class WindowArithmetic:
         span = self.size - self.kernel + pad
         body = f"({self.size} - {self.kernel} + {pad_text})/{self.stride}"
         if span % self.stride:
-            body = f"floor{body}"
+            body = f"floor({body})"
         text = f"{body} + 1 = {self.result}"
         if self.dilation > 1:
             text += (f"  (dilated kernel {self.dilation}*({self.raw_kernel} - 1) + 1"

@@ -21,15 +21,17 @@ SCALE = Arg("scale", Kind.BOOL, True, "Learn a scale (gamma) per feature.")
 
 def _axis_size(layer: str, shape: Shape, axis: int, needed: bool = True) -> int | None:
     """The size of the normalised axis; `needed` when weights are made from it."""
-    if not -(len(shape) - 1) <= axis < len(shape) or axis == 0 or axis == -len(shape):
+    if not -len(shape) <= axis < len(shape):
         raise ShapeError(
-            f"{layer} axis {axis} does not exist in its input {show_shape(shape)} (axis 0 "
-            f"is the batch). Use -1 for the channels axis.")
+            f"{layer} axis {axis} does not exist in its input {show_shape(shape)}, which "
+            f"has {len(shape)} axes with the batch. Use -1 for the channels axis.")
     size = shape[axis]
     if size is None and needed:
+        batch = axis in (0, -len(shape))
         raise ShapeError(
             f"{layer} needs a known size on axis {axis}, but its input is "
-            f"{show_shape(shape)}. Fix that size in the input.")
+            f"{show_shape(shape)}." + (" Axis 0 is the batch; use -1 for the channels axis."
+                                        if batch else " Fix that size in the input."))
     return size
 
 

@@ -56,14 +56,12 @@ class LayerType:
     rank_hint: str = ""
     check: ArgsCheck | None = None
     arg_index: dict[str, Arg] = field(init=False, repr=False, compare=False)
+    snake_name: str = field(init=False, repr=False, compare=False)
+    """The prefix Keras gives automatic names (``MaxPooling2D`` -> ``max_pooling2d``)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "arg_index", {a.name: a for a in self.args})
-
-    @property
-    def snake_name(self) -> str:
-        """The prefix Keras gives automatic names (``MaxPooling2D`` -> ``max_pooling2d``)."""
-        return to_snake_case(self.name)
+        object.__setattr__(self, "snake_name", to_snake_case(self.name))
 
     @property
     def key_args(self) -> tuple[Arg, ...]:

@@ -1,0 +1,70 @@
+"""`cnnstudio shapes` as a user runs it: in a subprocess, checking output and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from cnnstudio.core.resources import templates_dir
+
+
+def cnnstudio(*args):
+    return subprocess.run([sys.executable, "-m", "cnnstudio", *map(str, args)],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_shapes_prints_a_summary_table():
+    result = cnnstudio("shapes", templates_dir() / "alexnet.cnnstudio.json")
+    assert result.returncode == 0, result.stderr
+    assert "conv2d (Conv2D)" in result.stdout
+    assert "(None, 55, 55, 96)" in result.stdout
+    assert "Total params: 62,378,344" in result.stdout
+
+
+def test_shapes_json_matches_the_design_contract():
+    result = cnnstudio("shapes", templates_dir() / "mnist_cnn.cnnstudio.json", "--json")
+    assert result.returncode == 0
+    doc = json.loads(result.stdout)
+    assert doc["valid"] is True
+    assert doc["input_shape"] == [None, 28, 28, 1]
+    assert doc["layers"][0] == {"name": "conv2d", "type": "Conv2D",
+                                "output_shape": [None, 26, 26, 32], "params": 320,
+                                "trainable_params": 320, "non_trainable_params": 0,
+                                "error": None}
+    assert doc["total_params"] == 1_199_882
+
+
+def test_invalid_architecture_exits_1_with_the_error_at_its_layer(tmp_path):
+    path = tmp_path / "bad.cnnstudio.json"
+    path.write_text(json.dumps({"input": {"shape": [3, 3, 1]}, "layers": [
+        {"type": "Conv2D", "params": {"filters": 8, "kernel_size": 5}},
+        {"type": "Flatten"}]}))
+    result = cnnstudio("shapes", path, "--json")
+    assert result.returncode == 1
+    doc = json.loads(result.stdout)
+    assert doc["valid"] is False
+    assert "(3 - 5 + 2*0)/1 + 1 = -1" in doc["layers"][0]["error"]
+    assert doc["layers"][1]["output_shape"] is None and doc["layers"][1]["params"] is None
+    text = cnnstudio("shapes", path)
+    assert text.returncode == 1 and "error: kernel 5x5 does not fit" in text.stdout
+
+
+def test_unreadable_file_exits_2_with_one_sentence(tmp_path):
+    path = tmp_path / "trunc.cnnstudio.json"
+    path.write_text('{"input": {"shape": [28, 28')
+    result = cnnstudio("shapes", path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "not valid JSON" in lines[0] and str(path) in lines[0]
+
+
+def test_wrong_type_exits_2_naming_the_field(tmp_path):
+    path = tmp_path / "t.cnnstudio.json"
+    path.write_text(json.dumps({"input": {"shape": [28, 28, 1]}, "layers": [
+        {"type": "Conv2D", "params": {"filters": 8, "kernel_size": "big"}}]}))
+    result = cnnstudio("shapes", path, "--json")
+    assert result.returncode == 2
+    assert "layers[0].params.kernel_size" in result.stderr
+    assert "Traceback" not in result.stderr
