@@ -57,10 +57,10 @@ def test_gui_start_does_not_load_tensorflow():
 
     code = ("import sys; from PySide6.QtWidgets import QApplication; "
             "from PySide6.QtCore import QTimer; app = QApplication([]); "
-            "from cnnstudio.ui.app import run_app; "
-            "QTimer.singleShot(300, app.quit); code = run_app(None); "
-            "titles = [w.windowTitle() for w in app.topLevelWidgets() if w.isWindow()]; "
-            "print('tensorflow' in sys.modules, any('CNN Studio' in t for t in titles))")
+            "from cnnstudio.ui.app import run_app; seen = []; "
+            "QTimer.singleShot(300, lambda: (seen.extend(w.windowTitle() for w in "
+            "app.topLevelWidgets() if w.isVisible()), app.quit())); run_app(None); "
+            "print('tensorflow' in sys.modules, any('CNN Studio' in t for t in seen))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=60, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert result.stdout.split() == ["False", "True"], result.stderr[-2000:]
