@@ -11,7 +11,7 @@ RandomFlip mode) they are the values that make sense.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -65,7 +65,6 @@ class Arg:
     key: bool = False  # shown in the stack's one-line summary
     ignore_case: bool = False  # Keras lower-cases this choice (conv padding)
     keras_checks: bool = True  # False: Keras takes any value; our range is only sense
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def required(self) -> bool:

@@ -68,3 +68,21 @@ def test_wrong_type_exits_2_naming_the_field(tmp_path):
     assert result.returncode == 2
     assert "layers[0].params.kernel_size" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("doc, field", [
+    ({"layers": []}, "input"),
+    ({"input": {"shape": [8, 8, 1]}, "layers": [{"type": "Conv2D", "params": {
+        "filters": -4, "kernel_size": 3}}]}, "layers[0].params.filters"),
+    ({"input": {"shape": [8, 8, 1]}, "layers": [{"type": "Convolution2D"}]}, "layers[0].type"),
+])
+def test_bad_fields_exit_2_with_one_sentence_naming_the_field(tmp_path, doc, field):
+    path = tmp_path / "bad.cnnstudio.json"
+    path.write_text(json.dumps(doc))
+    result = cnnstudio("shapes", path)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert f"{field}:" in result.stderr
