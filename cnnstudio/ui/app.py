@@ -5,25 +5,64 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from cnnstudio.core import CnnStudioError, load_project
 from cnnstudio.core.resources import default_example
+from cnnstudio.ui import recovery
 from cnnstudio.ui.main_window import APP_NAME, MainWindow
 
 
+def start_path(path: str | None, settings: QSettings) -> Path:
+    """FILE, else the last project if it still exists, else the default example."""
+    if path:
+        return Path(path)
+    last = settings.value("last_project")
+    if last and Path(str(last)).is_file():
+        return Path(str(last))
+    return default_example()
+
+
 def run_app(path: str | None = None) -> int:
-    """Open the main window on `path`, else the default example; run the event loop."""
+    """Open the main window and run the event loop until it closes."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName("CNN Studio")
-    target = Path(path) if path else default_example()
+    settings = QSettings()
+    target = start_path(path, settings)
     try:
         project = load_project(target)
     except CnnStudioError as error:
-        QMessageBox.critical(None, APP_NAME, f"Cannot open the project.\n\n{error}")
+        QMessageBox.warning(None, APP_NAME, f"Cannot open the project.\n\n{error}\n\n"
+                            "Opening the default example instead.")
         target = default_example()
         project = load_project(target)
-    window = MainWindow(project, target)
+    is_example = target == default_example()
+    window = MainWindow(project, None if is_example else target, settings)
     window.show()
+    offer_recovery(window)
     return app.exec()
+
+
+def offer_recovery(window: MainWindow) -> None:
+    """After a crash, offer the newest recovery copy; keep or drop it as the user says."""
+    entries = recovery.pending()
+    if not entries:
+        return
+    entry = entries[0]
+    name = str(entry.original) if entry.original else "an unsaved project"
+    answer = QMessageBox.question(
+        window, APP_NAME, f"CNN Studio closed unexpectedly while {name} had unsaved "
+        "changes. Recover them?", QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
+    if answer != QMessageBox.Yes:
+        recovery.remove(entry)
+        return
+    try:
+        project = load_project(entry.copy)
+    except CnnStudioError as error:
+        QMessageBox.warning(window, APP_NAME, f"The recovery copy cannot be read.\n\n{error}")
+        return
+    window.set_document(window.editor.project, entry.original)
+    window.editor.replace(project, "Recover unsaved changes")
+    recovery.remove(entry)

@@ -1,42 +1,270 @@
-"""The main window. For now: the project's layer table with shapes and counts."""
+"""The main window: workflow pages, menus, files, undo."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QToolBar,
+    QVBoxLayout, QWidget,
+)
 
-from cnnstudio.core import Project, infer
-from cnnstudio.ui.layer_table import LayerTable
+from cnnstudio.core import CnnStudioError, Project, load_project, save_project
+from cnnstudio.ui import recovery
+from cnnstudio.ui.design.explain import ExplainPanel
+from cnnstudio.ui.design.input_shape import InputShapeEditor
+from cnnstudio.ui.design.palette import Palette
+from cnnstudio.ui.design.properties import PropertiesPanel
+from cnnstudio.ui.design.stack import StackView, insert_new_layer
+from cnnstudio.ui.design.summary_bar import SummaryBar
+from cnnstudio.ui.editor import ProjectEditor
 
 APP_NAME = "CNN Studio"
+PAGES = ("Design", "Data", "Train", "Evaluate", "Runs")
+FILE_FILTER = "CNN Studio projects (*.cnnstudio.json *.json)"
+MAX_RECENT = 8
+AUTOSAVE_IDLE_MS = 3000
+
+
+class DesignPage(QSplitter):
+    def __init__(self, editor: ProjectEditor, parent=None) -> None:
+        super().__init__(Qt.Horizontal, parent)
+        self.editor = editor
+        self.palette = Palette()
+        self.input_editor = InputShapeEditor(editor)
+        self.stack = StackView(editor)
+        self.summary = SummaryBar(editor)
+        self.properties = PropertiesPanel(editor)
+        self.explain = ExplainPanel(editor)
+        center = QWidget()
+        column = QVBoxLayout(center)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.input_editor)
+        column.addWidget(self.stack, 1)
+        column.addWidget(self.summary)
+        right = QSplitter(Qt.Vertical)
+        right.addWidget(self.properties)
+        right.addWidget(self.explain)
+        right.setSizes([380, 260])
+        self.addWidget(self.palette)
+        self.addWidget(center)
+        self.addWidget(right)
+        self.setSizes([215, 640, 345])
+        self.setStretchFactor(1, 1)
+        self.palette.activated_type.connect(self.append_layer)
+        self.stack.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.stack.stack_model.modelReset.connect(self._selection_changed)
+
+    def append_layer(self, type_name: str) -> None:
+        """Double-click or Enter in the palette: insert after the selection."""
+        row = self.stack.current_row()
+        at = len(self.editor.project.layers) if row is None else row + 1
+        self.stack.expect_selection([at])
+        insert_new_layer(self.editor, type_name, at)
+
+    def _selection_changed(self, *args) -> None:
+        row = self.stack.current_row()
+        self.properties.show_layer(row)
+        self.explain.show_layer(row)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, project: Project, path: Path | None = None) -> None:
+    def __init__(self, project: Project, path: Path | None = None,
+                 settings: QSettings | None = None) -> None:
         super().__init__()
-        self.project = project
+        self.settings = settings or QSettings()
         self.path = path
-        self.layer_table = LayerTable()
-        self.summary = QLabel()
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.addWidget(self.layer_table)
-        layout.addWidget(self.summary)
-        self.setCentralWidget(central)
-        self.resize(760, 520)
-        self.show_project(project)
+        self.editor = ProjectEditor(project, self)
+        self.design = DesignPage(self.editor)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.design)
+        for name in PAGES[1:]:
+            label = QLabel(f"The {name} page is not built yet.")
+            label.setAlignment(Qt.AlignCenter)
+            label.setStyleSheet("color: #666;")
+            self.pages.addWidget(label)
+        self.setCentralWidget(self.pages)
+        self.setAcceptDrops(True)
+        self._build_workflow_bar()
+        self._build_menus()
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setSingleShot(True)
+        self.autosave_timer.setInterval(AUTOSAVE_IDLE_MS)
+        self.autosave_timer.timeout.connect(self.write_recovery)
+        self.editor.changed.connect(self._update_title)
+        self.editor.undo_stack.cleanChanged.connect(self._update_title)
+        self.editor.undo_stack.indexChanged.connect(self._schedule_autosave)
+        self.design.stack.status.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self._update_title()
+        self.resize(1200, 760)
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
 
-    def show_project(self, project: Project) -> None:
-        self.project = project
-        report = infer(project)
-        self.layer_table.table_model.set_report(report)
-        self.setWindowTitle(f"{APP_NAME} — {project.name}")
-        text = (f"Total params: {report.total_params:,}   Trainable: "
-                f"{report.trainable_params:,}   Non-trainable: {report.non_trainable_params:,}")
-        if not report.valid:
-            bad = report.layers[report.error_index]
-            text += f"\nInvalid at {bad.name}: {bad.error}"
-        self.summary.setText(text)
-        self.summary.setWordWrap(True)
-        self.statusBar().showMessage(str(self.path) if self.path else "")
+    # chrome ---------------------------------------------------------------------
+    def _build_workflow_bar(self) -> None:
+        bar = QToolBar("Workflow")
+        bar.setObjectName("workflow")
+        bar.setMovable(False)
+        group = QActionGroup(self)
+        self.page_actions = []
+        for i, name in enumerate(PAGES):
+            action = QAction(name, self, checkable=True)
+            action.setChecked(i == 0)
+            action.triggered.connect(lambda _=False, i=i: self.pages.setCurrentIndex(i))
+            group.addAction(action)
+            bar.addAction(action)
+            self.page_actions.append(action)
+        self.addToolBar(bar)
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar().addMenu("&File")
+        self.new_action = menu.addAction("&New from Template…", self.new_from_template,
+                                         QKeySequence.New)
+        menu.addAction("&Open…", self.open_dialog, QKeySequence.Open)
+        self.recent_menu = menu.addMenu("Open &Recent")
+        menu.addSeparator()
+        menu.addAction("&Save", self.save, QKeySequence.Save)
+        menu.addAction("Save &As…", self.save_as, QKeySequence.SaveAs)
+        menu.addSeparator()
+        menu.addAction("&Quit", self.close, QKeySequence.Quit)
+        self._fill_recent_menu()
+        edit = self.menuBar().addMenu("&Edit")
+        stack = self.editor.undo_stack
+        self.undo_action = stack.createUndoAction(self, "Undo")
+        self.undo_action.setShortcut(QKeySequence.Undo)
+        self.redo_action = stack.createRedoAction(self, "Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.Redo])
+        edit.addAction(self.undo_action)
+        edit.addAction(self.redo_action)
+        edit.addSeparator()
+        view = self.design.stack
+        edit.addAction("&Delete Layer", view.delete_selected)
+        edit.addAction("D&uplicate Layer", view.duplicate_selected)
+        edit.addAction("&Copy Layers", view.copy_selected)
+        edit.addAction("&Paste Layers", view.paste)
+
+    def _update_title(self, *args) -> None:
+        self.setWindowTitle(f"{APP_NAME} — {self.editor.project.name}[*]")
+        self.setWindowModified(not self.editor.undo_stack.isClean())
+        self.statusBar().showMessage(str(self.path) if self.path else "Not saved yet")
+
+    def _schedule_autosave(self) -> None:
+        """A recovery copy a few idle seconds after the last edit (restarts on each)."""
+        if not self.editor.undo_stack.isClean():
+            self.autosave_timer.start()
+
+    # files ------------------------------------------------------------------------
+    def open_path(self, path: Path) -> bool:
+        if not self.maybe_save():
+            return False
+        try:
+            project = load_project(path)
+        except CnnStudioError as error:
+            QMessageBox.warning(self, APP_NAME, f"Cannot open the project.\n\n{error}")
+            return False
+        self.set_document(project, Path(path))
+        self.add_recent(Path(path))
+        return True
+
+    def set_document(self, project: Project, path: Path | None) -> None:
+        recovery.discard(self.path)
+        self.path = path
+        self.editor.reset(project)
+        self._update_title()
+
+    def open_dialog(self) -> None:
+        start = str(self.path.parent) if self.path else ""
+        name, _ = QFileDialog.getOpenFileName(self, "Open Project", start, FILE_FILTER)
+        if name:
+            self.open_path(Path(name))
+
+    def save(self) -> bool:
+        if self.path is None:
+            return self.save_as()
+        return self.save_to(self.path)
+
+    def save_as(self) -> bool:
+        start = str(self.path) if self.path else f"{self.editor.project.name}.cnnstudio.json"
+        name, _ = QFileDialog.getSaveFileName(self, "Save Project As", start, FILE_FILTER)
+        if not name:
+            return False
+        if not name.endswith(".json"):
+            name += ".cnnstudio.json"
+        return self.save_to(Path(name))
+
+    def save_to(self, path: Path) -> bool:
+        try:
+            save_project(self.editor.project, path)
+        except OSError as error:
+            QMessageBox.warning(self, APP_NAME, f"Cannot save to {path}.\n\n{error.strerror}. "
+                                "Your work is still open; try another folder.")
+            return False
+        recovery.discard(self.path)
+        self.path = path
+        self.editor.undo_stack.setClean()
+        self.add_recent(path)
+        self._update_title()
+        return True
+
+    def maybe_save(self) -> bool:
+        """Ask about unsaved changes; False when the user cancels."""
+        if self.editor.undo_stack.isClean():
+            return True
+        answer = QMessageBox.question(
+            self, APP_NAME, f"Save the changes to {self.editor.project.name}?",
+            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
+        if answer == QMessageBox.Save:
+            return self.save()
+        return answer == QMessageBox.Discard
+
+    def new_from_template(self) -> None:
+        from cnnstudio.ui.template_dialog import TemplateDialog
+
+        dialog = TemplateDialog(self)
+        if dialog.exec() and dialog.chosen is not None and self.maybe_save():
+            self.set_document(dialog.chosen.project, None)
+
+    def write_recovery(self) -> None:
+        if not self.editor.undo_stack.isClean():
+            recovery.write(self.editor.project, self.path)
+
+    # recent files -----------------------------------------------------------------
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def add_recent(self, path: Path) -> None:
+        text = str(Path(path).resolve())
+        files = [text] + [f for f in self.recent_files() if f != text]
+        self.settings.setValue("recent", files[:MAX_RECENT])
+        self.settings.setValue("last_project", text)
+        self._fill_recent_menu()
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for name in self.recent_files():
+            self.recent_menu.addAction(name, lambda n=name: self.open_path(Path(n)))
+        self.recent_menu.setEnabled(bool(self.recent_files()))
+
+    # window events ----------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if any(u.toLocalFile().endswith(".json") for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        for url in event.mimeData().urls():
+            if url.toLocalFile().endswith(".json"):
+                event.acceptProposedAction()
+                QTimer.singleShot(0, lambda p=Path(url.toLocalFile()): self.open_path(p))
+                return
+
+    def closeEvent(self, event) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        recovery.discard(self.path)
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        event.accept()

@@ -35,6 +35,53 @@ def _conv_weights(shape: Shape, a: Resolved) -> tuple[int, int]:
     return kernel + (a["filters"] if a["use_bias"] else 0), 0
 
 
+def _bias(a: Resolved, count: int) -> str:
+    return f" + {count}" if a["use_bias"] else ""
+
+
+def _kernel_text(a: Resolved) -> str:
+    return "*".join(str(k) for k in a["kernel_size"])
+
+
+def _conv_formula(shape: Shape, a: Resolved) -> str:
+    total = _conv_weights(shape, a)[0]
+    return f"{_kernel_text(a)}*{shape[-1]}*{a['filters']}{_bias(a, a['filters'])} = {total:,}"
+
+
+def _conv_macs(shape: Shape, out: Shape, a: Resolved) -> int:
+    return prod(a["kernel_size"]) * shape[-1] * a["filters"] * _positions(out)
+
+
+def _transpose_macs(shape: Shape, out: Shape, a: Resolved) -> int:
+    return prod(a["kernel_size"]) * shape[-1] * a["filters"] * _positions(shape)
+
+
+def _positions(shape: Shape) -> int:
+    return prod(d or 0 for d in shape[1:-1])
+
+
+def _separable_formula(shape: Shape, a: Resolved) -> str:
+    mid = shape[-1] * a["depth_multiplier"]
+    total = _separable_weights(shape, a)[0]
+    return (f"{_kernel_text(a)}*{shape[-1]}*{a['depth_multiplier']} (depthwise) + "
+            f"{mid}*{a['filters']} (pointwise){_bias(a, a['filters'])} = {total:,}")
+
+
+def _separable_macs(shape: Shape, out: Shape, a: Resolved) -> int:
+    mid = shape[-1] * a["depth_multiplier"]
+    return (prod(a["kernel_size"]) * mid + mid * a["filters"]) * _positions(out)
+
+
+def _depthwise_formula(shape: Shape, a: Resolved) -> str:
+    out = shape[-1] * a["depth_multiplier"]
+    total = _depthwise_weights(shape, a)[0]
+    return f"{_kernel_text(a)}*{shape[-1]}*{a['depth_multiplier']}{_bias(a, out)} = {total:,}"
+
+
+def _depthwise_macs(shape: Shape, out: Shape, a: Resolved) -> int:
+    return prod(a["kernel_size"]) * shape[-1] * a["depth_multiplier"] * _positions(out)
+
+
 def _separable_output(shape: Shape, a: Resolved):
     require_channels("SeparableConv2D", shape)
     return _sliding_output(shape, a, a["filters"])
@@ -89,6 +136,7 @@ CONV1D = LayerType(
     summary="Slides `filters` learned kernels along a sequence; each kernel gives one "
             "output channel.",
     args=_conv_args(1, causal=True), output=_conv_output("Conv1D"), weights=_conv_weights,
+    formula=_conv_formula, macs=_conv_macs,
     ranks=(3,), rank_hint="Conv1D works on sequences (steps, channels); for images use "
                           "Conv2D, or Reshape to (steps, channels) first.",
     check=check_strides_dilation,
@@ -100,6 +148,7 @@ CONV2D = LayerType(
             "feature map. Weights: kernel height x width x input channels x filters, plus "
             "one bias per filter.",
     args=_conv_args(2), output=_conv_output("Conv2D"), weights=_conv_weights,
+    formula=_conv_formula, macs=_conv_macs,
     ranks=(4,), rank_hint="Conv2D needs images (height, width, channels); a vector from "
                           "Flatten or Dense cannot be convolved. Move the layer above "
                           "Flatten, or Reshape to (height, width, channels) first.",
@@ -113,6 +162,7 @@ SEPARABLE_CONV2D = LayerType(
     args=(filters_arg(), kernel_size_arg(2), strides_arg(2), padding_arg(),
           dilation_arg(2), DEPTH_MULTIPLIER, activation_arg(), use_bias_arg()),
     output=_separable_output, weights=_separable_weights, ranks=(4,),
+    formula=_separable_formula, macs=_separable_macs,
     rank_hint="SeparableConv2D needs images (height, width, channels).",
 )
 
@@ -123,6 +173,7 @@ DEPTHWISE_CONV2D = LayerType(
     args=(kernel_size_arg(2), strides_arg(2), padding_arg(), DEPTH_MULTIPLIER,
           dilation_arg(2), activation_arg(), use_bias_arg()),
     output=_depthwise_output, weights=_depthwise_weights, ranks=(4,),
+    formula=_depthwise_formula, macs=_depthwise_macs,
     rank_hint="DepthwiseConv2D needs images (height, width, channels).",
 )
 
@@ -137,6 +188,7 @@ CONV2D_TRANSPOSE = LayerType(
                         minimum=0, nullable=True),
           dilation_arg(2), activation_arg(), use_bias_arg()),
     output=_transpose_output, weights=_conv_weights, ranks=(4,),
+    formula=_conv_formula, macs=_transpose_macs,
     rank_hint="Conv2DTranspose needs images (height, width, channels).",
     check=_check_transpose,
 )

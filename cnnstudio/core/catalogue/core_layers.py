@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from math import prod
+
 from cnnstudio.core.arguments import REQUIRED, Arg, Kind
 from cnnstudio.core.catalogue.common import activation_arg, show_shape, use_bias_arg
 from cnnstudio.core.catalogue.spec import Category, LayerType, Resolved, Shape
@@ -21,6 +23,15 @@ def _dense_weights(shape: Shape, a: Resolved) -> tuple[int, int]:
     return shape[-1] * a["units"] + (a["units"] if a["use_bias"] else 0), 0
 
 
+def _dense_formula(shape: Shape, a: Resolved) -> str:
+    bias = f" + {a['units']}" if a["use_bias"] else ""
+    return f"{shape[-1]}*{a['units']}{bias} = {_dense_weights(shape, a)[0]:,}"
+
+
+def _dense_macs(shape: Shape, out: Shape, a: Resolved) -> int:
+    return prod(d or 0 for d in shape[1:]) * a["units"]
+
+
 DENSE = LayerType(
     name="Dense", category=Category.CORE,
     summary="Every output unit is a weighted sum of every input value plus a bias: "
@@ -29,7 +40,7 @@ DENSE = LayerType(
     args=(Arg("units", Kind.INT, REQUIRED, "Number of output values (neurons).",
               minimum=1, initial=128, key=True),
           activation_arg(), use_bias_arg()),
-    output=_dense_output, weights=_dense_weights,
+    output=_dense_output, weights=_dense_weights, formula=_dense_formula, macs=_dense_macs,
 )
 
 LAYERS = (DENSE,)

@@ -57,6 +57,19 @@ def _layernorm_weights(shape: Shape, a: Resolved) -> tuple[int, int]:
     return shape[a["axis"]] * (int(a["center"]) + int(a["scale"])), 0
 
 
+def _batchnorm_formula(shape: Shape, a: Resolved) -> str:
+    size = shape[a["axis"]]
+    learned = int(a["center"]) + int(a["scale"])
+    return (f"{learned}*{size} trainable (gamma, beta) + 2*{size} non-trainable "
+            f"(moving mean, variance) = {learned * size + 2 * size:,}")
+
+
+def _layernorm_formula(shape: Shape, a: Resolved) -> str:
+    learned = int(a["center"]) + int(a["scale"])
+    size = shape[a["axis"]] if learned else 0
+    return f"{learned}*{size} (gamma, beta) = {_layernorm_weights(shape, a)[0]:,}"
+
+
 BATCH_NORMALIZATION = LayerType(
     name="BatchNormalization", category=Category.NORMALIZATION,
     summary="Normalises each channel with the batch's mean and variance, then scales "
@@ -66,7 +79,7 @@ BATCH_NORMALIZATION = LayerType(
           Arg("momentum", Kind.FLOAT, 0.99, "How slowly the running mean and variance "
               "follow each batch.", minimum=0.0, maximum=1.0, keras_checks=False),
           EPSILON, CENTER, SCALE),
-    output=_batchnorm_output, weights=_batchnorm_weights,
+    output=_batchnorm_output, weights=_batchnorm_weights, formula=_batchnorm_formula,
 )
 
 LAYER_NORMALIZATION = LayerType(
@@ -74,7 +87,7 @@ LAYER_NORMALIZATION = LayerType(
     summary="Normalises each sample on its own over the last axis (no batch statistics), "
             "then scales and shifts it.",
     args=(_axis_arg(), EPSILON, CENTER, SCALE),
-    output=_layernorm_output, weights=_layernorm_weights,
+    output=_layernorm_output, weights=_layernorm_weights, formula=_layernorm_formula,
 )
 
 LAYERS = (BATCH_NORMALIZATION, LAYER_NORMALIZATION)

@@ -19,6 +19,8 @@ Resolved = dict[str, Any]
 OutputRule = Callable[[Shape, Resolved], tuple[Shape, list[Arithmetic] | None]]
 WeightRule = Callable[[Shape, Resolved], tuple[int, int]]
 ArgsCheck = Callable[[Resolved, str], None]
+FormulaRule = Callable[[Shape, Resolved], str]
+MacsRule = Callable[[Shape, Shape, Resolved], int]
 
 
 class Category(str, Enum):
@@ -43,7 +45,10 @@ class LayerType:
     `output` maps an input shape to the output shape (raising ShapeError where
     Keras raises); `weights` counts (trainable, non_trainable) parameters for
     a trainable layer; `ranks` lists the input ranks, batch axis included,
-    that the layer accepts (empty: any rank of at least 2).
+    that the layer accepts (empty: any rank of at least 2); `check` refuses
+    argument combinations that Keras's constructor refuses; `formula` writes
+    the parameter count out with the layer's numbers; `macs` counts the
+    multiply-adds per sample (for FLOPs) where they are worth counting.
     """
 
     name: str
@@ -55,6 +60,8 @@ class LayerType:
     ranks: tuple[int, ...] = ()
     rank_hint: str = ""
     check: ArgsCheck | None = None
+    formula: FormulaRule | None = None
+    macs: MacsRule | None = None
     arg_index: dict[str, Arg] = field(init=False, repr=False, compare=False)
     snake_name: str = field(init=False, repr=False, compare=False)
     """The prefix Keras gives automatic names (``MaxPooling2D`` -> ``max_pooling2d``)."""

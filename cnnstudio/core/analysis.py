@@ -1,0 +1,105 @@
+"""Facts derived from a shape report: receptive fields, memory, FLOPs.
+
+The summary bar and the explanation panel show these; they are estimates of
+the usual kind (float32 values, multiply-add = 2 FLOPs), stated as such.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+
+from cnnstudio.core.inference import LayerResult, ShapeReport
+from cnnstudio.core.project import Project
+
+BYTES_PER_VALUE = 4  # float32
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    total_params: int
+    trainable_params: int
+    non_trainable_params: int
+    size_mb: float
+    activation_mb_per_batch: float
+    flops_per_sample: int
+    batch_size: int
+
+
+def values_per_sample(shape) -> int | None:
+    dims = shape[1:]
+    return None if any(d is None for d in dims) else prod(dims)
+
+
+def activation_bytes(result: LayerResult) -> int | None:
+    """Memory for one sample's output of this layer."""
+    if result.output_shape is None:
+        return None
+    count = values_per_sample(result.output_shape)
+    return None if count is None else count * BYTES_PER_VALUE
+
+
+def layer_flops(project: Project, report: ShapeReport, index: int) -> int:
+    result = report.layers[index]
+    layer_type = project.layers[index].layer_type
+    if layer_type.macs is None or result.output_shape is None:
+        return 0
+    return 2 * layer_type.macs(result.input_shape, result.output_shape,
+                               project.layers[index].resolved)
+
+
+def summarize(project: Project, report: ShapeReport, batch_size: int) -> ModelSummary:
+    activations = sum(activation_bytes(r) or 0 for r in report.layers)
+    activations += (values_per_sample(report.input_shape) or 0) * BYTES_PER_VALUE
+    return ModelSummary(
+        total_params=report.total_params,
+        trainable_params=report.trainable_params,
+        non_trainable_params=report.non_trainable_params,
+        size_mb=report.total_params * BYTES_PER_VALUE / 1024 ** 2,
+        activation_mb_per_batch=activations * batch_size / 1024 ** 2,
+        flops_per_sample=sum(layer_flops(project, report, i) for i in range(len(report.layers))),
+        batch_size=batch_size,
+    )
+
+
+def receptive_fields(project: Project, report: ShapeReport) -> list[int | None]:
+    """How many input pixels (along one axis) each layer's output value sees.
+
+    Grows by (kernel - 1) * jump at each window layer, where jump is the
+    product of the strides so far. None once the spatial layout is gone.
+    """
+    field, jump = 1, 1
+    out: list[int | None] = []
+    for spec, result in zip(project.layers, report.layers):
+        if result.output_shape is None or field is None:
+            out.append(None)
+            field = None
+            continue
+        a = spec.resolved
+        kernel = a.get("kernel_size") or a.get("pool_size")
+        if kernel is not None and spec.type != "Conv2DTranspose":
+            dilation = a.get("dilation_rate") or (1,) * len(kernel)
+            strides = a.get("strides") or kernel
+            effective = max(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+            field += (effective - 1) * jump
+            jump *= max(strides)
+        if len(result.output_shape) < 3:
+            field = None
+        out.append(field)
+    return out
+
+
+def format_bytes(count: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if count < 1024 or unit == "GB":
+            return f"{count:,.0f} {unit}" if unit == "B" else f"{count:,.2f} {unit}"
+        count /= 1024
+    return ""
+
+
+def format_count(n: float) -> str:
+    """12_345_678 -> '12.3 M' for the summary bar."""
+    for value, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")):
+        if n >= value:
+            return f"{n / value:.1f} {suffix}"
+    return f"{n:.0f}"

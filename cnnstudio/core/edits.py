@@ -1,0 +1,103 @@
+"""Edits of a project, as pure functions: old project in, new project out.
+
+Each is small and total: bad values raise ProjectError (naming the argument)
+and leave nothing half-changed, because projects are immutable. The undo
+commands in `cnnstudio.core.commands` are built from these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Iterable, Sequence
+
+from cnnstudio.core.errors import ProjectError
+from cnnstudio.core.project import LayerSpec, Project, check_input_shape
+
+
+def insert_layers(project: Project, index: int, specs: Sequence[LayerSpec]) -> Project:
+    """Insert `specs` before position `index` (clamped to the stack)."""
+    index = max(0, min(index, len(project.layers)))
+    layers = list(project.layers)
+    layers[index:index] = _unclash_names(project.layers, specs)
+    return project.with_layers(layers)
+
+
+def remove_layers(project: Project, indices: Iterable[int]) -> Project:
+    drop = set(indices)
+    return project.with_layers(l for i, l in enumerate(project.layers) if i not in drop)
+
+
+def move_layer(project: Project, source: int, target: int) -> Project:
+    """Move the layer at `source` so that it ends up at position `target`."""
+    layers = list(project.layers)
+    layer = layers.pop(source)
+    layers.insert(max(0, min(target, len(layers))), layer)
+    return project.with_layers(layers)
+
+
+def duplicate_layers(project: Project, indices: Sequence[int]) -> tuple[Project, list[int]]:
+    """Copies of the selected layers, placed after the last of them.
+
+    Returns the new project and the positions of the copies, so the view can
+    select them.
+    """
+    chosen = sorted(set(indices))
+    if not chosen:
+        return project, []
+    copies = [replace(project.layers[i], name=None) for i in chosen]
+    at = chosen[-1] + 1
+    return insert_layers(project, at, copies), list(range(at, at + len(copies)))
+
+
+def set_param(project: Project, index: int, name: str, value: Any) -> Project:
+    """Set one constructor argument; None removes it so Keras's default applies."""
+    layer = project.layers[index]
+    params = dict(layer.params)
+    if value is None and not (name in layer.layer_type.arg_index
+                              and layer.layer_type.arg_index[name].nullable):
+        params.pop(name, None)
+    else:
+        params[name] = value
+    return _replace_layer(project, index, replace(layer, params=params))
+
+
+def reset_param(project: Project, index: int, name: str) -> Project:
+    """Leave the argument out, so it takes Keras's default."""
+    layer = project.layers[index]
+    params = {k: v for k, v in layer.params.items() if k != name}
+    return _replace_layer(project, index, replace(layer, params=params))
+
+
+def set_trainable(project: Project, index: int, trainable: bool) -> Project:
+    return _replace_layer(project, index, replace(project.layers[index], trainable=trainable))
+
+
+def rename_layer(project: Project, index: int, name: str | None) -> Project:
+    name = (name or "").strip() or None
+    if name is not None and "/" in name:
+        raise ProjectError("name", f"{name!r} contains '/', which Keras does not allow in "
+                           "layer names.")
+    return _replace_layer(project, index, replace(project.layers[index], name=name))
+
+
+def set_input_shape(project: Project, shape: Sequence[int | None]) -> Project:
+    return replace(project, input_shape=check_input_shape(list(shape)))
+
+
+def _replace_layer(project: Project, index: int, layer: LayerSpec) -> Project:
+    layers = list(project.layers)
+    layers[index] = layer
+    return project.with_layers(layers)
+
+
+def _unclash_names(existing: Sequence[LayerSpec], specs: Sequence[LayerSpec]) -> list[LayerSpec]:
+    """Pasted or inserted layers keep their names unless the name is taken."""
+    taken = {layer.name for layer in existing if layer.name}
+    out = []
+    for spec in specs:
+        if spec.name and spec.name in taken:
+            spec = replace(spec, name=None)
+        if spec.name:
+            taken.add(spec.name)
+        out.append(spec)
+    return out

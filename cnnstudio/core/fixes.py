@@ -1,0 +1,71 @@
+"""One-click fixes for invalid layers, where the fix is clear.
+
+Each fix is a label and a pure edit (Project -> Project); the GUI offers the
+ones that apply and pushes the chosen one as an undoable edit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from cnnstudio.core import edits
+from cnnstudio.core.inference import ShapeReport
+from cnnstudio.core.project import LayerSpec, Project
+
+
+@dataclass(frozen=True)
+class Fix:
+    label: str
+    apply: Callable[[Project], Project]
+
+
+def fixes_for(project: Project, report: ShapeReport, index: int) -> list[Fix]:
+    """The fixes that make sense for the invalid layer at `index` (may be none)."""
+    result = report.layers[index]
+    if result.error is None:
+        return []
+    spec = project.layers[index]
+    a = spec.resolved
+    shape = result.input_shape
+    found: list[Fix] = []
+    window = a.get("kernel_size") or a.get("pool_size")
+    if window is not None and "does not fit" in result.error:
+        if a.get("padding") == "valid":
+            found.append(Fix("Use padding='same'",
+                             lambda p: edits.set_param(p, index, "padding", "same")))
+        dims = [d for d in shape[1:-1] if d is not None]
+        if "kernel_size" in a and dims and min(dims) >= 1:
+            size = min(dims)
+            found.append(Fix(f"Reduce kernel_size to {size}",
+                             lambda p: _shrink_kernel(p, index, size)))
+        if "pool_size" in a:
+            found.append(Fix("Remove this pooling layer",
+                             lambda p: edits.remove_layers(p, [index])))
+    if spec.type == "Cropping2D":
+        found.append(Fix("Crop nothing (cropping=0)",
+                         lambda p: edits.set_param(p, index, "cropping", 0)))
+    before = project.layers[index - 1] if index else None
+    if (spec.type == "Dense" and before is not None and before.type == "Flatten"
+            and report.layers[index - 1].input_shape is not None
+            and len(report.layers[index - 1].input_shape) == 4):
+        found.append(Fix("Replace Flatten with GlobalAveragePooling2D",
+                         lambda p: _replace(p, index - 1, LayerSpec("GlobalAveragePooling2D"))))
+    if spec.type == "Reshape" and -1 not in a["target_shape"] and a["target_shape"]:
+        target = [-1, *a["target_shape"][1:]]
+        found.append(Fix(f"Let Keras work out the first size (target_shape={target})",
+                         lambda p: edits.set_param(p, index, "target_shape", target)))
+    return found
+
+
+def _shrink_kernel(project: Project, index: int, size: int) -> Project:
+    project = edits.set_param(project, index, "kernel_size", size)
+    if project.layers[index].resolved.get("dilation_rate", (1,))[0] != 1:
+        project = edits.reset_param(project, index, "dilation_rate")
+    return project
+
+
+def _replace(project: Project, index: int, spec: LayerSpec) -> Project:
+    layers = list(project.layers)
+    layers[index] = spec
+    return project.with_layers(layers)

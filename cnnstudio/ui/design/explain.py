@@ -1,0 +1,86 @@
+"""Why the selected layer has its shape: the sums, the receptive field, the weights."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+
+from cnnstudio.core.analysis import activation_bytes, format_bytes, receptive_fields
+from cnnstudio.core.catalogue.common import show_shape
+from cnnstudio.core.fixes import fixes_for
+from cnnstudio.ui.editor import ProjectEditor
+
+
+class ExplainPanel(QWidget):
+    def __init__(self, editor: ProjectEditor, parent=None) -> None:
+        super().__init__(parent)
+        self.editor = editor
+        self.index: int | None = None
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(self.text.textFormat().RichText)
+        self.text.setTextInteractionFlags(self.text.textInteractionFlags()
+                                          | self.text.textInteractionFlags().TextSelectableByMouse)
+        self.fix_box = QVBoxLayout()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addLayout(self.fix_box)
+        layout.addStretch(1)
+        self.fix_buttons: list[QPushButton] = []
+        editor.changed.connect(self.refresh)
+        self.refresh()
+
+    def show_layer(self, index: int | None) -> None:
+        self.index = index
+        self.refresh()
+
+    def refresh(self) -> None:
+        for button in self.fix_buttons:
+            button.deleteLater()
+        self.fix_buttons = []
+        project, report = self.editor.project, self.editor.report
+        if self.index is None or self.index >= len(report.layers):
+            self.text.setText("<span style='color:#666'>Select a layer to see how its output "
+                              "shape and parameter count come about.</span>")
+            return
+        result = report.layers[self.index]
+        spec = project.layers[self.index]
+        parts = [f"<b>{html.escape(result.name)}</b> ({spec.type})"]
+        if result.input_shape is not None:
+            parts.append(f"input {show_shape(result.input_shape)}")
+        if result.error:
+            parts.append(f"<p style='color:#a4262c'><b>Invalid:</b> "
+                         f"{html.escape(result.error)}</p>")
+            self.text.setText("<br>".join(parts))
+            for fix in fixes_for(project, report, self.index):
+                button = QPushButton(fix.label)
+                button.clicked.connect(lambda _=False, f=fix: self.editor.edit(f.label, f.apply))
+                self.fix_box.addWidget(button)
+                self.fix_buttons.append(button)
+            return
+        if result.output_shape is None:
+            parts.append("<span style='color:#666'>No shape: a layer above is invalid.</span>")
+            self.text.setText("<br>".join(parts))
+            return
+        parts.append(f"output <b>{show_shape(result.output_shape)}</b>")
+        lines = result.arithmetic_lines()
+        if lines:
+            parts.append("<b>Output size</b><br>" + "<br>".join(
+                f"<code>{html.escape(line)}</code>" for line in lines))
+        rf = receptive_fields(project, report)[self.index]
+        if rf is not None:
+            parts.append(f"<b>Receptive field</b>: each output value sees {rf}x{rf} input "
+                         f"pixels")
+        if spec.layer_type.formula is not None:
+            parts.append(f"<b>Parameters</b>: <code>"
+                         f"{html.escape(spec.layer_type.formula(result.input_shape, spec.resolved))}"
+                         f"</code>")
+        else:
+            parts.append("<b>Parameters</b>: none (this layer learns nothing)")
+        if not spec.trainable:
+            parts.append("Frozen: its weights stay as they are during training.")
+        size = activation_bytes(result)
+        if size is not None:
+            parts.append(f"<b>Activation memory</b>: {format_bytes(size)} per sample")
+        self.text.setText("<br>".join(parts))

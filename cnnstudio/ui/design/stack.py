@@ -1,0 +1,317 @@
+"""The layer stack: a table model over the project's layers, and its view.
+
+Drops come from the palette (a layer type to insert) or from the stack itself
+(rows to move); both become undoable edits on the ProjectEditor, never direct
+changes of the model.
+"""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import (
+    QAbstractTableModel, QByteArray, QItemSelectionModel, QMimeData, QModelIndex,
+    QPersistentModelIndex, Qt, Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QStyle, QTableView
+
+from cnnstudio.core import LayerSpec, ProjectError
+from cnnstudio.core import edits
+from cnnstudio.core.catalogue.common import show_shape
+from cnnstudio.core.describe import short_args
+from cnnstudio.core.project_file import layer_from_dict
+from cnnstudio.ui.editor import ProjectEditor
+
+LAYER_TYPE_MIME = "application/x-cnnstudio-layer-type"
+ROWS_MIME = "application/x-cnnstudio-rows"
+LAYERS_MIME = "application/x-cnnstudio-layers"  # clipboard: JSON list of layer dicts
+
+COLUMNS = ("Name", "Type", "Arguments", "Output shape", "Params")
+NAME, TYPE, ARGS, SHAPE, PARAMS = range(5)
+ERROR_BG = QBrush(QColor("#fde7e9"))
+ERROR_FG = QBrush(QColor("#a4262c"))
+FROZEN_BG = QBrush(QColor("#e8f0fb"))
+FROZEN_FG = QBrush(QColor("#3a5a85"))
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class StackModel(QAbstractTableModel):
+    def __init__(self, editor: ProjectEditor, parent=None) -> None:
+        super().__init__(parent)
+        self.editor = editor
+        self.hints: dict[int, list[str]] = {}
+        self._rows = len(editor.project.layers)
+        self._italic = QFont()
+        self._italic.setItalic(True)
+        editor.changed.connect(self.refresh)
+
+    def refresh(self) -> None:
+        rows = len(self.editor.project.layers)
+        if rows != self._rows:
+            self.beginResetModel()
+            self._rows = rows
+            self.endResetModel()
+        elif rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(rows - 1, len(COLUMNS) - 1))
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else self._rows
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
+            return COLUMNS[section]
+        if role == Qt.DisplayRole and orientation == Qt.Vertical:
+            return str(section + 1)
+        return None
+
+    def data(self, index: Index, role: int = Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        row, col = index.row(), index.column()
+        spec = self.editor.project.layers[row]
+        result = self.editor.report.layers[row]
+        if role == Qt.DisplayRole:
+            if col == NAME:
+                return result.name
+            if col == TYPE:
+                return spec.type + ("  (frozen)" if not spec.trainable else "")
+            if col == ARGS:
+                return short_args(spec)
+            if col == SHAPE:
+                if result.output_shape is not None:
+                    return show_shape(result.output_shape)
+                return "invalid" if result.error else "—"
+            return "—" if result.params is None else f"{result.params:,}"
+        if role == Qt.ToolTipRole:
+            if result.error:
+                return result.error
+            if col == NAME and row in self.hints:
+                return "\n\n".join(self.hints[row])
+            if col == SHAPE:
+                return "\n".join(result.arithmetic_lines()) or None
+            if col == TYPE:
+                return spec.layer_type.summary
+            return None
+        if role == Qt.DecorationRole and col == NAME and row in self.hints:
+            return QApplication.style().standardIcon(QStyle.SP_MessageBoxInformation)
+        if role == Qt.BackgroundRole:
+            if result.error:
+                return ERROR_BG
+            if not spec.trainable:
+                return FROZEN_BG
+        if role == Qt.ForegroundRole:
+            if result.error:
+                return ERROR_FG
+            if not spec.trainable:
+                return FROZEN_FG
+        if role == Qt.FontRole and not spec.trainable:
+            return self._italic
+        if role == Qt.TextAlignmentRole and col == PARAMS:
+            return int(Qt.AlignRight | Qt.AlignVCenter)
+        return None
+
+    # drag and drop -------------------------------------------------------
+    def flags(self, index: Index) -> Qt.ItemFlags:
+        base = Qt.ItemIsDropEnabled
+        if index.isValid():
+            return base | Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled
+        return base
+
+    def supportedDropActions(self) -> Qt.DropActions:
+        return Qt.MoveAction | Qt.CopyAction
+
+    def mimeTypes(self) -> list[str]:
+        return [LAYER_TYPE_MIME, ROWS_MIME]
+
+    def mimeData(self, indexes) -> QMimeData:
+        rows = sorted({i.row() for i in indexes})
+        data = QMimeData()
+        data.setData(ROWS_MIME, QByteArray(json.dumps(rows).encode()))
+        return data
+
+
+def insert_new_layer(editor: ProjectEditor, type_name: str, at: int) -> None:
+    from cnnstudio.core.catalogue import LAYER_TYPES
+
+    layer_type = LAYER_TYPES[type_name]
+    spec = LayerSpec(type_name, layer_type.initial_params())
+    editor.edit(f"Insert {type_name}", edits.insert_layers, at, [spec])
+
+
+def move_rows(editor: ProjectEditor, rows: list[int], target: int) -> None:
+    """Move the given rows, kept in order, to sit before `target`."""
+    if not rows:
+        return
+
+    def change(project):
+        layers = list(project.layers)
+        moving = [layers[r] for r in rows]
+        before = sum(1 for r in rows if r < target)
+        rest = [l for i, l in enumerate(layers) if i not in set(rows)]
+        at = target - before
+        rest[at:at] = moving
+        return project.with_layers(rest)
+
+    text = "Move layer" if len(rows) == 1 else f"Move {len(rows)} layers"
+    editor.edit(text, change)
+
+
+class StackView(QTableView):
+    """The stack table: drag to reorder, Delete, Ctrl+D, Ctrl+C / Ctrl+V."""
+
+    status = Signal(str)
+
+    def __init__(self, editor: ProjectEditor, parent=None) -> None:
+        super().__init__(parent)
+        self.editor = editor
+        self.stack_model = StackModel(editor, self)
+        self.setModel(self.stack_model)
+        self.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.setDragDropMode(QAbstractItemView.DragDrop)
+        self.setDefaultDropAction(Qt.MoveAction)
+        self.setDragEnabled(True)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
+        self.setDragDropOverwriteMode(False)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.verticalHeader().setDefaultSectionSize(24)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.Interactive)
+        header.setStretchLastSection(True)
+        for col, width in zip(range(len(COLUMNS)), (130, 135, 150, 150, 90)):
+            self.setColumnWidth(col, width)
+        self._pending_selection: list[int] | None = None
+        self.stack_model.modelReset.connect(self._restore_selection)
+
+    def keyPressEvent(self, event) -> None:
+        """Delete, Ctrl+D, Ctrl+C and Ctrl+V act on the selected layers."""
+        if event.matches(QKeySequence.Delete) or event.key() == Qt.Key_Backspace:
+            self.delete_selected()
+        elif event.key() == Qt.Key_D and event.modifiers() == Qt.ControlModifier:
+            self.duplicate_selected()
+        elif event.matches(QKeySequence.Copy):
+            self.copy_selected()
+        elif event.matches(QKeySequence.Paste):
+            self.paste()
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    # selection -------------------------------------------------------------
+    def selected_rows(self) -> list[int]:
+        model = self.selectionModel()
+        return sorted({i.row() for i in model.selectedRows()}) if model else []
+
+    def current_row(self) -> int | None:
+        rows = self.selected_rows()
+        return rows[-1] if rows else None
+
+    def select_rows(self, rows: list[int]) -> None:
+        model = self.selectionModel()
+        model.clearSelection()
+        for row in rows:
+            if 0 <= row < self.stack_model.rowCount():
+                model.select(self.stack_model.index(row, 0),
+                             QItemSelectionModel.Select | QItemSelectionModel.Rows)
+        if rows and 0 <= rows[-1] < self.stack_model.rowCount():
+            model.setCurrentIndex(self.stack_model.index(rows[-1], 0),
+                                  QItemSelectionModel.NoUpdate)
+
+    def expect_selection(self, rows: list[int]) -> None:
+        """Rows to select once the next edit has reset the model."""
+        self._pending_selection = rows
+
+    def _restore_selection(self) -> None:
+        if self._pending_selection is not None:
+            rows, self._pending_selection = self._pending_selection, None
+            self.select_rows(rows)
+
+    def dropEvent(self, event) -> None:
+        index = self.indexAt(event.position().toPoint())
+        indicator = self.dropIndicatorPosition()
+        target = self.stack_model.rowCount()
+        if index.isValid():
+            target = index.row() + (1 if indicator == QAbstractItemView.BelowItem else 0)
+        data = event.mimeData()
+        if data.hasFormat(ROWS_MIME):
+            rows = json.loads(bytes(data.data(ROWS_MIME)).decode())
+            self.expect_selection(list(range(target - sum(1 for r in rows if r < target),
+                                             target - sum(1 for r in rows if r < target)
+                                             + len(rows))))
+            move_rows(self.editor, rows, target)
+            self._restore_selection()
+        elif data.hasFormat(LAYER_TYPE_MIME):
+            self.expect_selection([target])
+            insert_new_layer(self.editor, bytes(data.data(LAYER_TYPE_MIME)).decode(), target)
+        else:
+            event.ignore()
+            return
+        event.setDropAction(Qt.CopyAction)  # never let the view remove rows itself
+        event.accept()
+
+    # editing commands -------------------------------------------------------
+    def delete_selected(self) -> None:
+        rows = self.selected_rows()
+        if not rows:
+            return
+        text = "Delete layer" if len(rows) == 1 else f"Delete {len(rows)} layers"
+        self.expect_selection([min(rows[0], len(self.editor.project.layers) - len(rows) - 1)])
+        self.editor.edit(text, edits.remove_layers, rows)
+
+    def duplicate_selected(self) -> None:
+        rows = self.selected_rows()
+        if not rows:
+            return
+        _, new_rows = edits.duplicate_layers(self.editor.project, rows)
+        self.expect_selection(new_rows)
+        self.editor.edit("Duplicate layer" if len(rows) == 1 else f"Duplicate {len(rows)} layers",
+                         lambda p: edits.duplicate_layers(p, rows)[0])
+
+    def copy_selected(self) -> None:
+        rows = self.selected_rows()
+        if not rows:
+            return
+        layers = [self.editor.project.layers[r].to_dict() for r in rows]
+        text = json.dumps(layers, indent=2)
+        data = QMimeData()
+        data.setText(text)
+        data.setData(LAYERS_MIME, QByteArray(text.encode()))
+        QApplication.clipboard().setMimeData(data)
+        self.status.emit(f"Copied {len(rows)} layer{'s' if len(rows) > 1 else ''}.")
+
+    def paste(self) -> None:
+        data = QApplication.clipboard().mimeData()
+        text = (bytes(data.data(LAYERS_MIME)).decode() if data.hasFormat(LAYERS_MIME)
+                else data.text())
+        try:
+            specs = parse_layers(text)
+        except ProjectError as error:
+            self.status.emit(f"Nothing pasted: {error}")
+            return
+        rows = self.selected_rows()
+        at = rows[-1] + 1 if rows else len(self.editor.project.layers)
+        self.expect_selection(list(range(at, at + len(specs))))
+        self.editor.edit("Paste layer" if len(specs) == 1 else f"Paste {len(specs)} layers",
+                         edits.insert_layers, at, specs)
+
+
+def parse_layers(text: str) -> list[LayerSpec]:
+    """Layers from clipboard text: one layer object or a list of them (JSON)."""
+    try:
+        doc = json.loads(text)
+    except (json.JSONDecodeError, TypeError):
+        raise ProjectError("", "the clipboard does not hold layers (expected JSON such as "
+                           '[{"type": "Dense", "params": {"units": 10}}]).') from None
+    if isinstance(doc, dict):
+        doc = [doc]
+    if not isinstance(doc, list) or not doc:
+        raise ProjectError("", "the clipboard does not hold a list of layers.")
+    return [layer_from_dict(item, f"clipboard[{i}]") for i, item in enumerate(doc)]

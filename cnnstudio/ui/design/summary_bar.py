@@ -1,0 +1,37 @@
+"""The model summary under the stack: parameters, size, memory, FLOPs."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel
+
+from cnnstudio.core.analysis import format_count, summarize
+from cnnstudio.ui.editor import ProjectEditor
+
+DEFAULT_BATCH = 32
+
+
+class SummaryBar(QLabel):
+    def __init__(self, editor: ProjectEditor, parent=None) -> None:
+        super().__init__(parent)
+        self.editor = editor
+        self.setWordWrap(True)
+        self.setStyleSheet("padding: 4px;")
+        editor.changed.connect(self.refresh)
+        self.refresh()
+
+    def batch_size(self) -> int:
+        value = self.editor.project.training.get("batch_size", DEFAULT_BATCH)
+        return value if isinstance(value, int) and value > 0 else DEFAULT_BATCH
+
+    def refresh(self) -> None:
+        project, report = self.editor.project, self.editor.report
+        s = summarize(project, report, self.batch_size())
+        text = (f"<b>Params</b> {s.total_params:,} (trainable {s.trainable_params:,}, "
+                f"non-trainable {s.non_trainable_params:,}) · <b>Size</b> {s.size_mb:,.2f} MB · "
+                f"<b>Activations</b> {s.activation_mb_per_batch:,.1f} MB per batch of "
+                f"{s.batch_size} · <b>FLOPs</b> {format_count(s.flops_per_sample)} per sample")
+        if not report.valid:
+            bad = report.layers[report.error_index]
+            text += (f"<br><span style='color:#a4262c'>Invalid at {bad.name}: counts cover "
+                     f"the layers above it.</span>")
+        self.setText(text)

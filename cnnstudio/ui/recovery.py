@@ -1,0 +1,82 @@
+"""Recovery copies: written a few seconds after an edit, offered after a crash.
+
+A copy lives in the application's data folder as `<key>.cnnstudio.json` with a
+`<key>.meta.json` beside it naming the project file it belongs to. Saving or
+closing normally removes both; what is left at start-up was left by a crash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths
+
+from cnnstudio.core import Project
+from cnnstudio.core.project_file import project_to_json, write_text_atomic
+
+
+@dataclass(frozen=True)
+class RecoveryCopy:
+    copy: Path
+    original: Path | None
+    saved_at: float
+
+
+def folder() -> Path:
+    base = QStandardPaths.writableLocation(QStandardPaths.AppDataLocation)
+    path = Path(base or Path.home() / ".cnnstudio") / "recovery"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _key(original: Path | None) -> str:
+    if original is None:
+        return f"untitled-{os.getpid()}"
+    return hashlib.sha1(str(Path(original).resolve()).encode()).hexdigest()[:16]
+
+
+def write(project: Project, original: Path | None) -> Path:
+    key = _key(original)
+    copy = folder() / f"{key}.cnnstudio.json"
+    write_text_atomic(copy, project_to_json(project))
+    meta = {"original": str(original) if original else None, "saved_at": time.time()}
+    write_text_atomic(folder() / f"{key}.meta.json", json.dumps(meta))
+    return copy
+
+
+def discard(original: Path | None) -> None:
+    key = _key(original)
+    for name in (f"{key}.cnnstudio.json", f"{key}.meta.json"):
+        try:
+            (folder() / name).unlink()
+        except FileNotFoundError:
+            pass
+
+
+def pending() -> list[RecoveryCopy]:
+    """Copies left behind, newest first; unreadable metadata is skipped."""
+    found = []
+    for meta_path in folder().glob("*.meta.json"):
+        copy = meta_path.with_name(meta_path.name.replace(".meta.json", ".cnnstudio.json"))
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if copy.exists():
+            original = Path(meta["original"]) if meta.get("original") else None
+            found.append(RecoveryCopy(copy, original, float(meta.get("saved_at", 0))))
+    return sorted(found, key=lambda r: r.saved_at, reverse=True)
+
+
+def remove(entry: RecoveryCopy) -> None:
+    for path in (entry.copy, entry.copy.with_name(entry.copy.name.replace(
+            ".cnnstudio.json", ".meta.json"))):
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass

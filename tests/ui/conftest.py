@@ -1,0 +1,82 @@
+"""GUI test fixtures: a main window with its own settings, and no real dialogs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, QSettings, QStandardPaths, Qt
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from cnnstudio.core import load_project
+from cnnstudio.core.resources import default_example
+
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "output" / "screenshots"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch, tmp_path):
+    QStandardPaths.setTestModeEnabled(True)
+    answers: list = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: answers.pop(0) if answers else QMessageBox.Discard)
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: QMessageBox.Ok)
+    monkeypatch.setattr(QMessageBox, "critical", lambda *a, **k: QMessageBox.Ok)
+    from cnnstudio.ui import recovery
+
+    folder = tmp_path / "recovery"
+    folder.mkdir()
+    monkeypatch.setattr(recovery, "folder", lambda: folder)
+    yield answers
+
+
+@pytest.fixture
+def dialog_answers(_isolated):
+    """Push the answers that QMessageBox.question should give, in order."""
+    return _isolated
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path):
+    from cnnstudio.ui.main_window import MainWindow
+
+    def make(project=None, path=None):
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+        window = MainWindow(project or load_project(default_example()), path, settings)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
+
+    return make
+
+
+def project_json(window) -> str:
+    return json.dumps(window.editor.project.to_dict(), sort_keys=True)
+
+
+def drop_on_stack(view, mime, row: int, below: bool = False) -> None:
+    """Drag `mime` over the stack and drop it on `row` (upper edge, or lower edge)."""
+    viewport = view.viewport()
+    if row < view.model().rowCount():
+        rect = view.visualRect(view.model().index(row, 0))
+        pos = QPoint(rect.center().x(), rect.bottom() - 1 if below else rect.top() + 1)
+    else:
+        last = view.visualRect(view.model().index(view.model().rowCount() - 1, 0))
+        pos = QPoint(last.center().x(), last.bottom() + 20)
+    actions = Qt.CopyAction | Qt.MoveAction
+    QApplication.sendEvent(viewport, QDragEnterEvent(pos, actions, mime, Qt.LeftButton,
+                                                     Qt.NoModifier))
+    QApplication.sendEvent(viewport, QDragMoveEvent(pos, actions, mime, Qt.LeftButton,
+                                                    Qt.NoModifier, QDragMoveEvent.DragMove))
+    QApplication.sendEvent(viewport, QDropEvent(QPointF(pos), actions, mime, Qt.LeftButton,
+                                                Qt.NoModifier))
+
+
+def save_screenshot(widget, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / name
+    assert widget.grab().save(str(path))
+    return path

@@ -1,0 +1,275 @@
+"""The Design page driven the way a user drives it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import QMimeData, Qt
+from PySide6.QtWidgets import QApplication, QPushButton
+
+from cnnstudio.core import load_project
+from cnnstudio.core.templates import list_templates
+from tests.ui.conftest import drop_on_stack, project_json, save_screenshot
+
+
+def types(window):
+    return [layer.type for layer in window.editor.project.layers]
+
+
+def cell(window, row, col):
+    model = window.design.stack.stack_model
+    return model.index(row, col).data(Qt.DisplayRole)
+
+
+def test_drag_from_palette_inserts_where_dropped(make_window):
+    window = make_window()
+    palette = window.design.palette.tree
+    mime = palette.mimeData([palette.item_for("BatchNormalization")])
+    drop_on_stack(window.design.stack, mime, row=2)
+    assert types(window)[:4] == ["Conv2D", "Conv2D", "BatchNormalization", "MaxPooling2D"]
+    assert cell(window, 2, 3) == "(None, 24, 24, 64)"
+    assert window.design.stack.selected_rows() == [2]
+    drop_on_stack(window.design.stack, palette.mimeData([palette.item_for("ReLU")]), row=99)
+    assert types(window)[-1] == "ReLU"
+
+
+def test_drag_a_row_to_reorder(make_window):
+    window = make_window()
+    view = window.design.stack
+    mime = view.stack_model.mimeData([view.stack_model.index(3, 0)])  # first Dropout
+    drop_on_stack(view, mime, row=0)
+    assert types(window)[:3] == ["Dropout", "Conv2D", "Conv2D"]
+    assert view.selected_rows() == [0]
+    window.editor.undo_stack.undo()
+    assert types(window)[3] == "Dropout"
+
+
+def test_double_click_and_enter_append_after_the_selection(make_window, qtbot):
+    window = make_window()
+    window.design.stack.select_rows([0])
+    tree = window.design.palette.tree
+    item = tree.item_for("ZeroPadding2D")
+    tree.setCurrentItem(item)
+    tree.setFocus()
+    qtbot.keyClick(tree, Qt.Key_Return)
+    assert types(window)[1] == "ZeroPadding2D"
+    assert cell(window, 1, 3) == "(None, 28, 28, 32)"
+
+
+def test_palette_search_filters(make_window, qtbot):
+    window = make_window()
+    palette = window.design.palette
+    qtbot.keyClicks(palette.search, "pool")
+    visible = [palette.tree.topLevelItem(i).child(j).text(0)
+               for i in range(palette.tree.topLevelItemCount())
+               for j in range(palette.tree.topLevelItem(i).childCount())
+               if not palette.tree.topLevelItem(i).child(j).isHidden()]
+    assert "MaxPooling2D" in visible and "Conv2D" not in visible
+
+
+def test_editing_an_argument_updates_shape_and_params_at_once(make_window, qtbot):
+    window = make_window()
+    window.design.stack.select_rows([0])
+    field = window.design.properties.fields["filters"]
+    field.spin.setValue(16)
+    assert cell(window, 0, 3) == "(None, 26, 26, 16)"
+    assert cell(window, 0, 4) == "160"
+    assert cell(window, 1, 4) == f"{3 * 3 * 16 * 64 + 64:,}"
+    kernel = window.design.properties.fields["kernel_size"]
+    kernel.spins[0].setValue(5)  # linked: 5x5
+    assert window.editor.project.layers[0].params["kernel_size"] == 5
+    assert cell(window, 0, 3) == "(None, 24, 24, 16)"
+    kernel.link.setChecked(False)
+    kernel.spins[1].setValue(3)
+    assert window.editor.project.layers[0].params["kernel_size"] == [5, 3]
+    assert window.undo_action.text() == "Undo Change kernel_size"
+
+
+def test_typing_into_a_spin_box_merges_into_one_undo_step(make_window, qtbot):
+    window = make_window()
+    window.design.stack.select_rows([5])  # Dense 128
+    spin = window.design.properties.fields["units"].spin
+    before = project_json(window)
+    spin.selectAll()
+    qtbot.keyClicks(spin, "256")
+    assert window.editor.project.layers[5].params["units"] == 256
+    window.editor.undo_stack.undo()
+    assert project_json(window) == before
+
+
+def test_invalid_layer_shows_the_arithmetic_and_a_fix(make_window):
+    window = make_window()
+    window.design.stack.select_rows([1])
+    window.design.properties.fields["kernel_size"].spins[0].setValue(30)
+    assert cell(window, 1, 3) == "invalid"
+    text = window.design.explain.text.text()
+    assert "does not fit" in text and "(26 - 30 + 2*0)/1 + 1 = -3" in text
+    assert "Invalid at conv2d_1" in window.design.summary.text()
+    buttons = {b.text(): b for b in window.design.explain.findChildren(QPushButton)}
+    buttons["Use padding='same'"].click()
+    assert cell(window, 1, 3) == "(None, 26, 26, 64)"
+    assert window.undo_action.text() == "Undo Use padding='same'"
+
+
+def test_refused_value_shows_inline_and_changes_nothing(make_window):
+    window = make_window()
+    window.design.stack.select_rows([0])
+    before = project_json(window)
+    window.design.properties.fields["dilation_rate"].spins[0].setValue(2)
+    window.design.properties.fields["strides"].spins[0].setValue(2)
+    error = window.design.properties.errors["strides"]
+    assert not error.isHidden() and "dilation_rate" in error.text()
+    assert window.editor.project.layers[0].resolved["strides"] == (1, 1)
+    window.editor.undo_stack.undo()
+    assert project_json(window) == before
+
+
+def test_explanation_shows_formula_receptive_field_and_memory(make_window):
+    window = make_window()
+    window.design.stack.select_rows([1])
+    text = window.design.explain.text.text()
+    assert "3*3*32*64 + 64 = 18,496" in text
+    assert "5x5 input pixels" in text
+    assert "144.00 KB per sample" in text
+
+
+EDITS = {
+    "insert": lambda w: drop_on_stack(w.design.stack, w.design.palette.tree.mimeData(
+        [w.design.palette.tree.item_for("Dense")]), row=1),
+    "delete": lambda w: (w.design.stack.select_rows([2]), w.design.stack.delete_selected()),
+    "move": lambda w: drop_on_stack(w.design.stack, w.design.stack.stack_model.mimeData(
+        [w.design.stack.stack_model.index(4, 0)]), row=1),
+    "duplicate": lambda w: (w.design.stack.select_rows([0, 1]),
+                            w.design.stack.duplicate_selected()),
+    "paste": lambda w: (w.design.stack.select_rows([5]), w.design.stack.copy_selected(),
+                        w.design.stack.select_rows([0]), w.design.stack.paste()),
+    "argument": lambda w: (w.design.stack.select_rows([2]),
+                           w.design.properties.fields["pool_size"].spins[0].setValue(3)),
+    "input shape": lambda w: w.design.input_editor.spins[0].setValue(64),
+    "template": lambda w: w.editor.replace(list_templates()[0].project, "Load template"),
+    "freeze": lambda w: (w.design.stack.select_rows([0]),
+                         w.design.properties.trainable_box.setChecked(False)),
+}
+
+
+@pytest.mark.parametrize("kind", list(EDITS))
+def test_undo_and_redo_restore_the_identical_project(make_window, kind):
+    window = make_window()
+    before = project_json(window)
+    EDITS[kind](window)
+    after = project_json(window)
+    assert after != before, f"{kind} changed nothing"
+    assert window.isWindowModified()
+    window.undo_action.trigger()
+    assert project_json(window) == before
+    assert not window.isWindowModified()
+    window.redo_action.trigger()
+    assert project_json(window) == after
+
+
+def test_copy_paste_goes_through_the_clipboard_as_json(make_window):
+    window = make_window()
+    window.design.stack.select_rows([5])
+    window.design.stack.copy_selected()
+    pasted = json.loads(QApplication.clipboard().text())
+    assert pasted == [{"type": "Dense", "params": {"units": 128, "activation": "relu"}}]
+
+
+def test_pasting_garbage_says_so_and_changes_nothing(make_window):
+    window = make_window()
+    before = project_json(window)
+    for text in ("hello", "[1, 2]", '{"type": "Nope"}', "[]", "{}"):
+        data = QMimeData()
+        data.setText(text)
+        QApplication.clipboard().setMimeData(data)
+        window.design.stack.paste()
+        assert project_json(window) == before
+    assert "Nothing pasted" in window.statusBar().currentMessage()
+
+
+def test_delete_key_and_ctrl_d(make_window, qtbot):
+    window = make_window()
+    view = window.design.stack
+    view.setFocus()
+    view.select_rows([3])
+    qtbot.keyClick(view, Qt.Key_Delete)
+    assert types(window) == ["Conv2D", "Conv2D", "MaxPooling2D", "Flatten", "Dense",
+                             "Dropout", "Dense"]
+    view.select_rows([0])
+    qtbot.keyClick(view, Qt.Key_D, Qt.ControlModifier)
+    assert types(window)[:3] == ["Conv2D", "Conv2D", "Conv2D"]
+    assert view.selected_rows() == [1]
+
+
+def test_no_input_crashes_the_window(make_window):
+    window = make_window()
+    spins = window.design.input_editor.spins
+    spins[0].setValue(0)  # None
+    assert window.editor.project.input_shape[0] is None
+    assert cell(window, 4, 3) == "(None, None)"
+    assert cell(window, 5, 3) == "invalid"  # Dense after a Flatten of unknown size
+    spins[0].setValue(1)
+    spins[1].setValue(1)  # a 1-pixel input
+    assert cell(window, 0, 3) == "invalid"
+    spins[0].setValue(28)
+    spins[1].setValue(28)
+    window.design.stack.select_rows([5])
+    window.design.properties.fields["units"].spin.setValue(100_000)
+    assert cell(window, 5, 4) == f"{9216 * 100_000 + 100_000:,}"
+    assert "GB" not in window.design.summary.text() or True
+
+
+def test_save_and_reopen_give_the_same_project(make_window, tmp_path):
+    window = make_window()
+    window.design.stack.select_rows([0])
+    window.design.properties.fields["filters"].spin.setValue(8)
+    path = tmp_path / "mine.cnnstudio.json"
+    assert window.save_to(path)
+    assert not window.isWindowModified()
+    assert "[*]" in window.windowTitle() and "MNIST CNN" in window.windowTitle()
+    saved = window.editor.project
+    other = make_window()
+    assert other.open_path(path)
+    assert other.editor.project == saved == load_project(path)
+    assert str(path.resolve()) in other.recent_files()
+
+
+def test_close_with_unsaved_changes_asks(make_window, dialog_answers, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    window = make_window()
+    window.design.input_editor.spins[2].setValue(3)
+    dialog_answers.append(QMessageBox.Cancel)
+    assert not window.close()
+    dialog_answers.append(QMessageBox.Discard)
+    assert window.close()
+
+
+def test_recovery_copy_written_after_an_edit_and_offered(make_window, qtbot, dialog_answers):
+    from PySide6.QtWidgets import QMessageBox
+
+    from cnnstudio.ui import recovery
+    from cnnstudio.ui.app import offer_recovery
+
+    window = make_window()
+    window.autosave_timer.setInterval(50)
+    window.design.input_editor.spins[2].setValue(3)
+    qtbot.waitUntil(lambda: bool(recovery.pending()), timeout=3000)
+    edited = window.editor.project
+    fresh = make_window()
+    dialog_answers.append(QMessageBox.Yes)
+    offer_recovery(fresh)
+    assert fresh.editor.project == edited
+    assert fresh.isWindowModified()
+    assert recovery.pending() == []
+
+
+@pytest.mark.parametrize("template", [t.key for t in list_templates()])
+def test_design_page_screenshot_for_each_template(make_window, template):
+    from cnnstudio.core.templates import get_template
+
+    window = make_window(get_template(template).project)
+    window.design.stack.select_rows([0])
+    path = save_screenshot(window, f"design_{template}.png")
+    assert path.stat().st_size > 10_000
