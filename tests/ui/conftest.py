@@ -77,6 +77,7 @@ def drop_on_stack(view, mime, row: int, below: bool = False) -> None:
 
 def save_screenshot(widget, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    QApplication.processEvents()
     path = SCREENSHOTS / name
     assert widget.grab().save(str(path))
     return path

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from cnnstudio.core.analysis import activation_bytes, format_bytes, receptive_fields
 from cnnstudio.core.catalogue.common import show_shape
@@ -12,21 +12,34 @@ from cnnstudio.core.fixes import fixes_for
 from cnnstudio.ui.editor import ProjectEditor
 
 
+class ExplainText(QTextBrowser):
+    """Read-only rich text that scrolls; `text()` returns the HTML shown."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFrameShape(QFrame.NoFrame)
+        self.setOpenLinks(False)
+        self._html = ""
+
+    def setText(self, html_text: str) -> None:
+        self._html = html_text
+        self.setHtml(html_text)
+
+    def text(self) -> str:
+        return self._html
+
+
 class ExplainPanel(QWidget):
     def __init__(self, editor: ProjectEditor, parent=None) -> None:
         super().__init__(parent)
         self.editor = editor
         self.index: int | None = None
-        self.text = QLabel()
-        self.text.setWordWrap(True)
-        self.text.setTextFormat(self.text.textFormat().RichText)
-        self.text.setTextInteractionFlags(self.text.textInteractionFlags()
-                                          | self.text.textInteractionFlags().TextSelectableByMouse)
+        self.text = ExplainText()
         self.fix_box = QVBoxLayout()
         layout = QVBoxLayout(self)
-        layout.addWidget(self.text)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.text, 1)
         layout.addLayout(self.fix_box)
-        layout.addStretch(1)
         self.fix_buttons: list[QPushButton] = []
         editor.changed.connect(self.refresh)
         self.refresh()

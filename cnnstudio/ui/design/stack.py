@@ -183,10 +183,9 @@ class StackView(QTableView):
         self.setWordWrap(False)
         self.verticalHeader().setDefaultSectionSize(24)
         header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.Interactive)
-        header.setStretchLastSection(True)
-        for col, width in zip(range(len(COLUMNS)), (130, 135, 150, 150, 90)):
-            self.setColumnWidth(col, width)
+        header.setSectionResizeMode(QHeaderView.Stretch)
+        header.setSectionResizeMode(PARAMS, QHeaderView.ResizeToContents)
+        header.setMinimumSectionSize(60)
         self._pending_selection: list[int] | None = None
         self.stack_model.modelReset.connect(self._restore_selection)
 
