@@ -58,18 +58,18 @@ def set_param(project: Project, index: int, name: str, value: Any) -> Project:
         params.pop(name, None)
     else:
         params[name] = value
-    return _replace_layer(project, index, replace(layer, params=params))
+    return replace_layer(project, index, replace(layer, params=params))
 
 
 def reset_param(project: Project, index: int, name: str) -> Project:
     """Leave the argument out, so it takes Keras's default."""
     layer = project.layers[index]
     params = {k: v for k, v in layer.params.items() if k != name}
-    return _replace_layer(project, index, replace(layer, params=params))
+    return replace_layer(project, index, replace(layer, params=params))
 
 
 def set_trainable(project: Project, index: int, trainable: bool) -> Project:
-    return _replace_layer(project, index, replace(project.layers[index], trainable=trainable))
+    return replace_layer(project, index, replace(project.layers[index], trainable=trainable))
 
 
 def rename_layer(project: Project, index: int, name: str | None) -> Project:
@@ -77,14 +77,14 @@ def rename_layer(project: Project, index: int, name: str | None) -> Project:
     if name is not None and "/" in name:
         raise ProjectError("name", f"{name!r} contains '/', which Keras does not allow in "
                            "layer names.")
-    return _replace_layer(project, index, replace(project.layers[index], name=name))
+    return replace_layer(project, index, replace(project.layers[index], name=name))
 
 
 def set_input_shape(project: Project, shape: Sequence[int | None]) -> Project:
     return replace(project, input_shape=check_input_shape(list(shape)))
 
 
-def _replace_layer(project: Project, index: int, layer: LayerSpec) -> Project:
+def replace_layer(project: Project, index: int, layer: LayerSpec) -> Project:
     layers = list(project.layers)
     layers[index] = layer
     return project.with_layers(layers)

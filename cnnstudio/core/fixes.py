@@ -50,7 +50,8 @@ def fixes_for(project: Project, report: ShapeReport, index: int) -> list[Fix]:
             and report.layers[index - 1].input_shape is not None
             and len(report.layers[index - 1].input_shape) == 4):
         found.append(Fix("Replace Flatten with GlobalAveragePooling2D",
-                         lambda p: _replace(p, index - 1, LayerSpec("GlobalAveragePooling2D"))))
+                         lambda p: edits.replace_layer(p, index - 1,
+                                                         LayerSpec("GlobalAveragePooling2D"))))
     if spec.type == "Reshape" and -1 not in a["target_shape"] and a["target_shape"]:
         target = [-1, *a["target_shape"][1:]]
         found.append(Fix(f"Let Keras work out the first size (target_shape={target})",
@@ -64,8 +65,3 @@ def _shrink_kernel(project: Project, index: int, size: int) -> Project:
         project = edits.reset_param(project, index, "dilation_rate")
     return project
 
-
-def _replace(project: Project, index: int, spec: LayerSpec) -> Project:
-    layers = list(project.layers)
-    layers[index] = spec
-    return project.with_layers(layers)

@@ -273,3 +273,34 @@ def test_design_page_screenshot_for_each_template(make_window, template):
     window.design.stack.select_rows([0])
     path = save_screenshot(window, f"design_{template}.png")
     assert path.stat().st_size > 10_000
+
+
+def test_hint_icon_and_fix_on_a_row(make_window):
+    window = make_window()
+    model = window.design.stack.stack_model
+    assert model.index(6, 0).data(Qt.DecorationRole) is not None  # Dropout before output
+    assert "Dropout directly before the output layer" in model.index(6, 0).data(Qt.ToolTipRole)
+    assert model.index(0, 0).data(Qt.DecorationRole) is None
+    window.design.stack.select_rows([0])
+    window.design.properties.fields["kernel_size"].spins[0].setValue(4)
+    assert model.index(0, 0).data(Qt.DecorationRole) is not None
+    assert "Hint: Even kernel size 4x4" in window.design.explain.text.text()
+    buttons = {b.text(): b for b in window.design.explain.findChildren(QPushButton)}
+    buttons["Use kernel_size 5x5"].click()
+    assert window.editor.project.layers[0].params["kernel_size"] == 5
+    assert model.index(0, 0).data(Qt.DecorationRole) is None
+
+
+def test_new_from_template_dialog(make_window, monkeypatch):
+    from cnnstudio.ui.template_dialog import TemplateDialog
+
+    dialog = TemplateDialog()
+    titles = [dialog.list.item(i).text() for i in range(dialog.list.count())]
+    assert {"MNIST CNN", "LeNet-5", "AlexNet", "Small VGG", "Dense baseline"} <= set(titles)
+    dialog.list.setCurrentRow(titles.index("LeNet-5"))
+    assert "61,706 parameters" in dialog.description.text()
+    monkeypatch.setattr(TemplateDialog, "exec", lambda self: (
+        self.list.setCurrentRow(titles.index("AlexNet")), True)[1])
+    window = make_window()
+    window.new_from_template()
+    assert window.editor.project.name == "AlexNet" and window.path is None

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QFrame, QPushButton, QTextBrowser, QVBoxLayout, QW
 from cnnstudio.core.analysis import activation_bytes, format_bytes, receptive_fields
 from cnnstudio.core.catalogue.common import show_shape
 from cnnstudio.core.fixes import fixes_for
+from cnnstudio.core.hints import architecture_hints
 from cnnstudio.ui.editor import ProjectEditor
 
 
@@ -66,11 +67,7 @@ class ExplainPanel(QWidget):
             parts.append(f"<p style='color:#a4262c'><b>Invalid:</b> "
                          f"{html.escape(result.error)}</p>")
             self.text.setText("<br>".join(parts))
-            for fix in fixes_for(project, report, self.index):
-                button = QPushButton(fix.label)
-                button.clicked.connect(lambda _=False, f=fix: self.editor.edit(f.label, f.apply))
-                self.fix_box.addWidget(button)
-                self.fix_buttons.append(button)
+            self._add_fixes(fixes_for(project, report, self.index))
             return
         if result.output_shape is None:
             parts.append("<span style='color:#666'>No shape: a layer above is invalid.</span>")
@@ -96,4 +93,16 @@ class ExplainPanel(QWidget):
         size = activation_bytes(result)
         if size is not None:
             parts.append(f"<b>Activation memory</b>: {format_bytes(size)} per sample")
+        hints = [h for h in architecture_hints(project, report) if h.index == self.index]
+        for hint in hints:
+            parts.append(f"<p style='color:#8a5a00'><b>Hint: {html.escape(hint.title)}.</b> "
+                         f"{html.escape(hint.why)}</p>")
         self.text.setText("<br>".join(parts))
+        self._add_fixes([h.fix for h in hints if h.fix is not None])
+
+    def _add_fixes(self, fixes) -> None:
+        for fix in fixes:
+            button = QPushButton(fix.label)
+            button.clicked.connect(lambda _=False, f=fix: self.editor.edit(f.label, f.apply))
+            self.fix_box.addWidget(button)
+            self.fix_buttons.append(button)

@@ -20,6 +20,7 @@ from cnnstudio.core import LayerSpec, ProjectError
 from cnnstudio.core import edits
 from cnnstudio.core.catalogue.common import show_shape
 from cnnstudio.core.describe import short_args
+from cnnstudio.core.hints import architecture_hints
 from cnnstudio.core.project_file import layer_from_dict
 from cnnstudio.ui.editor import ProjectEditor
 
@@ -46,8 +47,12 @@ class StackModel(QAbstractTableModel):
         self._italic = QFont()
         self._italic.setItalic(True)
         editor.changed.connect(self.refresh)
+        self.refresh()
 
     def refresh(self) -> None:
+        self.hints = {}
+        for hint in architecture_hints(self.editor.project, self.editor.report):
+            self.hints.setdefault(hint.index, []).append(hint.text())
         rows = len(self.editor.project.layers)
         if rows != self._rows:
             self.beginResetModel()
@@ -96,6 +101,8 @@ class StackModel(QAbstractTableModel):
                 return "\n".join(result.arithmetic_lines()) or None
             if col == TYPE:
                 return spec.layer_type.summary
+            if col == ARGS:
+                return short_args(spec) or None
             return None
         if role == Qt.DecorationRole and col == NAME and row in self.hints:
             return QApplication.style().standardIcon(QStyle.SP_MessageBoxInformation)

@@ -1,0 +1,95 @@
+"""Each architecture hint fires where it should, says why, and its fix works."""
+
+from __future__ import annotations
+
+from cnnstudio.core import infer, load_project, project_from_dict
+from cnnstudio.core.hints import architecture_hints
+from cnnstudio.core.resources import default_example
+
+
+def hints_for(input_shape, *layers, class_count=None):
+    project = project_from_dict({"input": {"shape": list(input_shape)}, "layers": [
+        {"type": t, "params": p} for t, p in layers]})
+    return project, architecture_hints(project, infer(project), class_count)
+
+
+def titles(hints):
+    return [(h.index, h.title) for h in hints]
+
+
+def apply_fix(project, hint):
+    fixed = hint.fix.apply(project)
+    return fixed, architecture_hints(fixed, infer(fixed))
+
+
+def test_even_kernel_and_its_fix():
+    project, hints = hints_for((28, 28, 1), ("Conv2D", {"filters": 4, "kernel_size": 4}))
+    assert titles(hints) == [(0, "Even kernel size 4x4")]
+    assert "centre pixel" in hints[0].why
+    fixed, after = apply_fix(project, hints[0])
+    assert fixed.layers[0].params["kernel_size"] == 5 and after == []
+
+
+def test_high_dropout_rate():
+    project, hints = hints_for((10,), ("Dropout", {"rate": 0.8}), ("Dense", {"units": 4}))
+    assert (0, "Dropout rate 0.8 is above 0.5") in titles(hints)
+
+
+def test_big_dense_after_flatten_without_downsampling():
+    project, hints = hints_for((64, 64, 3), ("Conv2D", {"filters": 16, "kernel_size": 3,
+                                                        "padding": "same"}),
+                               ("Flatten", {}), ("Dense", {"units": 10,
+                                                           "activation": "softmax"}))
+    found = titles(hints)
+    assert (1, "No down-sampling before Flatten") in found
+    assert (1, "Flatten gives 65,536 values") in found
+    assert (2, "Dense on 65,536 values") in found
+    gap = next(h for h in hints if h.title.startswith("Flatten gives"))
+    fixed, after = apply_fix(project, gap)
+    assert fixed.layers[1].type == "GlobalAveragePooling2D"
+    assert infer(fixed).layers[2].params == 16 * 10 + 10
+
+
+def test_output_activation_mismatches():
+    project, hints = hints_for((8,), ("Dense", {"units": 1, "activation": "softmax"}))
+    assert titles(hints) == [(0, "softmax over one unit")]
+    fixed, after = apply_fix(project, hints[0])
+    assert fixed.layers[0].params["activation"] == "sigmoid" and after == []
+    _, hints = hints_for((8,), ("Dense", {"units": 5, "activation": "sigmoid"}))
+    assert titles(hints) == [(0, "sigmoid with 5 units")]
+
+
+def test_class_count_mismatch():
+    project, hints = hints_for((8,), ("Dense", {"units": 10, "activation": "softmax"}),
+                               class_count=4)
+    assert titles(hints) == [(0, "10 output units for 4 classes")]
+    assert hints[0].fix.apply(project).layers[0].params["units"] == 4
+
+
+def test_dense_output_on_an_image_suggests_flatten():
+    project, hints = hints_for((5, 5, 3), ("Dense", {"units": 10}))
+    assert titles(hints) == [(0, "The output layer gets a multi-axis tensor")]
+    fixed, _ = apply_fix(project, hints[0])
+    assert [layer.type for layer in fixed.layers] == ["Flatten", "Dense"]
+    assert infer(fixed).output_shape == (None, 10)
+
+
+def test_dropout_right_before_the_output_in_the_keras_mnist_example():
+    project = load_project(default_example())
+    hints = architecture_hints(project, infer(project))
+    assert (6, "Dropout directly before the output layer") in titles(hints)
+
+
+def test_keras_build_only_problems_are_hints_not_errors():
+    project, hints = hints_for((4, 7), ("Dropout", {"rate": 0.2, "noise_shape": [None, 1, 5]}),
+                               ("RandomFlip", {}))
+    assert infer(project).valid
+    assert {t for _, t in titles(hints)} >= {"noise_shape does not fit",
+                                             "RandomFlip on a tensor that is not an image"}
+
+
+def test_no_hints_on_a_clean_stack():
+    _, hints = hints_for((28, 28, 1), ("Conv2D", {"filters": 8, "kernel_size": 3}),
+                         ("MaxPooling2D", {}), ("Flatten", {}),
+                         ("Dense", {"units": 10, "activation": "softmax"}))
+    assert hints == []
