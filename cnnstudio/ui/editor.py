@@ -14,6 +14,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from cnnstudio.core import Project, ProjectError, infer
 from cnnstudio.core.commands import Command, Document
+from cnnstudio.core.hints import Hint, architecture_hints
 
 
 class _UndoCommand(QUndoCommand):
@@ -46,6 +47,7 @@ class ProjectEditor(QObject):
         self.document = Document(project)
         self.undo_stack = QUndoStack(self)
         self.report = infer(project)
+        self._hints: list[Hint] | None = None
         self.document.subscribe(self._on_project)
 
     @property
@@ -79,6 +81,14 @@ class ProjectEditor(QObject):
         self.document.set_project(project)
         self.undo_stack.setClean()
 
+    @property
+    def hints(self) -> list[Hint]:
+        """Architecture hints for the current project, computed once per change."""
+        if self._hints is None:
+            self._hints = architecture_hints(self.project, self.report)
+        return self._hints
+
     def _on_project(self, project: Project) -> None:
         self.report = infer(project)
+        self._hints = None
         self.changed.emit()

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import QFrame, QPushButton, QTextBrowser, QVBoxLayout, QW
 from cnnstudio.core.analysis import activation_bytes, format_bytes, receptive_fields
 from cnnstudio.core.catalogue.common import show_shape
 from cnnstudio.core.fixes import fixes_for
-from cnnstudio.core.hints import architecture_hints
 from cnnstudio.ui.editor import ProjectEditor
 
 
@@ -93,7 +92,7 @@ class ExplainPanel(QWidget):
         size = activation_bytes(result)
         if size is not None:
             parts.append(f"<b>Activation memory</b>: {format_bytes(size)} per sample")
-        hints = [h for h in architecture_hints(project, report) if h.index == self.index]
+        hints = [h for h in self.editor.hints if h.index == self.index]
         for hint in hints:
             parts.append(f"<p style='color:#8a5a00'><b>Hint: {html.escape(hint.title)}.</b> "
                          f"{html.escape(hint.why)}</p>")

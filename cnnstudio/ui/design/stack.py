@@ -20,7 +20,6 @@ from cnnstudio.core import LayerSpec, ProjectError
 from cnnstudio.core import edits
 from cnnstudio.core.catalogue.common import show_shape
 from cnnstudio.core.describe import short_args
-from cnnstudio.core.hints import architecture_hints
 from cnnstudio.core.project_file import layer_from_dict
 from cnnstudio.ui.editor import ProjectEditor
 
@@ -38,21 +37,60 @@ FROZEN_FG = QBrush(QColor("#3a5a85"))
 Index = QModelIndex | QPersistentModelIndex
 
 
+DISPLAY, TOOLTIP, DECORATION = Qt.DisplayRole, Qt.ToolTipRole, Qt.DecorationRole
+BACKGROUND, FOREGROUND, FONT, ALIGNMENT = (Qt.BackgroundRole, Qt.ForegroundRole, Qt.FontRole,
+                                          Qt.TextAlignmentRole)
+RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
+ROW_FLAGS = Qt.ItemIsDropEnabled | Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled
+GAP_FLAGS = Qt.ItemFlags(Qt.ItemIsDropEnabled)
+
+
+class _Row:
+    """Everything one row shows, computed once per change and only for rows shown."""
+
+    __slots__ = ("display", "tooltips", "background", "foreground", "italic", "hinted")
+
+    def __init__(self, model: "StackModel", row: int) -> None:
+        spec = model.editor.project.layers[row]
+        result = model.editor.report.layers[row]
+        if result.output_shape is not None:
+            shape = show_shape(result.output_shape)
+        else:
+            shape = "invalid" if result.error else "—"
+        args = short_args(spec)
+        self.display = (result.name, spec.type + ("  (frozen)" if not spec.trainable else ""),
+                        args, shape, "—" if result.params is None else f"{result.params:,}")
+        hints = model.hints.get(row)
+        if result.error:
+            self.tooltips = (result.error,) * len(COLUMNS)
+        else:
+            self.tooltips = ("\n\n".join(hints) if hints else None, spec.layer_type.summary,
+                             args or None, "\n".join(result.arithmetic_lines()) or None, None)
+        self.hinted = bool(hints)
+        frozen = not spec.trainable
+        self.background = ERROR_BG if result.error else (FROZEN_BG if frozen else None)
+        self.foreground = ERROR_FG if result.error else (FROZEN_FG if frozen else None)
+        self.italic = frozen
+
+
 class StackModel(QAbstractTableModel):
     def __init__(self, editor: ProjectEditor, parent=None) -> None:
         super().__init__(parent)
         self.editor = editor
         self.hints: dict[int, list[str]] = {}
         self._rows = len(editor.project.layers)
+        self._cache: dict[int, _Row] = {}
         self._italic = QFont()
         self._italic.setItalic(True)
+        self._hint_icon = None
         editor.changed.connect(self.refresh)
         self.refresh()
 
     def refresh(self) -> None:
         self.hints = {}
-        for hint in architecture_hints(self.editor.project, self.editor.report):
+        for hint in self.editor.hints:
             self.hints.setdefault(hint.index, []).append(hint.text())
+        self._cache = {}
         rows = len(self.editor.project.layers)
         if rows != self._rows:
             self.beginResetModel()
@@ -68,66 +106,44 @@ class StackModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
-            return COLUMNS[section]
-        if role == Qt.DisplayRole and orientation == Qt.Vertical:
-            return str(section + 1)
+        if role == DISPLAY:
+            return COLUMNS[section] if orientation == Qt.Horizontal else str(section + 1)
         return None
 
+    def _row(self, row: int) -> _Row:
+        info = self._cache.get(row)
+        if info is None:
+            info = self._cache[row] = _Row(self, row)
+        return info
+
     def data(self, index: Index, role: int = Qt.DisplayRole):
-        if not index.isValid():
-            return None
         row, col = index.row(), index.column()
-        spec = self.editor.project.layers[row]
-        result = self.editor.report.layers[row]
-        if role == Qt.DisplayRole:
-            if col == NAME:
-                return result.name
-            if col == TYPE:
-                return spec.type + ("  (frozen)" if not spec.trainable else "")
-            if col == ARGS:
-                return short_args(spec)
-            if col == SHAPE:
-                if result.output_shape is not None:
-                    return show_shape(result.output_shape)
-                return "invalid" if result.error else "—"
-            return "—" if result.params is None else f"{result.params:,}"
-        if role == Qt.ToolTipRole:
-            if result.error:
-                return result.error
-            if col == NAME and row in self.hints:
-                return "\n\n".join(self.hints[row])
-            if col == SHAPE:
-                return "\n".join(result.arithmetic_lines()) or None
-            if col == TYPE:
-                return spec.layer_type.summary
-            if col == ARGS:
-                return short_args(spec) or None
+        if not 0 <= row < self._rows:
             return None
-        if role == Qt.DecorationRole and col == NAME and row in self.hints:
-            return QApplication.style().standardIcon(QStyle.SP_MessageBoxInformation)
-        if role == Qt.BackgroundRole:
-            if result.error:
-                return ERROR_BG
-            if not spec.trainable:
-                return FROZEN_BG
-        if role == Qt.ForegroundRole:
-            if result.error:
-                return ERROR_FG
-            if not spec.trainable:
-                return FROZEN_FG
-        if role == Qt.FontRole and not spec.trainable:
-            return self._italic
-        if role == Qt.TextAlignmentRole and col == PARAMS:
-            return int(Qt.AlignRight | Qt.AlignVCenter)
+        if role == DISPLAY:
+            return self._row(row).display[col]
+        if role == TOOLTIP:
+            return self._row(row).tooltips[col]
+        if role == BACKGROUND:
+            return self._row(row).background
+        if role == FOREGROUND:
+            return self._row(row).foreground
+        if role == DECORATION:
+            if col == NAME and self._row(row).hinted:
+                if self._hint_icon is None:
+                    self._hint_icon = QApplication.style().standardIcon(
+                        QStyle.SP_MessageBoxInformation)
+                return self._hint_icon
+            return None
+        if role == FONT:
+            return self._italic if self._row(row).italic else None
+        if role == ALIGNMENT and col == PARAMS:
+            return RIGHT
         return None
 
     # drag and drop -------------------------------------------------------
     def flags(self, index: Index) -> Qt.ItemFlags:
-        base = Qt.ItemIsDropEnabled
-        if index.isValid():
-            return base | Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled
-        return base
+        return ROW_FLAGS if index.isValid() else GAP_FLAGS
 
     def supportedDropActions(self) -> Qt.DropActions:
         return Qt.MoveAction | Qt.CopyAction
@@ -190,9 +206,10 @@ class StackView(QTableView):
         self.setWordWrap(False)
         self.verticalHeader().setDefaultSectionSize(24)
         header = self.horizontalHeader()
+        # Stretch, not ResizeToContents: measuring contents reads every row on every edit.
         header.setSectionResizeMode(QHeaderView.Stretch)
-        header.setSectionResizeMode(PARAMS, QHeaderView.ResizeToContents)
-        header.setMinimumSectionSize(60)
+        header.setSectionResizeMode(PARAMS, QHeaderView.Fixed)
+        self.setColumnWidth(PARAMS, 95)
         self._pending_selection: list[int] | None = None
         self.stack_model.modelReset.connect(self._restore_selection)
 
