@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from PySide6.QtCore import QMimeData, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from cnnstudio.core import load_project
@@ -179,10 +179,8 @@ def test_copy_paste_goes_through_the_clipboard_as_json(make_window):
 def test_pasting_garbage_says_so_and_changes_nothing(make_window):
     window = make_window()
     before = project_json(window)
-    for text in ("hello", "[1, 2]", '{"type": "Nope"}', "[]", "{}"):
-        data = QMimeData()
-        data.setText(text)
-        QApplication.clipboard().setMimeData(data)
+    for text in ("hello", "[1, 2]", '{"type": "Nope"}', "[]", "{}", ""):
+        QApplication.clipboard().setText(text)
         window.design.stack.paste()
         assert project_json(window) == before
     assert "Nothing pasted" in window.statusBar().currentMessage()
@@ -291,10 +289,11 @@ def test_hint_icon_and_fix_on_a_row(make_window):
     assert model.index(0, 0).data(Qt.DecorationRole) is None
 
 
-def test_new_from_template_dialog(make_window, monkeypatch):
+def test_new_from_template_dialog(make_window, monkeypatch, qtbot):
     from cnnstudio.ui.template_dialog import TemplateDialog
 
     dialog = TemplateDialog()
+    qtbot.addWidget(dialog)
     titles = [dialog.list.item(i).text() for i in range(dialog.list.count())]
     assert {"MNIST CNN", "LeNet-5", "AlexNet", "Small VGG", "Dense baseline"} <= set(titles)
     dialog.list.setCurrentRow(titles.index("LeNet-5"))

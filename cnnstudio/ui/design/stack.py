@@ -25,7 +25,6 @@ from cnnstudio.ui.editor import ProjectEditor
 
 LAYER_TYPE_MIME = "application/x-cnnstudio-layer-type"
 ROWS_MIME = "application/x-cnnstudio-rows"
-LAYERS_MIME = "application/x-cnnstudio-layers"  # clipboard: JSON list of layer dicts
 
 COLUMNS = ("Name", "Type", "Arguments", "Output shape", "Params")
 NAME, TYPE, ARGS, SHAPE, PARAMS = range(5)
@@ -303,17 +302,13 @@ class StackView(QTableView):
         if not rows:
             return
         layers = [self.editor.project.layers[r].to_dict() for r in rows]
-        text = json.dumps(layers, indent=2)
-        data = QMimeData()
-        data.setText(text)
-        data.setData(LAYERS_MIME, QByteArray(text.encode()))
-        QApplication.clipboard().setMimeData(data)
+        # Plain JSON text: other windows, editors and scripts can read it. (Setting a
+        # QMimeData made in Python can crash PySide6 when the application exits.)
+        QApplication.clipboard().setText(json.dumps(layers, indent=2))
         self.status.emit(f"Copied {len(rows)} layer{'s' if len(rows) > 1 else ''}.")
 
     def paste(self) -> None:
-        data = QApplication.clipboard().mimeData()
-        text = (bytes(data.data(LAYERS_MIME)).decode() if data.hasFormat(LAYERS_MIME)
-                else data.text())
+        text = QApplication.clipboard().text()
         try:
             specs = parse_layers(text)
         except ProjectError as error:
