@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Sequence
 
-from cnnstudio.core import CnnStudioError, ShapeReport, infer, load_project
+from pathlib import Path
+
+from cnnstudio.core import CnnStudioError, ShapeReport, infer, load_project, save_project
+from cnnstudio.core.templates import get_template, list_templates
 from cnnstudio.core.catalogue.common import show_shape
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
@@ -26,7 +30,45 @@ def _shapes_parser(sub) -> None:
     parser.set_defaults(handler=cmd_shapes)
 
 
-COMMANDS = {"shapes": _shapes_parser}
+def _templates_parser(sub) -> None:
+    parser = sub.add_parser("templates", help="list the built-in templates")
+    parser.set_defaults(handler=cmd_templates)
+
+
+def _new_parser(sub) -> None:
+    parser = sub.add_parser("new", help="write a new project from a template")
+    parser.add_argument("--template", required=True, help="a name from `cnnstudio templates`")
+    parser.add_argument("out", help="the project file to write")
+    parser.set_defaults(handler=cmd_new)
+
+
+COMMANDS = {"shapes": _shapes_parser, "templates": _templates_parser, "new": _new_parser}
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    for template in list_templates():
+        report = infer(template.project)
+        shape = "x".join(str(d) for d in template.project.input_shape)
+        print(f"{template.key:<16} {template.title} (input {shape}, "
+              f"{report.total_params:,} parameters)")
+        print(f"{'':<16} {template.description}")
+    return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    try:
+        template = get_template(args.template)
+    except KeyError as error:
+        raise CnnStudioError(error.args[0]) from None
+    out = Path(args.out)
+    if out.exists():
+        raise CnnStudioError(f"{out} already exists; choose another name or delete it first.")
+    try:
+        save_project(template.project, out)
+    except OSError as error:
+        raise CnnStudioError(f"cannot write {out}: {error.strerror}.") from None
+    print(f"Wrote {out} from the {template.title} template.")
+    return EXIT_OK
 
 
 def cmd_shapes(args: argparse.Namespace) -> int:
@@ -101,6 +143,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CnnStudioError as error:
         print(f"cnnstudio: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
+    except BrokenPipeError:  # `cnnstudio templates | head`: the reader left, not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def open_gui(path: str | None) -> int:

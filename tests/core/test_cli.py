@@ -86,3 +86,19 @@ def test_bad_fields_exit_2_with_one_sentence_naming_the_field(tmp_path, doc, fie
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert f"{field}:" in result.stderr
+
+
+def test_templates_and_new(tmp_path):
+    listing = cnnstudio("templates")
+    assert listing.returncode == 0
+    for key in ("mnist_cnn", "lenet5", "alexnet", "vgg_small", "dense_baseline"):
+        assert key in listing.stdout
+    out = tmp_path / "le.cnnstudio.json"
+    made = cnnstudio("new", "--template", "lenet5", out)
+    assert made.returncode == 0, made.stderr
+    shapes = json.loads(cnnstudio("shapes", out, "--json").stdout)
+    assert shapes["total_params"] == 61_706
+    again = cnnstudio("new", "--template", "lenet5", out)
+    assert again.returncode == 2 and "already exists" in again.stderr
+    unknown = cnnstudio("new", "--template", "resnet", tmp_path / "x.cnnstudio.json")
+    assert unknown.returncode == 2 and "mnist_cnn" in unknown.stderr
