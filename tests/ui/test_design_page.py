@@ -303,3 +303,52 @@ def test_new_from_template_dialog(make_window, monkeypatch, qtbot):
     window = make_window()
     window.new_from_template()
     assert window.editor.project.name == "AlexNet" and window.path is None
+
+
+def test_drop_a_project_file_on_the_window_opens_it(make_window, qtbot, tmp_path):
+    from PySide6.QtCore import QMimeData, QPoint, QPointF, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+    from cnnstudio.core.templates import get_template
+    from cnnstudio.core import save_project
+
+    path = tmp_path / "lenet.cnnstudio.json"
+    save_project(get_template("lenet5").project, path)
+    window = make_window()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    enter = QDragEnterEvent(QPoint(50, 50), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(window, QDropEvent(QPointF(50, 50), Qt.CopyAction, mime,
+                                              Qt.LeftButton, Qt.NoModifier))
+    qtbot.waitUntil(lambda: window.editor.project.name == "LeNet-5", timeout=2000)
+    assert window.path == path
+
+
+def test_opening_a_corrupt_file_keeps_the_work(make_window, tmp_path, dialog_answers):
+    from PySide6.QtWidgets import QMessageBox
+
+    window = make_window()
+    window.design.input_editor.spins[0].setValue(30)
+    before = project_json(window)
+    bad = tmp_path / "bad.cnnstudio.json"
+    bad.write_text('{"input": {"shape": [28, 28')
+    dialog_answers.append(QMessageBox.Discard)
+    assert not window.open_path(bad)
+    assert project_json(window) == before
+    dialog_answers.append(QMessageBox.Cancel)
+    assert not window.open_path(bad)  # cancelled at the unsaved-changes prompt
+
+
+def test_geometry_and_recent_files_persist(make_window, tmp_path):
+    window = make_window()
+    window.resize(760, 520)
+    size = window.size()  # as the window manager granted it
+    path = tmp_path / "a.cnnstudio.json"
+    window.save_to(path)
+    window.close()
+    again = make_window()
+    assert again.size() == size
+    assert again.recent_files()[0] == str(path.resolve())
+    assert [a.text() for a in again.recent_menu.actions()] == [str(path.resolve())]
