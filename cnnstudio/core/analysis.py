@@ -20,7 +20,7 @@ class ModelSummary:
     total_params: int
     trainable_params: int
     non_trainable_params: int
-    size_mb: float
+    size_bytes: int
     activation_mb_per_batch: float
     flops_per_sample: int
     batch_size: int
@@ -55,7 +55,7 @@ def summarize(project: Project, report: ShapeReport, batch_size: int) -> ModelSu
         total_params=report.total_params,
         trainable_params=report.trainable_params,
         non_trainable_params=report.non_trainable_params,
-        size_mb=report.total_params * BYTES_PER_VALUE / 1024 ** 2,
+        size_bytes=report.total_params * BYTES_PER_VALUE,
         activation_mb_per_batch=activations * batch_size / 1024 ** 2,
         flops_per_sample=sum(layer_flops(project, report, i) for i in range(len(report.layers))),
         batch_size=batch_size,

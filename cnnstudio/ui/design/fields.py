@@ -56,7 +56,18 @@ def _int_spin(arg: Arg, nullable: bool) -> QSpinBox:
     return spin
 
 
-class IntField(Field):
+class SpinField(Field):
+    """A spin box whose minimum stands for None when the argument may be None."""
+
+    convert = int
+
+    def _show(self, value: Any) -> None:
+        self.spin.blockSignals(True)
+        self.spin.setValue(self.spin.minimum() if value is None else self.convert(value))
+        self.spin.blockSignals(False)
+
+
+class IntField(SpinField):
     def __init__(self, arg: Arg, parent=None) -> None:
         super().__init__(arg, parent)
         self.nullable = arg.nullable or arg.default is None
@@ -70,13 +81,10 @@ class IntField(Field):
         none = self.nullable and value == self.spin.minimum()
         self.edited.emit(None if none else value)
 
-    def _show(self, value: Any) -> None:
-        self.spin.blockSignals(True)
-        self.spin.setValue(self.spin.minimum() if value is None else int(value))
-        self.spin.blockSignals(False)
 
+class FloatField(SpinField):
+    convert = float
 
-class FloatField(Field):
     def __init__(self, arg: Arg, parent=None) -> None:
         super().__init__(arg, parent)
         self.nullable = arg.nullable
@@ -102,11 +110,6 @@ class FloatField(Field):
                 and value <= self.arg.minimum:
             return  # an open bound: the spin box may touch it, the value may not
         self.edited.emit(round(value, 6))
-
-    def _show(self, value: Any) -> None:
-        self.spin.blockSignals(True)
-        self.spin.setValue(self.spin.minimum() if value is None else float(value))
-        self.spin.blockSignals(False)
 
 
 class BoolField(Field):

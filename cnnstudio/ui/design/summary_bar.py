@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel
 
-from cnnstudio.core.analysis import format_count, summarize
+from cnnstudio.core.analysis import format_bytes, format_count, summarize
 from cnnstudio.ui.editor import ProjectEditor
 
 DEFAULT_BATCH = 32
@@ -27,7 +27,8 @@ class SummaryBar(QLabel):
         project, report = self.editor.project, self.editor.report
         s = summarize(project, report, self.batch_size())
         text = (f"<b>Params</b> {s.total_params:,} (trainable {s.trainable_params:,}, "
-                f"non-trainable {s.non_trainable_params:,}) · <b>Size</b> {s.size_mb:,.2f} MB · "
+                f"non-trainable {s.non_trainable_params:,}) · <b>Size</b> "
+                f"{format_bytes(s.size_bytes)} · "
                 f"<b>Activations</b> {s.activation_mb_per_batch:,.1f} MB per batch of "
                 f"{s.batch_size} · <b>FLOPs</b> {format_count(s.flops_per_sample)} per sample")
         if not report.valid:
