@@ -18,6 +18,7 @@ from pathlib import Path
 
 from cnnstudio.core import CnnStudioError, ShapeReport, infer, load_project, save_project
 from cnnstudio.core.templates import get_template, list_templates
+from cnnstudio.core.analysis import BYTES_PER_VALUE, format_bytes
 from cnnstudio.core.catalogue.common import show_shape
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
@@ -104,19 +105,12 @@ def format_summary(name: str, report: ShapeReport) -> str:
     for label, count in (("Total params", report.total_params),
                          ("Trainable params", report.trainable_params),
                          ("Non-trainable params", report.non_trainable_params)):
-        out.append(f"{label}: {count:,} ({_megabytes(count)})")
+        out.append(f"{label}: {count:,} ({format_bytes(count * BYTES_PER_VALUE)})")
     if not report.valid:
         bad = report.layers[report.error_index]
         out.append(f"Invalid at layer {bad.index} ({bad.name}); the counts cover the layers "
                    f"before it.")
     return "\n".join(out)
-
-
-def _megabytes(count: int) -> str:
-    size = count * 4
-    if size < 1024 ** 2:
-        return f"{size / 1024:.2f} KB"
-    return f"{size / 1024 ** 2:.2f} MB"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -131,8 +125,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# DESIGN.md section 4 commands that later work brings; until then they say so
+# instead of being taken for a FILE to open in the GUI.
+PLANNED = ("train", "export")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in PLANNED:
+        print(f"cnnstudio: the {argv[0]!r} command is not available in this version yet.",
+              file=sys.stderr)
+        return EXIT_UNREADABLE
     if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
         return open_gui(argv[0] if argv else None)
     args = _parser().parse_args(argv)

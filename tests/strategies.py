@@ -51,11 +51,13 @@ def valid_value(draw, arg: Arg):
         return draw(st.lists(item, min_size=arg.length, max_size=arg.length))
     if kind is Kind.PAIR_OF_PAIRS:
         item = st.integers(0, 4)
-        form = draw(st.integers(0, 2))
+        form = draw(st.integers(0, 3))
         if form == 0:
             return draw(item)
         if form == 1:
             return [draw(item), draw(item)]
+        if form == 2:
+            return [draw(item), [draw(item), draw(item)]]  # Keras takes mixed forms too
         return [[draw(item), draw(item)], [draw(item), draw(item)]]
     if kind is Kind.SHAPE:
         dims = draw(st.lists(st.integers(1, 12), min_size=1, max_size=3))
@@ -68,8 +70,7 @@ def valid_value(draw, arg: Arg):
         num = st.floats(-1.0, 1.0, allow_nan=False, exclude_min=not arg.min_inclusive)
         if draw(st.booleans()):
             return round(draw(num), 3) if arg.min_inclusive else draw(num)
-        a, b = sorted([draw(num), draw(num)])
-        return [a, b]
+        return [draw(num), draw(num)]  # in any order, as Keras takes them
     raise AssertionError(kind)
 
 

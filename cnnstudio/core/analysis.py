@@ -7,8 +7,7 @@ the usual kind (float32 values, multiply-add = 2 FLOPs), stated as such.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import prod
-
+from cnnstudio.core.catalogue.common import flat_size
 from cnnstudio.core.inference import LayerResult, ShapeReport
 from cnnstudio.core.project import Project
 
@@ -26,16 +25,11 @@ class ModelSummary:
     batch_size: int
 
 
-def values_per_sample(shape) -> int | None:
-    dims = shape[1:]
-    return None if any(d is None for d in dims) else prod(dims)
-
-
 def activation_bytes(result: LayerResult) -> int | None:
     """Memory for one sample's output of this layer."""
     if result.output_shape is None:
         return None
-    count = values_per_sample(result.output_shape)
+    count = flat_size(result.output_shape)
     return None if count is None else count * BYTES_PER_VALUE
 
 
@@ -50,7 +44,7 @@ def layer_flops(project: Project, report: ShapeReport, index: int) -> int:
 
 def summarize(project: Project, report: ShapeReport, batch_size: int) -> ModelSummary:
     activations = sum(activation_bytes(r) or 0 for r in report.layers)
-    activations += (values_per_sample(report.input_shape) or 0) * BYTES_PER_VALUE
+    activations += (flat_size(report.input_shape) or 0) * BYTES_PER_VALUE
     return ModelSummary(
         total_params=report.total_params,
         trainable_params=report.trainable_params,

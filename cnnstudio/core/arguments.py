@@ -206,8 +206,6 @@ def _resolve_pair_of_pairs(arg: Arg, value: Any, where: str) -> tuple[tuple[int,
             pairs.append((amount(item[0]), amount(item[1])))
         else:
             raise _fail(arg, where, value)
-    if _is_int(value[0]) != _is_int(value[1]):
-        raise _fail(arg, where, value)
     return tuple(pairs)
 
 
@@ -237,10 +235,7 @@ def _resolve_factor(arg: Arg, value: Any, where: str) -> float | tuple[float, fl
         return float(value)
     if (isinstance(value, (list, tuple)) and len(value) == 2
             and all(_is_number(v) and _in_range(arg, v) for v in value)):
-        lower, upper = float(value[0]), float(value[1])
-        if lower > upper:
-            raise ArgumentError(where, value, "a [lower, upper] pair with lower <= upper")
-        return (lower, upper)
+        return (float(value[0]), float(value[1]))  # Keras orders the pair itself
     raise _fail(arg, where, value)
 
 

@@ -27,12 +27,21 @@ def remove_layers(project: Project, indices: Iterable[int]) -> Project:
     return project.with_layers(l for i, l in enumerate(project.layers) if i not in drop)
 
 
-def move_layer(project: Project, source: int, target: int) -> Project:
-    """Move the layer at `source` so that it ends up at position `target`."""
-    layers = list(project.layers)
-    layer = layers.pop(source)
-    layers.insert(max(0, min(target, len(layers))), layer)
-    return project.with_layers(layers)
+def move_layers(project: Project, rows: Sequence[int], target: int) -> Project:
+    """Move the given layers, kept in their order, to sit before position `target`."""
+    chosen = sorted(set(rows))
+    moving = [project.layers[r] for r in chosen]
+    rest = [layer for i, layer in enumerate(project.layers) if i not in set(chosen)]
+    at = target - sum(1 for r in chosen if r < target)
+    rest[at:at] = moving
+    return project.with_layers(rest)
+
+
+def moved_rows(rows: Sequence[int], target: int) -> list[int]:
+    """Where `move_layers(rows, target)` puts the moved layers."""
+    chosen = sorted(set(rows))
+    at = target - sum(1 for r in chosen if r < target)
+    return list(range(at, at + len(chosen)))
 
 
 def duplicate_layers(project: Project, indices: Sequence[int]) -> tuple[Project, list[int]]:

@@ -35,7 +35,7 @@ class LayerSpec:
     layer_type: LayerType = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        layer_type = LAYER_TYPES.get(self.type)
+        layer_type = LAYER_TYPES.get(self.type) if isinstance(self.type, str) else None
         if layer_type is None:
             raise ProjectError("type", f"unknown layer type {show_value(self.type)}. "
                                f"{_suggest_type(self.type)}")
@@ -143,11 +143,17 @@ def check_input_shape(shape: Any, where: str = "input.shape") -> Shape:
     return tuple(shape)
 
 
+INPUT_NAME = "input_layer"  # the model's Input; no layer may take its name
+
+
 def check_unique_names(layers: Iterable[LayerSpec]) -> None:
     seen: dict[str, int] = {}
     for i, layer in enumerate(layers):
         if layer.name is None:
             continue
+        if layer.name == INPUT_NAME:
+            raise ProjectError(f"layers[{i}].name", f"{INPUT_NAME!r} is the name of the "
+                               "model's input; choose another name.")
         if layer.name in seen:
             raise ProjectError(f"layers[{i}].name", f"{layer.name!r} is already the name of "
                                f"layers[{seen[layer.name]}]; Keras needs unique names. "
@@ -162,7 +168,7 @@ def layer_names(layers: Iterable[LayerSpec]) -> list[str]:
     layers of the same name.
     """
     layers = list(layers)
-    taken = {layer.name for layer in layers if layer.name is not None}
+    taken = {layer.name for layer in layers if layer.name is not None} | {INPUT_NAME}
     counters: dict[str, int] = {}
     names = []
     for layer in layers:

@@ -16,7 +16,6 @@ from typing import Any, Callable
 from cnnstudio.core.errors import ProjectError, show_value
 from cnnstudio.core.project import FORMAT, VERSION, LayerSpec, Project, check_input_shape
 
-SUFFIX = ".cnnstudio.json"
 _KNOWN_KEYS = {"format", "version", "name", "input", "layers", "dataset", "training", "runs"}
 
 # version N -> function turning a version-N document into version N+1.

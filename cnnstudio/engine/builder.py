@@ -7,7 +7,7 @@ from typing import Any
 
 from cnnstudio.core.catalogue.common import show_shape
 from cnnstudio.core.inference import infer
-from cnnstudio.core.project import LayerSpec, Project
+from cnnstudio.core.project import INPUT_NAME, LayerSpec, Project
 from cnnstudio.core.shape_math import ShapeError
 from cnnstudio.engine.keras_env import import_keras
 
@@ -54,7 +54,7 @@ def build_keras_model(project: Project):
     if not report.valid:
         bad = report.layers[report.error_index]
         raise ShapeError(f"layers[{bad.index}] ({bad.name}): {bad.error}")
-    inputs = keras.Input(shape=project.input_shape, name="input_layer")
+    inputs = keras.Input(shape=project.input_shape, name=INPUT_NAME)
     x = inputs
     for spec, result in zip(project.layers, report.layers):
         x = make_keras_layer(spec, result.name)(x)

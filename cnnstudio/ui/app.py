@@ -63,6 +63,17 @@ def offer_recovery(window: MainWindow) -> None:
     except CnnStudioError as error:
         QMessageBox.warning(window, APP_NAME, f"The recovery copy cannot be read.\n\n{error}")
         return
-    window.set_document(window.editor.project, entry.original)
-    window.editor.replace(project, "Recover unsaved changes")
+    base, path = None, None
+    if entry.original is not None and entry.original.is_file():
+        try:
+            base, path = load_project(entry.original), entry.original
+        except CnnStudioError:
+            pass
+    # The saved file (or, for an untitled project, the recovered project itself) is the
+    # clean state, so undo never shows another project under this file's name.
+    window.set_document(base or project, path)
+    if base is not None:
+        window.editor.replace(project, "Recover unsaved changes")
+    else:
+        window.editor.undo_stack.resetClean()  # recovered, but saved nowhere yet
     recovery.remove(entry)

@@ -17,7 +17,7 @@ from cnnstudio.ui.design.explain import ExplainPanel
 from cnnstudio.ui.design.input_shape import InputShapeEditor
 from cnnstudio.ui.design.palette import Palette
 from cnnstudio.ui.design.properties import PropertiesPanel
-from cnnstudio.ui.design.stack import StackView, insert_new_layer
+from cnnstudio.ui.design.stack import StackView
 from cnnstudio.ui.design.summary_bar import SummaryBar
 from cnnstudio.ui.editor import ProjectEditor
 
@@ -60,9 +60,8 @@ class DesignPage(QSplitter):
     def append_layer(self, type_name: str) -> None:
         """Double-click or Enter in the palette: insert after the selection."""
         row = self.stack.current_row()
-        at = len(self.editor.project.layers) if row is None else row + 1
-        self.stack.expect_selection([at])
-        insert_new_layer(self.editor, type_name, at)
+        self.stack.insert_layer(type_name, len(self.editor.project.layers) if row is None
+                                else row + 1)
 
     def _selection_changed(self, *args) -> None:
         row = self.stack.current_row()
@@ -170,7 +169,7 @@ class MainWindow(QMainWindow):
         return True
 
     def set_document(self, project: Project, path: Path | None) -> None:
-        recovery.discard(self.path)
+        self.discard_recovery()
         self.path = path
         self.editor.reset(project)
         self._update_title()
@@ -202,7 +201,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, APP_NAME, f"Cannot save to {path}.\n\n{error.strerror}. "
                                 "Your work is still open; try another folder.")
             return False
-        recovery.discard(self.path)
+        self.discard_recovery()
         self.path = path
         self.editor.undo_stack.setClean()
         self.add_recent(path)
@@ -228,8 +227,19 @@ class MainWindow(QMainWindow):
             self.set_document(dialog.chosen.project, None)
 
     def write_recovery(self) -> None:
-        if not self.editor.undo_stack.isClean():
+        if self.editor.undo_stack.isClean():
+            return
+        try:
             recovery.write(self.editor.project, self.path)
+        except OSError as error:  # a full disk must not cost the open work
+            self.statusBar().showMessage(f"Could not write a recovery copy: {error.strerror}",
+                                         8000)
+
+    def discard_recovery(self) -> None:
+        try:
+            recovery.discard(self.path)
+        except OSError:
+            pass  # a stale copy is offered once more at start-up, no harm done
 
     # recent files -----------------------------------------------------------------
     def recent_files(self) -> list[str]:
@@ -265,6 +275,6 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             event.ignore()
             return
-        recovery.discard(self.path)
+        self.discard_recovery()
         self.settings.setValue("window/geometry", self.saveGeometry())
         event.accept()

@@ -44,7 +44,8 @@ def write(project: Project, original: Path | None) -> Path:
     key = _key(original)
     copy = folder() / f"{key}.cnnstudio.json"
     write_text_atomic(copy, project_to_json(project))
-    meta = {"original": str(original) if original else None, "saved_at": time.time()}
+    meta = {"original": str(original) if original else None, "saved_at": time.time(),
+            "pid": os.getpid()}
     write_text_atomic(folder() / f"{key}.meta.json", json.dumps(meta))
     return copy
 
@@ -67,10 +68,27 @@ def pending() -> list[RecoveryCopy]:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
+        if not isinstance(meta, dict) or _alive(meta.get("pid")):
+            continue  # not ours to judge: unreadable, or another CNN Studio still running
         if copy.exists():
-            original = Path(meta["original"]) if meta.get("original") else None
-            found.append(RecoveryCopy(copy, original, float(meta.get("saved_at", 0))))
+            original = meta.get("original")
+            saved_at = meta.get("saved_at")
+            found.append(RecoveryCopy(copy, Path(original) if isinstance(original, str) else None,
+                                      float(saved_at) if isinstance(saved_at, (int, float))
+                                      else 0.0))
     return sorted(found, key=lambda r: r.saved_at, reverse=True)
+
+
+def _alive(pid) -> bool:
+    if not isinstance(pid, int) or pid == os.getpid() or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def remove(entry: RecoveryCopy) -> None:

@@ -102,3 +102,8 @@ def test_templates_and_new(tmp_path):
     assert again.returncode == 2 and "already exists" in again.stderr
     unknown = cnnstudio("new", "--template", "resnet", tmp_path / "x.cnnstudio.json")
     assert unknown.returncode == 2 and "mnist_cnn" in unknown.stderr
+
+
+def test_later_commands_are_not_mistaken_for_a_file():
+    result = cnnstudio("train", "x.cnnstudio.json")
+    assert result.returncode == 2 and "not available" in result.stderr

@@ -18,9 +18,14 @@ def project():
 def test_insert_move_remove(project):
     p = edits.insert_layers(project, 1, [LayerSpec("BatchNormalization")])
     assert p.layers[1].type == "BatchNormalization" and len(p.layers) == 9
-    p = edits.move_layer(p, 1, 0)
+    p = edits.move_layers(p, [1], 0)
     assert p.layers[0].type == "BatchNormalization"
     assert edits.remove_layers(p, [0]) == project
+    moved = edits.move_layers(project, [0, 2], 5)
+    assert [l.type for l in moved.layers][:5] == ["Conv2D", "Dropout", "Flatten", "Conv2D",
+                                                 "MaxPooling2D"]
+    assert edits.moved_rows([0, 2], 5) == [3, 4]
+    assert [moved.layers[i] for i in (3, 4)] == [project.layers[0], project.layers[2]]
 
 
 def test_duplicate_clears_names_and_paste_keeps_free_names(project):

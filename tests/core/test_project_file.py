@@ -107,6 +107,10 @@ def test_newer_version_is_refused_and_the_file_is_left_alone(tmp_path):
                                       "dilation_rate": 2}}]},
      "layers[0].params.strides", "dilation_rate"),
     ({"format": "other", "input": {"shape": [4]}}, "format", "not a CNN Studio project"),
+    ({"input": {"shape": [4]}, "layers": [{"type": ["Dense"]}]}, "layers[0].type",
+     "unknown layer type"),
+    ({"input": {"shape": [4]}, "layers": [{"type": "Flatten", "name": "input_layer"}]},
+     "layers[0].name", "name of the model's input"),
 ])
 def test_bad_input_names_file_and_field(tmp_path, doc, field, words):
     path = write(tmp_path, doc)

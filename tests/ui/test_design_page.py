@@ -225,7 +225,7 @@ def test_save_and_reopen_give_the_same_project(make_window, tmp_path):
     path = tmp_path / "mine.cnnstudio.json"
     assert window.save_to(path)
     assert not window.isWindowModified()
-    assert "[*]" in window.windowTitle() and "MNIST CNN" in window.windowTitle()
+    assert window.windowTitle() == "CNN Studio — MNIST CNN[*]"  # Qt shows [*] only if modified
     saved = window.editor.project
     other = make_window()
     assert other.open_path(path)
@@ -352,3 +352,50 @@ def test_geometry_and_recent_files_persist(make_window, tmp_path):
     assert again.size() == size
     assert again.recent_files()[0] == str(path.resolve())
     assert [a.text() for a in again.recent_menu.actions()] == [str(path.resolve())]
+
+
+def test_text_fields_take_python_tuples():
+    from cnnstudio.ui.design.fields import parse_text_value
+
+    assert parse_text_value("(7, 7, 64)") == [7, 7, 64]
+    assert parse_text_value("((1, 2), (3, 4))") == [[1, 2], [3, 4]]
+    assert parse_text_value("2, -1") == [2, -1]
+    assert parse_text_value("None") is None
+    with pytest.raises(ValueError):
+        parse_text_value("[1, ")
+
+
+def test_refusal_message_goes_away_after_undo(make_window):
+    window = make_window()
+    window.design.stack.select_rows([0])
+    window.design.properties.fields["dilation_rate"].spins[0].setValue(2)
+    window.design.properties.fields["strides"].spins[0].setValue(2)
+    error = window.design.properties.errors["strides"]
+    assert not error.isHidden()
+    window.undo_action.trigger()
+    assert error.isHidden()
+
+
+def test_recovering_a_saved_project_keeps_the_file_as_the_undo_base(
+        make_window, qtbot, tmp_path, dialog_answers):
+    from PySide6.QtWidgets import QMessageBox
+
+    from cnnstudio.ui import recovery
+    from cnnstudio.ui.app import offer_recovery
+
+    path = tmp_path / "mine.cnnstudio.json"
+    window = make_window()
+    window.save_to(path)
+    saved = window.editor.project
+    window.design.input_editor.spins[2].setValue(3)
+    edited = window.editor.project
+    window.write_recovery()
+    (entry,) = recovery.pending()
+    assert entry.original == path
+    fresh = make_window()
+    dialog_answers.append(QMessageBox.Yes)
+    offer_recovery(fresh)
+    assert fresh.editor.project == edited and fresh.path == path
+    assert fresh.isWindowModified()
+    fresh.undo_action.trigger()
+    assert fresh.editor.project == saved and not fresh.isWindowModified()

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 from cnnstudio.core.arguments import Arg, Kind
-from cnnstudio.core.catalogue.common import activation_arg
-from cnnstudio.core.catalogue.spec import Category, LayerType, Resolved, Shape
-
-
-def same_shape(shape: Shape, a: Resolved):
-    return shape, None
+from cnnstudio.core.catalogue.common import activation_arg, same_shape
+from cnnstudio.core.catalogue.spec import Category, LayerType
 
 
 ACTIVATION = LayerType(

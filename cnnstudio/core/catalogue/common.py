@@ -105,6 +105,12 @@ def require_channels(layer: str, shape: Shape) -> int:
     return channels
 
 
+def same_shape(shape: Shape, a: Resolved):
+    """The output rule of every layer that keeps its input's shape."""
+    return shape, None
+
+
 def flat_size(shape: Shape) -> int | None:
+    """Values per sample, or None when a size is unknown."""
     dims = shape[1:]
     return None if any(d is None for d in dims) else prod(dims)

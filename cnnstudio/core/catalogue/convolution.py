@@ -82,11 +82,6 @@ def _depthwise_macs(shape: Shape, out: Shape, a: Resolved) -> int:
     return prod(a["kernel_size"]) * shape[-1] * a["depth_multiplier"] * _positions(out)
 
 
-def _separable_output(shape: Shape, a: Resolved):
-    require_channels("SeparableConv2D", shape)
-    return _sliding_output(shape, a, a["filters"])
-
-
 def _separable_weights(shape: Shape, a: Resolved) -> tuple[int, int]:
     mid = shape[-1] * a["depth_multiplier"]
     total = prod(a["kernel_size"]) * mid + mid * a["filters"]
@@ -161,7 +156,7 @@ SEPARABLE_CONV2D = LayerType(
             "pointwise convolution: far fewer weights than Conv2D for the same output.",
     args=(filters_arg(), kernel_size_arg(2), strides_arg(2), padding_arg(),
           dilation_arg(2), DEPTH_MULTIPLIER, activation_arg(), use_bias_arg()),
-    output=_separable_output, weights=_separable_weights, ranks=(4,),
+    output=_conv_output("SeparableConv2D"), weights=_separable_weights, ranks=(4,),
     formula=_separable_formula, macs=_separable_macs,
     rank_hint="SeparableConv2D needs images (height, width, channels).",
 )

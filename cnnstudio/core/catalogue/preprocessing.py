@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cnnstudio.core.arguments import REQUIRED, Arg, Kind
-from cnnstudio.core.catalogue.activation import same_shape
+from cnnstudio.core.catalogue.common import same_shape
 from cnnstudio.core.catalogue.spec import Category, LayerType
 
 SEED = Arg("seed", Kind.INT, None, "Seed of the random transformations.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cnnstudio.core.arguments import REQUIRED, Arg, Kind
-from cnnstudio.core.catalogue.common import show_shape
+from cnnstudio.core.catalogue.common import same_shape, show_shape
 from cnnstudio.core.catalogue.spec import Category, LayerType, Resolved, Shape
 
 
@@ -15,10 +15,6 @@ def _rate(initial: float) -> Arg:
 
 
 SEED = Arg("seed", Kind.INT, None, "Seed of the random numbers, for repeatable runs.")
-
-
-def _same_shape(shape: Shape, a: Resolved):
-    return shape, None
 
 
 def noise_shape_problem(shape: Shape, noise: tuple | None) -> str | None:
@@ -52,14 +48,14 @@ DROPOUT = LayerType(
               "decision along that axis (e.g. [null, 1, 1, null] drops whole channels).",
               nullable=True),
           SEED),
-    output=_same_shape,
+    output=same_shape,
 )
 
 SPATIAL_DROPOUT2D = LayerType(
     name="SpatialDropout2D", category=Category.REGULARIZATION,
     summary="Drops whole feature maps (channels) instead of single values, because "
             "neighbouring pixels are strongly correlated.",
-    args=(_rate(0.2), SEED), output=_same_shape, ranks=(4,),
+    args=(_rate(0.2), SEED), output=same_shape, ranks=(4,),
     rank_hint="SpatialDropout2D needs images (height, width, channels); use Dropout "
               "after Flatten.",
 )
@@ -70,7 +66,7 @@ GAUSSIAN_NOISE = LayerType(
             "and a form of data augmentation.",
     args=(Arg("stddev", Kind.FLOAT, REQUIRED, "Standard deviation of the added noise.",
               minimum=0.0, maximum=1.0, initial=0.1, key=True), SEED),
-    output=_same_shape,
+    output=same_shape,
 )
 
 LAYERS = (DROPOUT, SPATIAL_DROPOUT2D, GAUSSIAN_NOISE)

@@ -52,7 +52,6 @@ def _int_spin(arg: Arg, nullable: bool) -> QSpinBox:
     if nullable:
         spin.setSpecialValueText(NONE_TEXT)
     spin.setAccelerated(True)
-    spin.setKeyboardTracking(True)
     return spin
 
 
@@ -106,9 +105,6 @@ class FloatField(SpinField):
         if self.nullable and value == self.spin.minimum():
             self.edited.emit(None)
             return
-        if not self.arg.min_inclusive and self.arg.minimum is not None \
-                and value <= self.arg.minimum:
-            return  # an open bound: the spin box may touch it, the value may not
         self.edited.emit(round(value, 6))
 
 
@@ -255,9 +251,9 @@ def parse_text_value(text: str) -> Any:
     text = text.strip()
     if not text or text.lower() == "none" or text == "null":
         return None
+    text = text.replace("None", "null").replace("(", "[").replace(")", "]")
     if "," in text and not text.startswith("["):
         text = f"[{text}]"
-    text = text.replace("None", "null").replace("(", "[").replace(")", "]")
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:

@@ -24,6 +24,7 @@ class PropertiesPanel(QScrollArea):
         self._type: str | None = None
         self.fields: dict[str, Field] = {}
         self.errors: dict[str, QLabel] = {}
+        self._editing = False
         self.setWidgetResizable(True)
         self.setMinimumWidth(300)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
@@ -110,6 +111,9 @@ class PropertiesPanel(QScrollArea):
             self.show_layer(self.index if self.index < len(layers) else None)
             return
         spec = layers[self.index]
+        if not self._editing:
+            for label in self.errors.values():
+                label.hide()  # the project moved on (undo, another edit): old refusals go
         if not self.name_edit.hasFocus():
             self.name_edit.setText(spec.name or "")
         self.name_edit.setPlaceholderText(self.editor.report.layers[self.index].name)
@@ -127,8 +131,12 @@ class PropertiesPanel(QScrollArea):
     def _edited(self, name: str, value) -> None:
         if self.index is None:
             return
-        error = self.editor.edit(f"Change {name}", edits.set_param, self.index, name, value,
-                                 merge_key=("param", self.index, name))
+        self._editing = True
+        try:
+            error = self.editor.edit(f"Change {name}", edits.set_param, self.index, name,
+                                     value, merge_key=("param", self.index, name))
+        finally:
+            self._editing = False
         label = self.errors[name]
         label.setText(error or "")
         label.setVisible(bool(error))

@@ -157,30 +157,11 @@ class StackModel(QAbstractTableModel):
         return data
 
 
-def insert_new_layer(editor: ProjectEditor, type_name: str, at: int) -> None:
+def new_layer(type_name: str) -> LayerSpec:
+    """A layer as the palette inserts it: required arguments with usable values."""
     from cnnstudio.core.catalogue import LAYER_TYPES
 
-    layer_type = LAYER_TYPES[type_name]
-    spec = LayerSpec(type_name, layer_type.initial_params())
-    editor.edit(f"Insert {type_name}", edits.insert_layers, at, [spec])
-
-
-def move_rows(editor: ProjectEditor, rows: list[int], target: int) -> None:
-    """Move the given rows, kept in order, to sit before `target`."""
-    if not rows:
-        return
-
-    def change(project):
-        layers = list(project.layers)
-        moving = [layers[r] for r in rows]
-        before = sum(1 for r in rows if r < target)
-        rest = [l for i, l in enumerate(layers) if i not in set(rows)]
-        at = target - before
-        rest[at:at] = moving
-        return project.with_layers(rest)
-
-    text = "Move layer" if len(rows) == 1 else f"Move {len(rows)} layers"
-    editor.edit(text, change)
+    return LayerSpec(type_name, LAYER_TYPES[type_name].initial_params())
 
 
 class StackView(QTableView):
@@ -265,14 +246,12 @@ class StackView(QTableView):
         data = event.mimeData()
         if data.hasFormat(ROWS_MIME):
             rows = json.loads(bytes(data.data(ROWS_MIME)).decode())
-            self.expect_selection(list(range(target - sum(1 for r in rows if r < target),
-                                             target - sum(1 for r in rows if r < target)
-                                             + len(rows))))
-            move_rows(self.editor, rows, target)
-            self._restore_selection()
+            self.apply_edit(edits.moved_rows(rows, target),
+                      "Move layer" if len(rows) == 1 else f"Move {len(rows)} layers",
+                      edits.move_layers, rows, target)
+            self._restore_selection()  # a move keeps the row count: no model reset
         elif data.hasFormat(LAYER_TYPE_MIME):
-            self.expect_selection([target])
-            insert_new_layer(self.editor, bytes(data.data(LAYER_TYPE_MIME)).decode(), target)
+            self.insert_layer(bytes(data.data(LAYER_TYPE_MIME)).decode(), target)
         else:
             event.ignore()
             return
@@ -280,22 +259,34 @@ class StackView(QTableView):
         event.accept()
 
     # editing commands -------------------------------------------------------
+    def apply_edit(self, select: list[int], text: str, change, *args) -> str | None:
+        """An undoable edit that selects `select` afterwards (nothing, if refused)."""
+        self.expect_selection(select)
+        error = self.editor.edit(text, change, *args)
+        if error is not None:
+            self._pending_selection = None
+            self.status.emit(f"{text}: {error}")
+        return error
+
+    def insert_layer(self, type_name: str, at: int) -> None:
+        self.apply_edit([at], f"Insert {type_name}", edits.insert_layers, at, [new_layer(type_name)])
+
     def delete_selected(self) -> None:
         rows = self.selected_rows()
         if not rows:
             return
         text = "Delete layer" if len(rows) == 1 else f"Delete {len(rows)} layers"
-        self.expect_selection([min(rows[0], len(self.editor.project.layers) - len(rows) - 1)])
-        self.editor.edit(text, edits.remove_layers, rows)
+        self.apply_edit([min(rows[0], len(self.editor.project.layers) - len(rows) - 1)], text,
+                  edits.remove_layers, rows)
 
     def duplicate_selected(self) -> None:
         rows = self.selected_rows()
         if not rows:
             return
         _, new_rows = edits.duplicate_layers(self.editor.project, rows)
-        self.expect_selection(new_rows)
-        self.editor.edit("Duplicate layer" if len(rows) == 1 else f"Duplicate {len(rows)} layers",
-                         lambda p: edits.duplicate_layers(p, rows)[0])
+        self.apply_edit(new_rows, "Duplicate layer" if len(rows) == 1
+                  else f"Duplicate {len(rows)} layers",
+                  lambda p: edits.duplicate_layers(p, rows)[0])
 
     def copy_selected(self) -> None:
         rows = self.selected_rows()
@@ -316,9 +307,9 @@ class StackView(QTableView):
             return
         rows = self.selected_rows()
         at = rows[-1] + 1 if rows else len(self.editor.project.layers)
-        self.expect_selection(list(range(at, at + len(specs))))
-        self.editor.edit("Paste layer" if len(specs) == 1 else f"Paste {len(specs)} layers",
-                         edits.insert_layers, at, specs)
+        self.apply_edit(list(range(at, at + len(specs))),
+                  "Paste layer" if len(specs) == 1 else f"Paste {len(specs)} layers",
+                  edits.insert_layers, at, specs)
 
 
 def parse_layers(text: str) -> list[LayerSpec]:
