@@ -16,9 +16,12 @@ from cnnstudio.core.project import Project, layer_names
 from cnnstudio.core.shape_math import Arithmetic, ShapeError
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LayerResult:
     """What Keras would report for one layer, or why Keras would refuse it.
+
+    Treat it as read-only (not frozen only because frozen dataclasses are
+    several times slower to make, and inference makes one per layer per keystroke).
 
     After the first invalid layer, later layers have no input to work from:
     their shape and counts are None and `error` is None.

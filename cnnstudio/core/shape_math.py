@@ -4,7 +4,8 @@ The rules follow ``keras/src/ops/operation_utils.py`` (convolution and pooling)
 and ``keras/src/backend/common/backend_utils.py`` (transposed convolution).
 Each result keeps its numbers so the GUI can show *why* a size came out as it
 did, e.g. ``(227 - 11 + 2*0)/4 + 1 = 55``; the text is formatted only when
-asked for, because inference runs on every keystroke.
+asked for, because inference runs on every keystroke. (The records are not
+frozen dataclasses only because frozen ones are several times slower to make.)
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ class ShapeError(CnnStudioError):
 AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class WindowArithmetic:
     """One axis of a convolution or pooling window sliding over its input."""
 
@@ -57,7 +58,7 @@ class WindowArithmetic:
         return text
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TransposeArithmetic:
     """One axis of a transposed convolution (the size grows)."""
 
@@ -82,7 +83,7 @@ class TransposeArithmetic:
                 f" = {self.result}")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PlainArithmetic:
     """A formula already written out (Flatten's product, UpSampling's multiply)."""
 
