@@ -36,40 +36,59 @@ FROZEN_FG = QBrush(QColor("#3a5a85"))
 Index = QModelIndex | QPersistentModelIndex
 
 
-DISPLAY, TOOLTIP, DECORATION = Qt.DisplayRole, Qt.ToolTipRole, Qt.DecorationRole
-BACKGROUND, FOREGROUND, FONT, ALIGNMENT = (Qt.BackgroundRole, Qt.ForegroundRole, Qt.FontRole,
-                                          Qt.TextAlignmentRole)
+DISPLAY, TOOLTIP, DECORATION = int(Qt.DisplayRole), int(Qt.ToolTipRole), int(Qt.DecorationRole)
+BACKGROUND, FOREGROUND, FONT, ALIGNMENT = (int(Qt.BackgroundRole), int(Qt.ForegroundRole),
+                                          int(Qt.FontRole), int(Qt.TextAlignmentRole))
 RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
 ROW_FLAGS = Qt.ItemIsDropEnabled | Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled
 GAP_FLAGS = Qt.ItemFlags(Qt.ItemIsDropEnabled)
+ALIGNMENTS = (None, None, None, None, RIGHT)
 
 
-class _Row:
-    """Everything one row shows, computed once per change and only for rows shown."""
+def row_values(model: "StackModel", row: int) -> dict[int, tuple]:
+    """What one row paints, by role, one value per column.
 
-    __slots__ = ("display", "tooltips", "background", "foreground", "italic", "hinted")
+    Painting asks for about eight roles per cell; answering each from a ready
+    tuple keeps a repaint of the visible rows cheap. Tooltips are left out:
+    they are made when asked for.
+    """
+    spec = model.editor.project.layers[row]
+    result = model.editor.report.layers[row]
+    if result.output_shape is not None:
+        shape = show_shape(result.output_shape)
+    else:
+        shape = "invalid" if result.error else "—"
+    frozen = not spec.trainable
+    background = ERROR_BG if result.error else (FROZEN_BG if frozen else None)
+    foreground = ERROR_FG if result.error else (FROZEN_FG if frozen else None)
+    values = {
+        DISPLAY: (result.name, spec.type + ("  (frozen)" if frozen else ""), short_args(spec),
+                  shape, "—" if result.params is None else f"{result.params:,}"),
+        ALIGNMENT: ALIGNMENTS,
+        BACKGROUND: (background,) * len(COLUMNS),
+        FOREGROUND: (foreground,) * len(COLUMNS),
+    }
+    if frozen:
+        values[FONT] = (model.italic,) * len(COLUMNS)
+    if row in model.hints:
+        values[DECORATION] = (model.hint_icon(),) + (None,) * (len(COLUMNS) - 1)
+    return values
 
-    def __init__(self, model: "StackModel", row: int) -> None:
-        spec = model.editor.project.layers[row]
-        result = model.editor.report.layers[row]
-        if result.output_shape is not None:
-            shape = show_shape(result.output_shape)
-        else:
-            shape = "invalid" if result.error else "—"
-        args = short_args(spec)
-        self.display = (result.name, spec.type + ("  (frozen)" if not spec.trainable else ""),
-                        args, shape, "—" if result.params is None else f"{result.params:,}")
-        hints = model.hints.get(row)
-        if result.error:
-            self.tooltips = (result.error,) * len(COLUMNS)
-        else:
-            self.tooltips = ("\n\n".join(hints) if hints else None, spec.layer_type.summary,
-                             args or None, "\n".join(result.arithmetic_lines()) or None, None)
-        self.hinted = bool(hints)
-        frozen = not spec.trainable
-        self.background = ERROR_BG if result.error else (FROZEN_BG if frozen else None)
-        self.foreground = ERROR_FG if result.error else (FROZEN_FG if frozen else None)
-        self.italic = frozen
+
+def row_tooltip(model: "StackModel", row: int, col: int) -> str | None:
+    spec = model.editor.project.layers[row]
+    result = model.editor.report.layers[row]
+    if result.error:
+        return result.error
+    if col == NAME:
+        return "\n\n".join(model.hints.get(row, [])) or None
+    if col == TYPE:
+        return spec.layer_type.summary
+    if col == ARGS:
+        return short_args(spec) or None
+    if col == SHAPE:
+        return "\n".join(result.arithmetic_lines()) or None
+    return None
 
 
 class StackModel(QAbstractTableModel):
@@ -78,9 +97,9 @@ class StackModel(QAbstractTableModel):
         self.editor = editor
         self.hints: dict[int, list[str]] = {}
         self._rows = len(editor.project.layers)
-        self._cache: dict[int, _Row] = {}
-        self._italic = QFont()
-        self._italic.setItalic(True)
+        self._cache: dict[int, dict[int, tuple]] = {}
+        self.italic = QFont()
+        self.italic.setItalic(True)
         self._hint_icon = None
         editor.changed.connect(self.refresh)
         self.refresh()
@@ -109,35 +128,23 @@ class StackModel(QAbstractTableModel):
             return COLUMNS[section] if orientation == Qt.Horizontal else str(section + 1)
         return None
 
-    def _row(self, row: int) -> _Row:
-        info = self._cache.get(row)
-        if info is None:
-            info = self._cache[row] = _Row(self, row)
-        return info
+    def hint_icon(self):
+        if self._hint_icon is None:
+            self._hint_icon = QApplication.style().standardIcon(QStyle.SP_MessageBoxInformation)
+        return self._hint_icon
 
     def data(self, index: Index, role: int = Qt.DisplayRole):
-        row, col = index.row(), index.column()
+        row = index.row()
         if not 0 <= row < self._rows:
             return None
-        if role == DISPLAY:
-            return self._row(row).display[col]
+        values = self._cache.get(row)
+        if values is None:
+            values = self._cache[row] = row_values(self, row)
+        column = values.get(role)
+        if column is not None:
+            return column[index.column()]
         if role == TOOLTIP:
-            return self._row(row).tooltips[col]
-        if role == BACKGROUND:
-            return self._row(row).background
-        if role == FOREGROUND:
-            return self._row(row).foreground
-        if role == DECORATION:
-            if col == NAME and self._row(row).hinted:
-                if self._hint_icon is None:
-                    self._hint_icon = QApplication.style().standardIcon(
-                        QStyle.SP_MessageBoxInformation)
-                return self._hint_icon
-            return None
-        if role == FONT:
-            return self._italic if self._row(row).italic else None
-        if role == ALIGNMENT and col == PARAMS:
-            return RIGHT
+            return row_tooltip(self, row, index.column())
         return None
 
     # drag and drop -------------------------------------------------------
