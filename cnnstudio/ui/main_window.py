@@ -146,9 +146,17 @@ class MainWindow(QMainWindow):
         edit.addAction("&Paste Layers", view.paste)
 
     def _update_title(self, *args) -> None:
-        self.setWindowTitle(f"{APP_NAME} — {self.editor.project.name}[*]")
-        self.setWindowModified(not self.editor.undo_stack.isClean())
-        self.statusBar().showMessage(str(self.path) if self.path else "Not saved yet")
+        # Set only what changed: each set re-lays out and repaints the whole window,
+        # which would cost more than the edit itself.
+        title = f"{APP_NAME} — {self.editor.project.name}[*]"
+        if self.windowTitle() != title:
+            self.setWindowTitle(title)
+        modified = not self.editor.undo_stack.isClean()
+        if self.isWindowModified() != modified:
+            self.setWindowModified(modified)
+        status = str(self.path) if self.path else "Not saved yet"
+        if self.statusBar().currentMessage() != status:
+            self.statusBar().showMessage(status)
 
     def _schedule_autosave(self) -> None:
         """A recovery copy a few idle seconds after the last edit (restarts on each)."""

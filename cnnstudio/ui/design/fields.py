@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from cnnstudio.core.arguments import Arg, Kind
 
 INT_LIMIT = 1_000_000_000
+_NOTHING = object()
 NONE_TEXT = "None"
 
 
@@ -28,17 +29,30 @@ class Field(QWidget):
     def __init__(self, arg: Arg, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.arg = arg
+        # What the user types is what is shown: forget the last value set from outside,
+        # so that a refused value is put back on the next refresh.
+        self.edited.connect(self._forget_shown)
         self.row = QHBoxLayout(self)
         self.row.setContentsMargins(0, 0, 0, 0)
         self.setToolTip(f"{arg.help}\nValid: {arg.describe()}.")
 
     def set_value(self, value: Any) -> None:
-        """Show `value` (the user's JSON value, or the default) without emitting."""
+        """Show `value` (the user's JSON value, or the default) without emitting.
+
+        A value already shown is left alone: re-setting it would repaint the
+        widget on every edit anywhere in the project.
+        """
+        if getattr(self, "_shown", _NOTHING) == value:
+            return
+        self._shown = value
         self.blockSignals(True)
         try:
             self._show(value)
         finally:
             self.blockSignals(False)
+
+    def _forget_shown(self, _value: Any) -> None:
+        self._shown = _NOTHING
 
     def _show(self, value: Any) -> None:
         raise NotImplementedError

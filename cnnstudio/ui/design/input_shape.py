@@ -49,9 +49,11 @@ class InputShapeEditor(QWidget):
         if len(shape) != len(self.spins):
             self._build(len(shape))
         for spin, dim in zip(self.spins, shape):
-            spin.blockSignals(True)
-            spin.setValue(0 if dim is None else dim)
-            spin.blockSignals(False)
+            value = 0 if dim is None else dim
+            if spin.value() != value:
+                spin.blockSignals(True)
+                spin.setValue(value)
+                spin.blockSignals(False)
 
     def _edited(self) -> None:
         shape = [spin.value() or None for spin in self.spins]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QPainter, QTextDocument
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cnnstudio.core.analysis import format_bytes, format_count, summarize
 from cnnstudio.ui.editor import ProjectEditor
@@ -10,14 +12,43 @@ from cnnstudio.ui.editor import ProjectEditor
 DEFAULT_BATCH = 32
 
 
-class SummaryBar(QLabel):
+class SummaryBar(QWidget):
+    """Rich text painted by hand in a fixed height of three lines.
+
+    A QLabel asks its parents for a new layout whenever its text changes, and
+    the whole window is then laid out and repainted on every keystroke; this
+    widget only repaints itself.
+    """
+
+    PADDING = 4
+
     def __init__(self, editor: ProjectEditor, parent=None) -> None:
         super().__init__(parent)
         self.editor = editor
-        self.setWordWrap(True)
-        self.setStyleSheet("padding: 4px;")
+        self.document = QTextDocument(self)
+        self.document.setDefaultFont(self.font())
+        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
+        self.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 2 * self.PADDING + 4)
         editor.changed.connect(self.refresh)
         self.refresh()
+
+    def text(self) -> str:
+        return self._html
+
+    def setText(self, html: str) -> None:
+        self._html = html
+        self.document.setHtml(html)
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(400, self.height())
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.translate(self.PADDING, self.PADDING)
+        self.document.setTextWidth(self.width() - 2 * self.PADDING)
+        self.document.drawContents(painter)
+        painter.end()
 
     def batch_size(self) -> int:
         value = self.editor.project.training.get("batch_size", DEFAULT_BATCH)
@@ -35,4 +66,5 @@ class SummaryBar(QLabel):
             bad = report.layers[report.error_index]
             text += (f"<br><span style='color:#a4262c'>Invalid at {bad.name}: counts cover "
                      f"the layers above it.</span>")
-        self.setText(text)
+        if text != getattr(self, "_html", None):
+            self.setText(text)
