@@ -1,0 +1,44 @@
+"""Images from a scanned folder, streamed through tf.data (never read whole into memory).
+
+The pipeline decodes and resizes in parallel and prefetches, like
+`keras.utils.image_dataset_from_directory`, but from the scan's list of
+files: files that fail the scan never enter it, and a file that still fails
+to decode is dropped (`ignore_errors`) instead of stopping training.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from cnnstudio.engine.folder_scan import FolderScan
+from cnnstudio.engine.keras_env import import_keras
+
+import_keras()
+import tensorflow as tf  # noqa: E402
+
+
+def folder_dataset(scan: FolderScan, image_size: tuple[int, int], channels: int,
+                   batch_size: int, indices: Sequence[int] | None = None,
+                   shuffle: bool = False, seed: int = 0) -> tf.data.Dataset:
+    """Batches of (images float32 0..255 of (H, W, C), integer labels)."""
+    if channels not in (1, 3):
+        raise ValueError(f"channels must be 1 or 3, got {channels}")
+    chosen = np.arange(len(scan.files)) if indices is None else np.asarray(indices)
+    paths = tf.constant([str(scan.files[i]) for i in chosen])
+    labels = tf.constant(np.asarray(scan.labels, np.int64)[chosen])
+    data = tf.data.Dataset.from_tensor_slices((paths, labels))
+    if shuffle:
+        data = data.shuffle(len(chosen), seed=seed, reshuffle_each_iteration=True)
+    height, width = image_size
+
+    def load(path, label):
+        image = tf.io.decode_image(tf.io.read_file(path), channels=channels,
+                                   expand_animations=False)
+        image = tf.image.resize(image, (height, width))
+        image.set_shape((height, width, channels))
+        return image, label
+
+    data = data.map(load, num_parallel_calls=tf.data.AUTOTUNE).ignore_errors()
+    return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
