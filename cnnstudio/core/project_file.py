@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
+from cnnstudio.core.dataset_config import dataset_config
 from cnnstudio.core.errors import ProjectError, show_value
 from cnnstudio.core.project import FORMAT, VERSION, LayerSpec, Project, check_input_shape
 
@@ -47,6 +48,7 @@ def project_from_dict(doc: Any) -> Project:
             raise ProjectError(key, f"got {_kind(value)}, expected "
                                f"{'an object' if kind is dict else 'a list'}.")
         sections[key] = value
+    dataset_config(sections["dataset"])  # refuse a bad data set now, naming its field
     specs = tuple(layer_from_dict(item, f"layers[{i}]") for i, item in enumerate(layers))
     return Project(
         input_shape=check_input_shape(input_section["shape"]),

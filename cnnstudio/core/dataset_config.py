@@ -1,0 +1,93 @@
+"""The project's `dataset` section: which data, from where, and how it is prepared.
+
+Every field has a default, so `{}` (or no section) means the built-in Shapes
+data set. Bad values are ProjectErrors naming the field (`dataset.source`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from cnnstudio.core.errors import ProjectError, show_value
+
+SOURCES = ("shapes", "keras", "folder", "npz")
+KERAS_NAMES = ("mnist", "fashion_mnist", "cifar10", "cifar100")
+
+
+@dataclass(frozen=True)
+class DatasetConfig:
+    source: str = "shapes"
+    name: str = "mnist"  # for source "keras"
+    path: str | None = None  # for "folder" and "npz"; relative to the project file
+    count: int = 6000  # for "shapes": training images generated
+    image_size: tuple[int, int] = (28, 28)  # for "shapes" and "folder"
+    channels: int = 1  # for "shapes" and "folder": 1 grey, 3 colour
+    seed: int = 0
+    test_split: float = 0.1  # held out for evaluation when the source has no test part
+    normalize: bool = True  # rescale pixel values to 0..1
+
+    def resolved_path(self, project_file: str | Path | None) -> Path | None:
+        """`path` as the loader needs it: relative paths start at the project's folder."""
+        if self.path is None:
+            return None
+        path = Path(self.path).expanduser()
+        if not path.is_absolute() and project_file is not None:
+            path = Path(project_file).resolve().parent / path
+        return path
+
+
+def dataset_config(section: Mapping[str, Any] | None) -> DatasetConfig:
+    section = dict(section or {})
+    source = section.get("source", "shapes")
+    if source not in SOURCES:
+        raise ProjectError("dataset.source", f"got {show_value(source)}, expected one of "
+                           f"{', '.join(SOURCES)}.")
+    values: dict[str, Any] = {"source": source}
+    if source == "keras":
+        name = section.get("name", "mnist")
+        if name not in KERAS_NAMES:
+            raise ProjectError("dataset.name", f"got {show_value(name)}, expected one of "
+                               f"{', '.join(KERAS_NAMES)}.")
+        values["name"] = name
+    if source in ("folder", "npz"):
+        path = section.get("path")
+        if not isinstance(path, str) or not path.strip():
+            raise ProjectError("dataset.path", f"got {show_value(path)}; source "
+                               f"{source!r} needs the path of its "
+                               f"{'folder' if source == 'folder' else '.npz file'}.")
+        values["path"] = path
+    values["count"] = _int(section, "count", 6000, 12, 1_000_000)
+    size = section.get("image_size", [28, 28])
+    if (not isinstance(size, list) or len(size) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) and 8 <= v <= 4096
+                       for v in size)):
+        raise ProjectError("dataset.image_size", f"got {show_value(size)}, expected "
+                           "[height, width] with sizes from 8 to 4096.")
+    values["image_size"] = tuple(size)
+    channels = section.get("channels", 1)
+    if channels not in (1, 3) or isinstance(channels, bool):
+        raise ProjectError("dataset.channels", f"got {show_value(channels)}, expected 1 "
+                           "(grey) or 3 (colour).")
+    values["channels"] = channels
+    values["seed"] = _int(section, "seed", 0, 0, 2**31 - 1)
+    test = section.get("test_split", 0.1)
+    if isinstance(test, bool) or not isinstance(test, (int, float)) or not 0 <= test < 0.9:
+        raise ProjectError("dataset.test_split", f"got {show_value(test)}, expected a "
+                           "fraction from 0 to 0.9.")
+    values["test_split"] = float(test)
+    normalize = section.get("normalize", True)
+    if not isinstance(normalize, bool):
+        raise ProjectError("dataset.normalize", f"got {show_value(normalize)}, expected "
+                           "true or false.")
+    values["normalize"] = normalize
+    return DatasetConfig(**values)
+
+
+def _int(section: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ProjectError(f"dataset.{key}", f"got {show_value(value)}, expected a whole "
+                           f"number from {low:,} to {high:,}.")
+    return value
