@@ -18,8 +18,9 @@ from cnnstudio.engine.keras_cache import load_keras_dataset
 from cnnstudio.engine.shapes_data import CLASS_NAMES, ShapesSpec, generate
 
 
-def load_data(config: DatasetConfig, project_file: str | Path | None = None
-              ) -> ImageData | FolderScan:
+def load_data(config: DatasetConfig, project_file: str | Path | None = None,
+              progress=None, cancelled=None) -> ImageData | FolderScan:
+    """The data; `progress` and `cancelled` reach the folder scan, the one slow step."""
     if config.source == "shapes":
         return shapes_data(config)
     if config.source == "keras":
@@ -28,7 +29,7 @@ def load_data(config: DatasetConfig, project_file: str | Path | None = None
     if config.source == "npz":
         return with_test_part(load_npz(path), config)
     if config.source == "folder":
-        return scan_folder(path)
+        return scan_folder(path, progress, cancelled)
     raise DataError(f"unknown data source {config.source!r}.")
 
 

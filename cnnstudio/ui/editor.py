@@ -48,6 +48,7 @@ class ProjectEditor(QObject):
         self.undo_stack = QUndoStack(self)
         self.report = infer(project)
         self._hints: list[Hint] | None = None
+        self.class_count: int | None = None  # known once the Data page has loaded data
         self.document.subscribe(self._on_project)
 
     @property
@@ -85,8 +86,15 @@ class ProjectEditor(QObject):
     def hints(self) -> list[Hint]:
         """Architecture hints for the current project, computed once per change."""
         if self._hints is None:
-            self._hints = architecture_hints(self.project, self.report)
+            self._hints = architecture_hints(self.project, self.report, self.class_count)
         return self._hints
+
+    def set_class_count(self, count: int | None) -> None:
+        """The data's class count, for the output-units hint; redraws like an edit."""
+        if count != self.class_count:
+            self.class_count = count
+            self._hints = None
+            self.changed.emit()
 
     def _on_project(self, project: Project) -> None:
         self.report = infer(project)

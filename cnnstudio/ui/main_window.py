@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.core import CnnStudioError, Project, load_project, save_project
 from cnnstudio.ui import recovery
+from cnnstudio.ui.data_page import DataPage
 from cnnstudio.ui.design.explain import ExplainPanel
 from cnnstudio.ui.design.input_shape import InputShapeEditor
 from cnnstudio.ui.design.palette import Palette
@@ -79,7 +80,9 @@ class MainWindow(QMainWindow):
         self.design = DesignPage(self.editor)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.design)
-        for name in PAGES[1:]:
+        self.data_page = DataPage(self.editor, lambda: self.path)
+        self.pages.addWidget(self.data_page)
+        for name in PAGES[2:]:
             label = QLabel(f"The {name} page is not built yet.")
             label.setAlignment(Qt.AlignCenter)
             label.setStyleSheet("color: #666;")
@@ -284,5 +287,6 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.discard_recovery()
+        self.data_page.shutdown()
         self.settings.setValue("window/geometry", self.saveGeometry())
         event.accept()

@@ -1,0 +1,386 @@
+"""The Data page: choose the data set, look at it, and see what it means for training."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
+    QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QScrollArea, QSpinBox,
+    QVBoxLayout, QWidget,
+)
+
+from cnnstudio.core import ProjectError
+from cnnstudio.core.dataset_config import KERAS_NAMES, SOURCES, dataset_config
+from cnnstudio.core.epochs import iterations, split_counts
+from cnnstudio.ui.editor import ProjectEditor
+from cnnstudio.ui.worker import Task
+
+SOURCE_TITLES = {"shapes": "Built-in Shapes (generated)", "keras": "Keras data set (cache)",
+                 "folder": "Image folder", "npz": "NumPy file (.npz)"}
+LOSS_FOR_LABELS = {"sparse": "sparse_categorical_crossentropy",
+                   "one_hot": "categorical_crossentropy", "binary": "binary_crossentropy"}
+PREVIEW_COUNT = 24
+THUMB = 64
+
+
+def set_dataset(project, section: dict):
+    dataset_config(section)  # refuse bad values before they reach the project
+    return replace(project, dataset=section)
+
+
+def set_training(project, **changes):
+    return replace(project, training={**project.training, **changes})
+
+
+def to_pixmap(image: np.ndarray) -> QPixmap:
+    """A uint8 or float image (H, W, C) as a pixmap, scaled up for the preview."""
+    image = np.asarray(image)
+    if image.dtype != np.uint8:
+        low, high = float(image.min()), float(image.max())
+        image = ((image - low) / ((high - low) or 1) * 255).astype(np.uint8)
+    image = np.ascontiguousarray(image)
+    h, w = image.shape[:2]
+    if image.ndim == 2 or image.shape[2] == 1:
+        qimage = QImage(image.data, w, h, w, QImage.Format_Grayscale8)
+    else:
+        image = np.ascontiguousarray(image[..., :3])
+        qimage = QImage(image.data, w, h, 3 * w, QImage.Format_RGB888)
+    return QPixmap.fromImage(qimage.copy()).scaled(THUMB, THUMB, Qt.KeepAspectRatio,
+                                                   Qt.FastTransformation)
+
+
+class DataPage(QWidget):
+    loaded = Signal(object)
+
+    def __init__(self, editor: ProjectEditor, path_provider=lambda: None, parent=None) -> None:
+        super().__init__(parent)
+        self.editor = editor
+        self.path_provider = path_provider
+        self.task: Task | None = None
+        self.data: Any = None
+        self._build()
+        editor.changed.connect(self.refresh)
+        self.refresh()
+
+    # layout -------------------------------------------------------------------
+    def _build(self) -> None:
+        form = QFormLayout()
+        self.source = QComboBox()
+        for source in SOURCES:
+            self.source.addItem(SOURCE_TITLES[source], source)
+        self.keras_name = QComboBox()
+        self.keras_name.addItems(KERAS_NAMES)
+        self.path = QLineEdit()
+        self.path.setPlaceholderText("folder or .npz file (relative to the project)")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.path)
+        path_row.addWidget(browse)
+        self.count = QSpinBox()
+        self.count.setRange(12, 1_000_000)
+        self.count.setSingleStep(1000)
+        self.height_spin, self.width_spin = QSpinBox(), QSpinBox()
+        for spin in (self.height_spin, self.width_spin):
+            spin.setRange(8, 4096)
+        size_row = QHBoxLayout()
+        size_row.addWidget(self.height_spin)
+        size_row.addWidget(QLabel("x"))
+        size_row.addWidget(self.width_spin)
+        self.channels = QComboBox()
+        self.channels.addItem("1 (grey)", 1)
+        self.channels.addItem("3 (colour)", 3)
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.test_split = QDoubleSpinBox()
+        self.test_split.setRange(0.0, 0.89)
+        self.test_split.setSingleStep(0.05)
+        self.normalize = QCheckBox("rescale pixel values to 0..1")
+        form.addRow("Source", self.source)
+        form.addRow("Keras data set", self.keras_name)
+        form.addRow("Path", path_row)
+        form.addRow("Images", self.count)
+        form.addRow("Image size", size_row)
+        form.addRow("Channels", self.channels)
+        form.addRow("Seed", self.seed)
+        form.addRow("Test split", self.test_split)
+        form.addRow("", self.normalize)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #a4262c;")
+        self.error.setWordWrap(True)
+        self.load_button = QPushButton("Load and preview")
+        self.load_button.clicked.connect(self.load)
+        self.progress = QProgressBar()
+        self.progress.hide()
+        self.arithmetic = QLabel()
+        self.arithmetic.setWordWrap(True)
+        settings = QGroupBox("Data set")
+        column = QVBoxLayout(settings)
+        column.addLayout(form)
+        column.addWidget(self.error)
+        column.addWidget(self.load_button)
+        column.addWidget(self.progress)
+        split_box = QGroupBox("Epochs, iterations, batches")
+        QVBoxLayout(split_box).addWidget(self.arithmetic)
+        left = QVBoxLayout()
+        left.addWidget(settings)
+        left.addWidget(split_box)
+        left.addStretch(1)
+        self.summary = QLabel("Press <b>Load and preview</b> to see the data.")
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.RichText)
+        self.fix_input = QPushButton()
+        self.fix_input.hide()
+        self.fix_input.clicked.connect(self._use_data_shape)
+        self.fix_loss = QPushButton()
+        self.fix_loss.hide()
+        self.fix_loss.clicked.connect(self._use_loss)
+        self.grid_host = QWidget()
+        self.grid = QGridLayout(self.grid_host)
+        self.grid.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.grid_host)
+        right = QVBoxLayout()
+        right.addWidget(self.summary)
+        right.addWidget(self.fix_input)
+        right.addWidget(self.fix_loss)
+        right.addWidget(scroll, 1)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 0)
+        layout.addLayout(right, 1)
+        for signal in (self.source.currentIndexChanged, self.keras_name.currentIndexChanged,
+                       self.channels.currentIndexChanged, self.count.valueChanged,
+                       self.height_spin.valueChanged, self.width_spin.valueChanged,
+                       self.seed.valueChanged, self.test_split.valueChanged,
+                       self.normalize.toggled):
+            signal.connect(self._edited)
+        self.path.editingFinished.connect(self._edited)
+
+    # project <-> form ---------------------------------------------------------
+    def section(self) -> dict:
+        source = self.source.currentData()
+        section: dict = {"source": source}
+        if source == "keras":
+            section["name"] = self.keras_name.currentText()
+        if source in ("folder", "npz"):
+            section["path"] = self.path.text().strip()
+        if source == "shapes":
+            section["count"] = self.count.value()
+        if source in ("shapes", "folder"):
+            section["image_size"] = [self.height_spin.value(), self.width_spin.value()]
+            section["channels"] = self.channels.currentData()
+        section["seed"] = self.seed.value()
+        section["test_split"] = round(self.test_split.value(), 4)
+        section["normalize"] = self.normalize.isChecked()
+        return section
+
+    def refresh(self) -> None:
+        try:
+            config = dataset_config(self.editor.project.dataset)
+        except ProjectError:
+            return
+        widgets = (self.source, self.keras_name, self.path, self.count, self.height_spin,
+                   self.width_spin, self.channels, self.seed, self.test_split, self.normalize)
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.source.setCurrentIndex(self.source.findData(config.source))
+        self.keras_name.setCurrentText(config.name)
+        if not self.path.hasFocus():
+            self.path.setText(config.path or "")
+        self.count.setValue(config.count)
+        self.height_spin.setValue(config.image_size[0])
+        self.width_spin.setValue(config.image_size[1])
+        self.channels.setCurrentIndex(self.channels.findData(config.channels))
+        self.seed.setValue(config.seed)
+        self.test_split.setValue(config.test_split)
+        self.normalize.setChecked(config.normalize)
+        for widget in widgets:
+            widget.blockSignals(False)
+        source = config.source
+        self.keras_name.setEnabled(source == "keras")
+        self.path.setEnabled(source in ("folder", "npz"))
+        self.count.setEnabled(source == "shapes")
+        for widget in (self.height_spin, self.width_spin, self.channels):
+            widget.setEnabled(source in ("shapes", "folder"))
+        self._show_arithmetic()
+        self._show_ties()
+
+    def _edited(self) -> None:
+        message = self.editor.edit("Change data set", set_dataset, self.section(),
+                                   merge_key=("dataset",))
+        self.error.setText(message or "")
+
+    def _browse(self) -> None:
+        if self.source.currentData() == "folder":
+            name = QFileDialog.getExistingDirectory(self, "Image folder")
+        else:
+            name, _ = QFileDialog.getOpenFileName(self, "NumPy file", "", "NumPy (*.npz)")
+        if name:
+            self.path.setText(name)
+            self._edited()
+
+    # loading ------------------------------------------------------------------
+    def load(self) -> None:
+        if self.task is not None:
+            return
+        config = dataset_config(self.editor.project.dataset)
+        project_file = self.path_provider()
+
+        def work(progress, cancelled):
+            from cnnstudio.engine.data import load_data
+
+            return load_data(config, project_file, progress=progress, cancelled=cancelled)
+
+        self.error.setText("")
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.load_button.setEnabled(False)
+        self.task = Task(work, self)
+        self.task.progress.connect(self._progress)
+        self.task.done.connect(self._loaded)
+        self.task.failed.connect(self._failed)
+        self.task.start()
+
+    def shutdown(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.task.wait()
+
+    def _progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+
+    def _finish(self) -> None:
+        self.task = None
+        self.progress.hide()
+        self.load_button.setEnabled(True)
+
+    def _failed(self, message: str, details: str) -> None:
+        self._finish()
+        self.error.setText(message)
+
+    def _loaded(self, data) -> None:
+        self._finish()
+        self.data = data
+        self._show_summary()
+        self._show_samples()
+        self._show_arithmetic()
+        self._show_ties()
+        self.editor.set_class_count(len(data.class_names))
+        self.loaded.emit(data)
+
+    # showing ------------------------------------------------------------------
+    def data_input_shape(self) -> tuple | None:
+        from cnnstudio.engine.folder_scan import FolderScan
+
+        if self.data is None:
+            return None
+        if isinstance(self.data, FolderScan):
+            config = dataset_config(self.editor.project.dataset)
+            return (*config.image_size, config.channels)
+        return self.data.input_shape
+
+    def train_count(self) -> int | None:
+        if self.data is None:
+            return None
+        return len(self.data.files) if hasattr(self.data, "files") else len(self.data.x_train)
+
+    def _show_summary(self) -> None:
+        data = self.data
+        counts = data.class_counts()
+        classes = ", ".join(f"{name} {count:,}" for name, count in zip(data.class_names, counts))
+        lines = [f"<b>{self.train_count():,}</b> training images of "
+                 f"{'x'.join(map(str, self.data_input_shape()))} · "
+                 f"<b>{len(data.class_names)}</b> classes: {classes}"]
+        if hasattr(data, "x_test") and data.x_test is not None:
+            lines.append(f"{len(data.x_test):,} test images held apart")
+        if hasattr(data, "value_range"):
+            low, high = data.value_range()
+            lines.append(f"pixel values {low:g} to {high:g}"
+                         + (" (rescaled to 0..1 for training)"
+                            if dataset_config(self.editor.project.dataset).normalize else ""))
+            lines.append(f"labels: {data.label_form.replace('_', '-')}")
+        if hasattr(data, "skipped") and data.skipped:
+            lines.append(f"<span style='color:#8a5a00'>{len(data.skipped):,} files skipped "
+                         f"(not images or unreadable)</span>")
+        self.summary.setText("<br>".join(lines))
+
+    def _show_samples(self) -> None:
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            item.widget().deleteLater()
+        data = self.data
+        picks = np.linspace(0, self.train_count() - 1, min(PREVIEW_COUNT, self.train_count()))
+        for n, i in enumerate(picks.astype(int)):
+            if hasattr(data, "files"):
+                pixmap = QPixmap(str(data.files[i])).scaled(THUMB, THUMB, Qt.KeepAspectRatio)
+                label = data.class_names[data.labels[i]]
+            else:
+                pixmap = to_pixmap(data.x_train[i])
+                label = data.class_names[int(data.y_train[i])]
+            cell = QLabel()
+            cell.setPixmap(pixmap)
+            cell.setAlignment(Qt.AlignCenter)
+            cell.setToolTip(label)
+            caption = QLabel(label)
+            caption.setAlignment(Qt.AlignCenter)
+            self.grid.addWidget(cell, (n // 8) * 2, n % 8)
+            self.grid.addWidget(caption, (n // 8) * 2 + 1, n % 8)
+
+    def _show_arithmetic(self) -> None:
+        training = self.editor.project.training
+        batch = training.get("batch_size", 32)
+        epochs = training.get("epochs", 5)
+        validation = training.get("validation_split", 0.1)
+        total = self.train_count()
+        if total is None:
+            total = (dataset_config(self.editor.project.dataset).count
+                     if dataset_config(self.editor.project.dataset).source == "shapes" else None)
+        if total is None:
+            self.arithmetic.setText("Load the data to see the numbers.")
+            return
+        try:
+            split = split_counts(total, validation)
+            it = iterations(split.train, batch, epochs)
+        except ValueError as error:
+            self.arithmetic.setText(str(error))
+            return
+        self.arithmetic.setText(
+            f"{total:,} images: {split.train:,} for training, {split.validation:,} for "
+            f"validation (validation_split {validation:g}).<br>One <b>epoch</b> shows every "
+            f"training image once. One <b>iteration</b> is one batch of {batch} images and "
+            f"one weight update.<br>{it.explain()}.")
+
+    def _show_ties(self) -> None:
+        shape = self.data_input_shape()
+        project = self.editor.project
+        if shape is not None and tuple(shape) != tuple(project.input_shape):
+            self.fix_input.setText(f"The model's input is {tuple(project.input_shape)} but "
+                                   f"the images are {tuple(shape)}: use {tuple(shape)}")
+            self.fix_input.show()
+        else:
+            self.fix_input.hide()
+        form = getattr(self.data, "label_form", None)
+        suggested = LOSS_FOR_LABELS.get(form) if form else None
+        if suggested and project.training.get("loss") != suggested:
+            self.fix_loss.setText(f"Labels are {form.replace('_', '-')}: use loss "
+                                  f"'{suggested}'")
+            self.fix_loss.show()
+        else:
+            self.fix_loss.hide()
+
+    def _use_data_shape(self) -> None:
+        from cnnstudio.core import edits
+
+        self.editor.edit("Use the data's input shape", edits.set_input_shape,
+                         list(self.data_input_shape()))
+
+    def _use_loss(self) -> None:
+        loss = LOSS_FOR_LABELS[self.data.label_form]
+        self.editor.edit("Use suggested loss", lambda p: set_training(p, loss=loss))

@@ -1,0 +1,71 @@
+"""Running a function off the GUI thread, with its result delivered back to the GUI.
+
+The function gets a `progress(done, total)` callable and a `cancelled()`
+callable; it never touches a widget. Results, errors and progress arrive as
+queued signals on the object that lives in the GUI thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+
+class _Job(QObject):
+    done = Signal(object)
+    failed = Signal(str, str)  # one-line message, details
+    progress = Signal(int, int)
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        super().__init__()
+        self.fn = fn
+        self.stop = threading.Event()
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self.fn(progress=self.progress.emit, cancelled=self.stop.is_set)
+        except Exception as error:  # every error must reach the user, not kill the thread
+            self.failed.emit(str(error) or type(error).__name__, traceback.format_exc())
+        else:
+            self.done.emit(result)
+
+
+class Task(QObject):
+    """One background job; `done`, `failed` and `progress` arrive in the GUI thread."""
+
+    done = Signal(object)
+    failed = Signal(str, str)
+    progress = Signal(int, int)
+
+    def __init__(self, fn: Callable[..., Any], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.thread = QThread()
+        self.job = _Job(fn)
+        self.job.moveToThread(self.thread)
+        self.thread.started.connect(self.job.run)
+        self.job.done.connect(self._on_done)
+        self.job.failed.connect(self._on_failed)
+        self.job.progress.connect(self.progress)
+
+    def start(self) -> "Task":
+        self.thread.start()
+        return self
+
+    def cancel(self) -> None:
+        self.job.stop.set()
+
+    def wait(self, ms: int = 10_000) -> bool:
+        self.thread.quit()
+        return self.thread.wait(ms)
+
+    def _on_done(self, result: Any) -> None:
+        self.wait()
+        self.done.emit(result)
+
+    def _on_failed(self, message: str, details: str) -> None:
+        self.wait()
+        self.failed.emit(message, details)
