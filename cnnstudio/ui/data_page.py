@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
@@ -146,8 +147,17 @@ class DataPage(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.grid_host)
+        self.histogram = pg.PlotWidget(background="w")
+        self.histogram.setFixedHeight(150)
+        self.histogram.setMouseEnabled(False, False)
+        self.histogram.hideButtons()
+        self.histogram.setLabel("left", "images")
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#4a7fc1")
+        self.histogram.addItem(self.bars)
+        self.histogram.hide()
         right = QVBoxLayout()
         right.addWidget(self.summary)
+        right.addWidget(self.histogram)
         right.addWidget(self.fix_input)
         right.addWidget(self.fix_loss)
         right.addWidget(scroll, 1)
@@ -269,6 +279,7 @@ class DataPage(QWidget):
         self._finish()
         self.data = data
         self._show_summary()
+        self._show_histogram()
         self._show_samples()
         self._show_arithmetic()
         self._show_ties()
@@ -310,6 +321,18 @@ class DataPage(QWidget):
             lines.append(f"<span style='color:#8a5a00'>{len(data.skipped):,} files skipped "
                          f"(not images or unreadable)</span>")
         self.summary.setText("<br>".join(lines))
+
+    def _show_histogram(self) -> None:
+        """Images per class: an unbalanced data set shows at a glance."""
+        counts = self.data.class_counts()
+        self.bars.setOpts(x=list(range(len(counts))), height=counts)
+        names = self.data.class_names
+        step = max(1, len(names) // 20)
+        self.histogram.getAxis("bottom").setTicks(
+            [[(i, names[i]) for i in range(0, len(names), step)]])
+        self.histogram.setXRange(-0.6, len(counts) - 0.4, padding=0)
+        self.histogram.setYRange(0, max(counts) * 1.1, padding=0)
+        self.histogram.show()
 
     def _show_samples(self) -> None:
         while self.grid.count():

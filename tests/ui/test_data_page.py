@@ -36,6 +36,7 @@ def test_shapes_preview_summary_and_class_hint(make_window, qtbot):
     assert "600</b> training images of 28x28x1" in page.summary.text()
     assert "circle 100" in page.summary.text()
     assert len(thumbnails(page)) == 24
+    assert list(page.bars.opts["height"]) == [100] * 6 and page.histogram.isVisible()
     assert "540 for training, 60 for validation" in page.arithmetic.text()
     assert "ceil(540 / 64) = 9 iterations" in page.arithmetic.text()
     hints = [h.title for h in window.editor.hints]
