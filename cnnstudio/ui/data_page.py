@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
@@ -38,8 +36,10 @@ def set_training(project, **changes):
     return replace(project, training={**project.training, **changes})
 
 
-def to_pixmap(image: np.ndarray) -> QPixmap:
+def to_pixmap(image) -> QPixmap:
     """A uint8 or float image (H, W, C) as a pixmap, scaled up for the preview."""
+    import numpy as np
+
     image = np.asarray(image)
     if image.dtype != np.uint8:
         low, high = float(image.min()), float(image.max())
@@ -147,17 +147,11 @@ class DataPage(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.grid_host)
-        self.histogram = pg.PlotWidget(background="w")
-        self.histogram.setFixedHeight(150)
-        self.histogram.setMouseEnabled(False, False)
-        self.histogram.hideButtons()
-        self.histogram.setLabel("left", "images")
-        self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#4a7fc1")
-        self.histogram.addItem(self.bars)
-        self.histogram.hide()
+        self.histogram = None  # made on the first load: pyqtgraph stays off start-up
+        self.bars = None
         right = QVBoxLayout()
         right.addWidget(self.summary)
-        right.addWidget(self.histogram)
+        self.histogram_slot = right
         right.addWidget(self.fix_input)
         right.addWidget(self.fix_loss)
         right.addWidget(scroll, 1)
@@ -324,6 +318,17 @@ class DataPage(QWidget):
 
     def _show_histogram(self) -> None:
         """Images per class: an unbalanced data set shows at a glance."""
+        if self.histogram is None:
+            import pyqtgraph as pg
+
+            self.histogram = pg.PlotWidget(background="w")
+            self.histogram.setFixedHeight(150)
+            self.histogram.setMouseEnabled(False, False)
+            self.histogram.hideButtons()
+            self.histogram.setLabel("left", "images")
+            self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#4a7fc1")
+            self.histogram.addItem(self.bars)
+            self.histogram_slot.insertWidget(1, self.histogram)
         counts = self.data.class_counts()
         self.bars.setOpts(x=list(range(len(counts))), height=counts)
         names = self.data.class_names
@@ -338,6 +343,8 @@ class DataPage(QWidget):
         while self.grid.count():
             item = self.grid.takeAt(0)
             item.widget().deleteLater()
+        import numpy as np  # not at module level: the window opens before NumPy loads
+
         data = self.data
         picks = np.linspace(0, self.train_count() - 1, min(PREVIEW_COUNT, self.train_count()))
         for n, i in enumerate(picks.astype(int)):
