@@ -114,3 +114,36 @@ def test_bad_value_is_refused_inline(make_window):
     choose(page, "npz")  # no path yet
     assert "dataset.path" in page.error.text() or "path" in page.error.text()
     assert window.editor.project.dataset.get("source", "shapes") == "shapes"
+
+
+@pytest.mark.slow
+def test_window_stays_responsive_while_10000_images_are_scanned(make_window, qtbot, tmp_path):
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    tiny = write_png(tmp_path / "one.png", np.zeros((4, 4))).read_bytes()
+    for c in range(4):
+        folder = tmp_path / "many" / f"class{c}"
+        folder.mkdir(parents=True)
+        for i in range(2500):
+            (folder / f"{i}.png").write_bytes(tiny)
+    window = make_window()
+    page = window.data_page
+    choose(page, "folder")
+    page.path.setText(str(tmp_path / "many"))
+    page.path.editingFinished.emit()
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    progress_seen = []
+    page.progress.valueChanged.connect(progress_seen.append)
+    data = load(qtbot, page)
+    timer.stop()
+    assert len(data.files) == 10_000
+    assert progress_seen and max(progress_seen) == 10_000
+    gaps = np.diff(ticks)
+    print(f"longest GUI gap while scanning: {gaps.max() * 1e3:.1f} ms over {len(ticks)} ticks")
+    assert len(ticks) > 5 and gaps.max() < 0.25, f"GUI stalled {gaps.max():.3f} s"
