@@ -19,19 +19,28 @@ import_keras()
 import tensorflow as tf  # noqa: E402
 
 
+CACHE_LIMIT_BYTES = 512 * 1024 ** 2
+
+
 def folder_dataset(scan: FolderScan, image_size: tuple[int, int], channels: int,
                    batch_size: int, indices: Sequence[int] | None = None,
-                   shuffle: bool = False, seed: int = 0) -> tf.data.Dataset:
-    """Batches of (images float32 0..255 of (H, W, C), integer labels)."""
+                   shuffle: bool = False, seed: int = 0,
+                   cache: bool | None = None) -> tf.data.Dataset:
+    """Batches of (images float32 0..255 of (H, W, C), integer labels).
+
+    Decoded images are kept in memory after the first epoch (`cache`) when
+    they fit in 512 MB, so later epochs never wait for the disk or the PNG
+    decoder; None decides by that size.
+    """
     if channels not in (1, 3):
         raise ValueError(f"channels must be 1 or 3, got {channels}")
     chosen = np.arange(len(scan.files)) if indices is None else np.asarray(indices)
     paths = tf.constant([str(scan.files[i]) for i in chosen])
     labels = tf.constant(np.asarray(scan.labels, np.int64)[chosen])
     data = tf.data.Dataset.from_tensor_slices((paths, labels))
-    if shuffle:
-        data = data.shuffle(len(chosen), seed=seed, reshuffle_each_iteration=True)
     height, width = image_size
+    if cache is None:
+        cache = len(chosen) * height * width * channels * 4 <= CACHE_LIMIT_BYTES
 
     def load(path, label):
         image = tf.io.decode_image(tf.io.read_file(path), channels=channels,
@@ -41,4 +50,8 @@ def folder_dataset(scan: FolderScan, image_size: tuple[int, int], channels: int,
         return image, label
 
     data = data.map(load, num_parallel_calls=tf.data.AUTOTUNE).ignore_errors()
+    if cache:
+        data = data.cache()
+    if shuffle:
+        data = data.shuffle(len(chosen), seed=seed, reshuffle_each_iteration=True)
     return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
