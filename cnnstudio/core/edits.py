@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Iterable, Sequence
 
+from cnnstudio.core.dataset_config import dataset_config
 from cnnstudio.core.errors import ProjectError
 from cnnstudio.core.project import LayerSpec, Project, check_input_shape
 
@@ -110,3 +111,14 @@ def _unclash_names(existing: Sequence[LayerSpec], specs: Sequence[LayerSpec]) ->
             taken.add(spec.name)
         out.append(spec)
     return out
+
+
+def set_dataset(project: Project, section: dict[str, Any]) -> Project:
+    """Replace the `dataset` section; bad values are refused before they reach the project."""
+    dataset_config(section)
+    return replace(project, dataset=dict(section))
+
+
+def set_training(project: Project, changes: dict[str, Any]) -> Project:
+    """Change some `training` settings, keeping the others."""
+    return replace(project, training={**project.training, **changes})

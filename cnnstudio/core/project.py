@@ -43,10 +43,6 @@ class LayerSpec:
         object.__setattr__(self, "resolved", resolve_params(layer_type, self.params))
         object.__setattr__(self, "layer_type", layer_type)
 
-    def with_params(self, **changes: Any) -> "LayerSpec":
-        """A copy with some arguments changed (validated like any new layer)."""
-        return replace(self, params={**self.params, **changes})
-
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type}
         if self.name is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -13,7 +12,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from cnnstudio.core import ProjectError
+from cnnstudio.core import ProjectError, edits
 from cnnstudio.core.dataset_config import KERAS_NAMES, SOURCES, dataset_config
 from cnnstudio.core.epochs import iterations, split_counts
 from cnnstudio.ui.editor import ProjectEditor
@@ -25,15 +24,6 @@ LOSS_FOR_LABELS = {"sparse": "sparse_categorical_crossentropy",
                    "one_hot": "categorical_crossentropy", "binary": "binary_crossentropy"}
 PREVIEW_COUNT = 24
 THUMB = 64
-
-
-def set_dataset(project, section: dict):
-    dataset_config(section)  # refuse bad values before they reach the project
-    return replace(project, dataset=section)
-
-
-def set_training(project, **changes):
-    return replace(project, training={**project.training, **changes})
 
 
 def to_pixmap(image) -> QPixmap:
@@ -216,7 +206,7 @@ class DataPage(QWidget):
         self._show_ties()
 
     def _edited(self) -> None:
-        message = self.editor.edit("Change data set", set_dataset, self.section(),
+        message = self.editor.edit("Change data set", edits.set_dataset, self.section(),
                                    merge_key=("dataset",))
         self.error.setText(message or "")
 
@@ -406,11 +396,9 @@ class DataPage(QWidget):
             self.fix_loss.hide()
 
     def _use_data_shape(self) -> None:
-        from cnnstudio.core import edits
-
         self.editor.edit("Use the data's input shape", edits.set_input_shape,
                          list(self.data_input_shape()))
 
     def _use_loss(self) -> None:
         loss = LOSS_FOR_LABELS[self.data.label_form]
-        self.editor.edit("Use suggested loss", lambda p: set_training(p, loss=loss))
+        self.editor.edit("Use suggested loss", edits.set_training, {"loss": loss})

@@ -68,3 +68,13 @@ def test_commands_undo_to_the_identical_project_and_merge(project):
     assert len(seen) == 3
     other = Command("Change rate", project, project, ("param", 3, "rate"))
     assert not first.merge(other)
+
+
+def test_dataset_and_training_edits(project):
+    p = edits.set_dataset(project, {"source": "keras", "name": "cifar10"})
+    assert p.dataset == {"source": "keras", "name": "cifar10"}
+    with pytest.raises(ProjectError, match="dataset.source"):
+        edits.set_dataset(project, {"source": "web"})
+    t = edits.set_training(project, {"loss": "categorical_crossentropy"})
+    assert t.training["loss"] == "categorical_crossentropy"
+    assert t.training["batch_size"] == project.training["batch_size"]
