@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from cnnstudio.core import CnnStudioError, load_project
 from cnnstudio.core.resources import default_example
-from cnnstudio.ui import main_thread_gc, recovery
+from cnnstudio.ui import recovery
 from cnnstudio.ui.main_window import APP_NAME, MainWindow
 
 
@@ -29,7 +29,6 @@ def run_app(path: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName("CNN Studio")
-    main_thread_gc.install(app)
     settings = QSettings()
     target = start_path(path, settings)
     try:

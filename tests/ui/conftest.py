@@ -17,14 +17,6 @@ SCREENSHOTS = Path(__file__).resolve().parents[1] / "output" / "screenshots"
 
 
 @pytest.fixture(autouse=True)
-def _gc_in_gui_thread(qapp):
-    """As the app does: no garbage collection in worker threads (PySide6 crashes)."""
-    from cnnstudio.ui import main_thread_gc
-
-    main_thread_gc.install(qapp)
-
-
-@pytest.fixture(autouse=True)
 def _isolated(monkeypatch, tmp_path):
     QStandardPaths.setTestModeEnabled(True)
     answers: list = []
