@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from cnnstudio.core.catalogue import LAYER_TYPES
 from cnnstudio.core.errors import ProjectError, show_value
+from cnnstudio.core.project import LayerSpec, layer_from_dict
 
 SOURCES = ("shapes", "keras", "folder", "npz")
 KERAS_NAMES = ("mnist", "fashion_mnist", "cifar10", "cifar100")
+AUGMENTATIONS = tuple(name for name, layer in LAYER_TYPES.items() if layer.augments)
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class DatasetConfig:
     seed: int = 0
     test_split: float = 0.1  # held out for evaluation when the source has no test part
     normalize: bool = True  # rescale pixel values to 0..1
+    augmentation: tuple[LayerSpec, ...] = ()  # Random* layers applied to training batches
 
     def resolved_path(self, project_file: str | Path | None) -> Path | None:
         """`path` as the loader needs it: relative paths start at the project's folder."""
@@ -82,7 +86,26 @@ def dataset_config(section: Mapping[str, Any] | None) -> DatasetConfig:
         raise ProjectError("dataset.normalize", f"got {show_value(normalize)}, expected "
                            "true or false.")
     values["normalize"] = normalize
+    values["augmentation"] = _augmentation(section.get("augmentation", []))
     return DatasetConfig(**values)
+
+
+def _augmentation(items: Any) -> tuple[LayerSpec, ...]:
+    """Random* layers, written like `layers` entries; they change only training batches."""
+    if not isinstance(items, list):
+        raise ProjectError("dataset.augmentation", f"got {show_value(items)}, expected a "
+                           'list such as [{"type": "RandomFlip", "params": {"mode": '
+                           '"horizontal"}}].')
+    specs = []
+    for i, item in enumerate(items):
+        where = f"dataset.augmentation[{i}]"
+        spec = layer_from_dict(item, where)
+        if not spec.layer_type.augments:
+            raise ProjectError(f"{where}.type", f"{spec.type} is not a random augmentation; "
+                               f"use one of {', '.join(AUGMENTATIONS)}, or put {spec.type} "
+                               "in the model's layers.")
+        specs.append(spec)
+    return tuple(specs)
 
 
 def _int(section: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:

@@ -65,7 +65,7 @@ def architecture_hints(project: Project, report: ShapeReport,
             problem = noise_shape_problem(result.input_shape, a["noise_shape"])
             if problem:
                 hints.append(Hint(i, "noise_shape does not fit", problem))
-        if spec.type.startswith("Random") and len(result.input_shape) != 4:
+        if spec.layer_type.augments and len(result.input_shape) != 4:
             hints.append(Hint(i, f"{spec.type} on a tensor that is not an image",
                               f"Keras builds it, but in training it fails or treats the whole "
                               f"batch as one picture: augmentation layers need images "

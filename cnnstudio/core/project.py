@@ -54,6 +54,38 @@ class LayerSpec:
         return out
 
 
+def layer_from_dict(item: Any, where: str) -> LayerSpec:
+    """One entry of `layers`, with errors located at `where` (``layers[3]``)."""
+    if not isinstance(item, dict):
+        raise ProjectError(where, f"got {show_value(item)}, expected an object such as "
+                           f'{{"type": "Dense", "params": {{"units": 10}}}}.')
+    unknown = set(item) - {"type", "name", "params", "trainable"}
+    if unknown:
+        raise ProjectError(f"{where}.{sorted(unknown)[0]}", "not a layer field; a layer has "
+                           "type, name, params and trainable.")
+    if "type" not in item:
+        raise ProjectError(f"{where}.type", "missing; give the Keras class name, e.g. "
+                           '"Conv2D".')
+    params = item.get("params", {})
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        raise ProjectError(f"{where}.params", f"got {show_value(params)}, expected an "
+                           "object of Keras arguments.")
+    name = item.get("name")
+    if name is not None and (not isinstance(name, str) or not name.strip() or "/" in name):
+        raise ProjectError(f"{where}.name", f"got {show_value(name)}, expected a non-empty "
+                           "name without '/', or no name to get one generated.")
+    trainable = item.get("trainable", True)
+    if not isinstance(trainable, bool):
+        raise ProjectError(f"{where}.trainable", f"got {show_value(trainable)}, expected "
+                           "true or false.")
+    try:
+        return LayerSpec(item["type"], params, name, trainable)
+    except ProjectError as error:
+        raise ProjectError(f"{where}.{error.field}", error.problem) from None
+
+
 def resolve_params(layer_type: LayerType, params: Mapping[str, Any]) -> Resolved:
     """Every constructor argument, validated, with Keras's defaults filled in."""
     resolved: Resolved = {}

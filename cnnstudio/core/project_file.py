@@ -15,7 +15,9 @@ from typing import Any, Callable
 
 from cnnstudio.core.dataset_config import dataset_config
 from cnnstudio.core.errors import ProjectError, show_value
-from cnnstudio.core.project import FORMAT, VERSION, LayerSpec, Project, check_input_shape
+from cnnstudio.core.project import (
+    FORMAT, VERSION, Project, check_input_shape, layer_from_dict,
+)
 
 _KNOWN_KEYS = {"format", "version", "name", "input", "layers", "dataset", "training", "runs"}
 
@@ -59,38 +61,6 @@ def project_from_dict(doc: Any) -> Project:
         runs=tuple(sections["runs"]),
         extra={k: v for k, v in doc.items() if k not in _KNOWN_KEYS},
     )
-
-
-def layer_from_dict(item: Any, where: str) -> LayerSpec:
-    """One entry of `layers`, with errors located at `where` (``layers[3]``)."""
-    if not isinstance(item, dict):
-        raise ProjectError(where, f"got {show_value(item)}, expected an object such as "
-                           f'{{"type": "Dense", "params": {{"units": 10}}}}.')
-    unknown = set(item) - {"type", "name", "params", "trainable"}
-    if unknown:
-        raise ProjectError(f"{where}.{sorted(unknown)[0]}", "not a layer field; a layer has "
-                           "type, name, params and trainable.")
-    if "type" not in item:
-        raise ProjectError(f"{where}.type", "missing; give the Keras class name, e.g. "
-                           '"Conv2D".')
-    params = item.get("params", {})
-    if params is None:
-        params = {}
-    if not isinstance(params, dict):
-        raise ProjectError(f"{where}.params", f"got {show_value(params)}, expected an "
-                           "object of Keras arguments.")
-    name = item.get("name")
-    if name is not None and (not isinstance(name, str) or not name.strip() or "/" in name):
-        raise ProjectError(f"{where}.name", f"got {show_value(name)}, expected a non-empty "
-                           "name without '/', or no name to get one generated.")
-    trainable = item.get("trainable", True)
-    if not isinstance(trainable, bool):
-        raise ProjectError(f"{where}.trainable", f"got {show_value(trainable)}, expected "
-                           "true or false.")
-    try:
-        return LayerSpec(item["type"], params, name, trainable)
-    except ProjectError as error:
-        raise ProjectError(f"{where}.{error.field}", error.problem) from None
 
 
 def _migrate(doc: dict[str, Any]) -> dict[str, Any]:

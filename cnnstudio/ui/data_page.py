@@ -8,13 +8,14 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
-    QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QScrollArea, QSpinBox,
-    QVBoxLayout, QWidget,
+    QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QScrollArea,
+    QSpinBox, QVBoxLayout, QWidget,
 )
 
 from cnnstudio.core import ProjectError, edits
 from cnnstudio.core.dataset_config import KERAS_NAMES, SOURCES, dataset_config
 from cnnstudio.core.epochs import iterations, split_counts
+from cnnstudio.ui.augmentation_box import AugmentationBox
 from cnnstudio.ui.editor import ProjectEditor
 from cnnstudio.ui.worker import Task
 
@@ -23,7 +24,13 @@ SOURCE_TITLES = {"shapes": "Built-in Shapes (generated)", "keras": "Keras data s
 LOSS_FOR_LABELS = {"sparse": "sparse_categorical_crossentropy",
                    "one_hot": "categorical_crossentropy", "binary": "binary_crossentropy"}
 PREVIEW_COUNT = 24
+AUGMENTED_COUNT = 8
 THUMB = 64
+
+
+def show(shape) -> str:
+    """(32, 32, 3) as 32x32x3, the way the summary writes image shapes."""
+    return "x".join("?" if v is None else str(v) for v in shape)
 
 
 def to_pixmap(image) -> QPixmap:
@@ -116,10 +123,14 @@ class DataPage(QWidget):
         column.addWidget(self.error)
         column.addWidget(self.load_button)
         column.addWidget(self.progress)
+        self.augmentation = AugmentationBox()
+        self.augmentation.edited.connect(
+            lambda _value, tag: self._edited(merge_key=("dataset", tag) if tag else None))
         split_box = QGroupBox("Epochs, iterations, batches")
         QVBoxLayout(split_box).addWidget(self.arithmetic)
         left = QVBoxLayout()
         left.addWidget(settings)
+        left.addWidget(self.augmentation)
         left.addWidget(split_box)
         left.addStretch(1)
         self.summary = QLabel("Press <b>Load and preview</b> to see the data.")
@@ -128,12 +139,21 @@ class DataPage(QWidget):
         self.fix_input = QPushButton()
         self.fix_input.hide()
         self.fix_input.clicked.connect(self._use_data_shape)
+        self.fix_size = QPushButton()
+        self.fix_size.hide()
+        self.fix_size.clicked.connect(self._use_model_size)
         self.fix_loss = QPushButton()
         self.fix_loss.hide()
         self.fix_loss.clicked.connect(self._use_loss)
         self.grid_host = QWidget()
         self.grid = QGridLayout(self.grid_host)
         self.grid.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+        self.augmented_title = QLabel()
+        self.augmented_row = QHBoxLayout()
+        self.augmented_row.setAlignment(Qt.AlignLeft)
+        self.augment_task: Task | None = None
+        self._previewed: tuple = (None, ())
+        self._closed = False
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.grid_host)
@@ -143,18 +163,22 @@ class DataPage(QWidget):
         right.addWidget(self.summary)
         self.histogram_slot = right
         right.addWidget(self.fix_input)
+        right.addWidget(self.fix_size)
         right.addWidget(self.fix_loss)
         right.addWidget(scroll, 1)
+        right.addWidget(self.augmented_title)
+        right.addLayout(self.augmented_row)
         layout = QHBoxLayout(self)
         layout.addLayout(left, 0)
         layout.addLayout(right, 1)
+        # A choice is one undo step; typing into a number merges into one step per field.
         for signal in (self.source.currentIndexChanged, self.keras_name.currentIndexChanged,
-                       self.channels.currentIndexChanged, self.count.valueChanged,
-                       self.height_spin.valueChanged, self.width_spin.valueChanged,
-                       self.seed.valueChanged, self.test_split.valueChanged,
-                       self.normalize.toggled):
-            signal.connect(self._edited)
-        self.path.editingFinished.connect(self._edited)
+                       self.channels.currentIndexChanged, self.normalize.toggled):
+            signal.connect(lambda *_: self._edited())
+        for name in ("count", "height_spin", "width_spin", "seed", "test_split"):
+            getattr(self, name).valueChanged.connect(
+                lambda *_, key=name: self._edited(merge_key=("dataset", key)))
+        self.path.editingFinished.connect(lambda: self._edited())
 
     # project <-> form ---------------------------------------------------------
     def section(self) -> dict:
@@ -172,6 +196,9 @@ class DataPage(QWidget):
         section["seed"] = self.seed.value()
         section["test_split"] = round(self.test_split.value(), 4)
         section["normalize"] = self.normalize.isChecked()
+        augmentation = self.augmentation.value()
+        if augmentation:
+            section["augmentation"] = augmentation
         return section
 
     def refresh(self) -> None:
@@ -196,6 +223,7 @@ class DataPage(QWidget):
         self.normalize.setChecked(config.normalize)
         for widget in widgets:
             widget.blockSignals(False)
+        self.augmentation.show_specs(config.augmentation)
         source = config.source
         self.keras_name.setEnabled(source == "keras")
         self.path.setEnabled(source in ("folder", "npz"))
@@ -204,10 +232,11 @@ class DataPage(QWidget):
             widget.setEnabled(source in ("shapes", "folder"))
         self._show_arithmetic()
         self._show_ties()
+        self._preview_augmentation()
 
-    def _edited(self) -> None:
+    def _edited(self, merge_key: tuple | None = None) -> None:
         message = self.editor.edit("Change data set", edits.set_dataset, self.section(),
-                                   merge_key=("dataset",))
+                                   merge_key=merge_key)
         self.error.setText(message or "")
 
     def _browse(self) -> None:
@@ -221,7 +250,7 @@ class DataPage(QWidget):
 
     # loading ------------------------------------------------------------------
     def load(self) -> None:
-        if self.task is not None:
+        if self.task is not None or self._closed:
             return
         config = dataset_config(self.editor.project.dataset)
         project_file = self.path_provider()
@@ -242,9 +271,12 @@ class DataPage(QWidget):
         self.task.start()
 
     def shutdown(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            self.task.wait()
+        """Stop the workers for good: results still queued must not start new ones."""
+        self._closed = True
+        for task in (self.task, self.augment_task):
+            if task is not None:
+                task.cancel()
+                task.wait()
 
     def _progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, total)
@@ -266,8 +298,10 @@ class DataPage(QWidget):
         self._show_histogram()
         self._show_samples()
         self._show_arithmetic()
-        self._show_ties()
         self.editor.set_class_count(len(data.class_names))
+        self._follow_input()
+        self._show_ties()
+        self._preview_augmentation()
         self.loaded.emit(data)
 
     # showing ------------------------------------------------------------------
@@ -330,9 +364,7 @@ class DataPage(QWidget):
         self.histogram.show()
 
     def _show_samples(self) -> None:
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            item.widget().deleteLater()
+        self._clear(self.grid)
         import numpy as np  # not at module level: the window opens before NumPy loads
 
         data = self.data
@@ -377,15 +409,34 @@ class DataPage(QWidget):
             f"training image once. One <b>iteration</b> is one batch of {batch} images and "
             f"one weight update.<br>{it.explain()}.")
 
+    def _follow_input(self) -> None:
+        """The model's input takes the images' shape: at once for a new project, else asked."""
+        shape = self.data_input_shape()
+        current = tuple(self.editor.project.input_shape)
+        if shape is None or tuple(shape) == current:
+            return
+        if not self.editor.input_follows_data:
+            answer = QMessageBox.question(
+                self, "Change the model's input?",
+                f"The images are {show(shape)} but the model's input is set to "
+                f"{show(current)}.\n\nChange the model's input to {show(shape)}? "
+                f"(Undo brings it back.)", QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
+            if answer != QMessageBox.Yes:
+                return
+        self.editor.follow_data_shape(tuple(shape))
+
     def _show_ties(self) -> None:
         shape = self.data_input_shape()
         project = self.editor.project
-        if shape is not None and tuple(shape) != tuple(project.input_shape):
-            self.fix_input.setText(f"The model's input is {tuple(project.input_shape)} but "
-                                   f"the images are {tuple(shape)}: use {tuple(shape)}")
-            self.fix_input.show()
-        else:
-            self.fix_input.hide()
+        model = tuple(project.input_shape)
+        mismatch = shape is not None and tuple(shape) != model
+        self.fix_input.setVisible(mismatch)
+        self.fix_size.setVisible(mismatch and self._can_resize_to(model))
+        if mismatch:
+            self.fix_input.setText(f"The images are {show(shape)} but the model's input is "
+                                   f"{show(model)}: training needs them equal. Use "
+                                   f"{show(shape)} as the model's input")
+            self.fix_size.setText(f"Load the images at {show(model)} instead")
         form = getattr(self.data, "label_form", None)
         suggested = LOSS_FOR_LABELS.get(form) if form else None
         if suggested and project.training.get("loss") != suggested:
@@ -398,6 +449,91 @@ class DataPage(QWidget):
     def _use_data_shape(self) -> None:
         self.editor.edit("Use the data's input shape", edits.set_input_shape,
                          list(self.data_input_shape()))
+
+    def _can_resize_to(self, shape: tuple) -> bool:
+        source = self.editor.project.dataset.get("source", "shapes")
+        return (source in ("shapes", "folder") and len(shape) == 3 and shape[2] in (1, 3)
+                and all(isinstance(v, int) and 8 <= v <= 4096 for v in shape[:2]))
+
+    def _use_model_size(self) -> None:
+        height, width, channels = self.editor.project.input_shape
+        section = {**self.editor.project.dataset, "image_size": [height, width],
+                   "channels": channels}
+        self.editor.edit("Load images at the model's input size", edits.set_dataset, section)
+        self.data = None
+        self.load()
+
+    def _preview_augmentation(self) -> None:
+        """One training image as the augmentation changes it, a few times over."""
+        try:
+            specs = dataset_config(self.editor.project.dataset).augmentation
+        except ProjectError:
+            return
+        if self.data is None or not specs:
+            self._clear(self.augmented_row)
+            self.augmented_title.hide()
+            self._previewed = (None, ())
+            return
+        if self._closed or self.augment_task is not None or (self.data is self._previewed[0]
+                                             and specs == self._previewed[1]):
+            return  # a running preview re-checks the specs when it ends
+        image = self._sample_image(0)
+
+        def work(progress, cancelled):
+            import numpy as np
+
+            from cnnstudio.engine.augment import augmenter
+
+            batch = np.repeat(np.asarray(image, np.float32)[None], AUGMENTED_COUNT, axis=0)
+            return np.asarray(augmenter(specs)(batch))
+
+        self._previewed = (self.data, specs)
+        self.augment_task = Task(work, self)
+        self.augment_task.done.connect(lambda images, s=specs: self._show_augmented(images, s))
+        self.augment_task.failed.connect(self._augment_failed)
+        self.augment_task.start()
+
+    def _sample_image(self, i: int):
+        import numpy as np
+
+        if hasattr(self.data, "files"):
+            image = QImage(str(self.data.files[i]))
+            config = dataset_config(self.editor.project.dataset)
+            image = image.convertToFormat(QImage.Format_Grayscale8 if config.channels == 1
+                                          else QImage.Format_RGB888)
+            image = image.scaled(config.image_size[1], config.image_size[0])
+            channels = config.channels
+            raw = np.frombuffer(image.constBits(), np.uint8).reshape(
+                image.height(), image.bytesPerLine())
+            return raw[:, :image.width() * channels].reshape(image.height(), image.width(),
+                                                            channels).copy()
+        return self.data.x_train[i]
+
+    def _show_augmented(self, images, specs) -> None:
+        self.augment_task = None
+        if dataset_config(self.editor.project.dataset).augmentation != specs:
+            self._preview_augmentation()  # changed while this preview was computed
+            return
+        self._clear(self.augmented_row)
+        self.augmented_title.setText(f"<b>Augmented</b> ({' + '.join(s.type for s in specs)}): "
+                                     f"the first image as {AUGMENTED_COUNT} training batches "
+                                     "might see it")
+        self.augmented_title.show()
+        for image in images:
+            cell = QLabel()
+            cell.setPixmap(to_pixmap(image))
+            self.augmented_row.addWidget(cell)
+
+    def _augment_failed(self, message: str, details: str) -> None:
+        self.augment_task = None
+        self.error.setText(f"Augmentation preview failed: {message}")
+
+    @staticmethod
+    def _clear(layout) -> None:
+        while layout.count():
+            item = layout.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
 
     def _use_loss(self) -> None:
         loss = LOSS_FOR_LABELS[self.data.label_form]

@@ -12,7 +12,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from cnnstudio.core import Project, ProjectError, infer
+from cnnstudio.core import Project, ProjectError, edits, infer
 from cnnstudio.core.commands import Command, Document
 from cnnstudio.core.hints import Hint, architecture_hints
 
@@ -49,6 +49,11 @@ class ProjectEditor(QObject):
         self.report = infer(project)
         self._hints: list[Hint] | None = None
         self.class_count: int | None = None  # known once the Data page has loaded data
+        self.input_follows_data = True
+        """Loaded data may set the model's input without asking: true for a new project
+        until the user edits the input; false for an opened file, whose input was chosen."""
+        self._input_shape = project.input_shape
+        self._following = False
         self.document.subscribe(self._on_project)
 
     @property
@@ -76,11 +81,24 @@ class ProjectEditor(QObject):
         """Swap in a whole project (template load) as an undoable step."""
         self.edit(text, lambda _old: project)
 
-    def reset(self, project: Project) -> None:
+    def reset(self, project: Project, input_follows_data: bool = True) -> None:
         """A new document (open, new): history starts afresh."""
         self.undo_stack.clear()
-        self.document.set_project(project)
+        self._following = True
+        try:
+            self.document.set_project(project)
+        finally:
+            self._following = False
+        self.input_follows_data = input_follows_data
         self.undo_stack.setClean()
+
+    def follow_data_shape(self, shape: tuple[int, ...]) -> None:
+        """Set the input to the data's image shape, as one undo step, keeping it automatic."""
+        self._following = True
+        try:
+            self.edit("Input follows the data set", edits.set_input_shape, list(shape))
+        finally:
+            self._following = False
 
     @property
     def hints(self) -> list[Hint]:
@@ -97,6 +115,9 @@ class ProjectEditor(QObject):
             self.changed.emit()
 
     def _on_project(self, project: Project) -> None:
+        if project.input_shape != self._input_shape and not self._following:
+            self.input_follows_data = False
+        self._input_shape = project.input_shape
         self.report = infer(project)
         self._hints = None
         self.changed.emit()

@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.path = path
         self.editor = ProjectEditor(project, self)
+        self.editor.input_follows_data = path is None
         self.design = DesignPage(self.editor)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.design)
@@ -182,7 +183,7 @@ class MainWindow(QMainWindow):
     def set_document(self, project: Project, path: Path | None) -> None:
         self.discard_recovery()
         self.path = path
-        self.editor.reset(project)
+        self.editor.reset(project, input_follows_data=path is None)
         self._update_title()
 
     def open_dialog(self) -> None:

@@ -37,3 +37,25 @@ def test_bad_fields_are_named(section, field):
     with pytest.raises(ProjectError) as caught:
         project_from_dict({"input": {"shape": [4]}, "dataset": section})
     assert caught.value.field == field
+
+
+def test_augmentation_accepts_random_layers_and_refuses_others():
+    import pytest
+
+    from cnnstudio.core.dataset_config import AUGMENTATIONS, dataset_config
+    from cnnstudio.core.errors import ProjectError
+
+    config = dataset_config({"augmentation": [{"type": "RandomZoom",
+                                               "params": {"height_factor": 0.2}}]})
+    assert config.augmentation[0].resolved["height_factor"] == 0.2
+    assert AUGMENTATIONS == ("RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation")
+    for bad, field in (({"augmentation": {}}, "dataset.augmentation"),
+                       ({"augmentation": [{"type": "Dense", "params": {"units": 2}}]},
+                        "dataset.augmentation[0].type"),
+                       ({"augmentation": [{"type": "RandomRotation", "params": {"factor": 2}}]},
+                        "dataset.augmentation[0].params.factor"),
+                       ({"augmentation": [{"type": "RandomFlip", "color": 1}]},
+                        "dataset.augmentation[0].color")):
+        with pytest.raises(ProjectError) as caught:
+            dataset_config(bad)
+        assert caught.value.field == field

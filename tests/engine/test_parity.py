@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, event, given, settings
 
 from cnnstudio.core import ProjectError, infer, project_from_dict
 from cnnstudio.core.project import layer_names
-from cnnstudio.core.project_file import layer_from_dict
+from cnnstudio.core.project import layer_from_dict
 from tests.strategies import stacks
 
 keras = pytest.importorskip("keras")

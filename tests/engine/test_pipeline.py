@@ -14,3 +14,22 @@ def test_batches_are_rescaled_and_complete():
     assert sorted(np.concatenate([b[1].numpy() for b in batches]).tolist()) == list(range(10))
     raw = next(iter(array_dataset(x, y, 10, normalize=False)))
     assert raw[0].numpy().max() == 255.0
+
+
+def test_augmentation_changes_training_batches_differently_each_epoch():
+    from cnnstudio.core.dataset_config import dataset_config
+    from cnnstudio.engine.augment import augment
+    from cnnstudio.engine.pipeline import array_dataset
+
+    config = dataset_config({"augmentation": [
+        {"type": "RandomFlip", "params": {"mode": "horizontal"}},
+        {"type": "RandomTranslation", "params": {"height_factor": 0.2, "width_factor": 0.2}}]})
+    x = np.random.default_rng(0).integers(0, 255, (16, 12, 12, 1)).astype(np.uint8)
+    y = np.arange(16)
+    data = augment(array_dataset(x, y, 16), config.augmentation)
+    first, second = (next(iter(data)) for _ in range(2))
+    assert first[0].shape == (16, 12, 12, 1)
+    assert np.array_equal(first[1].numpy(), y)  # labels untouched
+    assert not np.allclose(first[0].numpy(), x / 255.0)
+    assert not np.allclose(first[0].numpy(), second[0].numpy())
+    assert augment(array_dataset(x, y, 16), ()) is not None

@@ -59,9 +59,89 @@ def test_npz_source_with_one_hot_labels_suggests_the_loss(make_window, qtbot, tm
     assert not page.fix_loss.isHidden()
     page.fix_loss.click()
     assert window.editor.project.training["loss"] == "categorical_crossentropy"
-    assert not page.fix_input.isHidden()  # 12x12x1 data, 28x28x1 model
-    page.fix_input.click()
+    # A new project's input follows the data without asking, as one undo step.
     assert window.editor.project.input_shape == (12, 12, 1)
+    assert page.fix_input.isHidden()
+
+
+def test_an_input_the_user_set_changes_only_when_they_agree(make_window, qtbot, tmp_path,
+                                                            dialog_answers):
+    from PySide6.QtWidgets import QMessageBox
+
+    from cnnstudio.core import edits
+
+    path = tmp_path / "d.npz"
+    np.savez(path, x_train=np.zeros((30, 16, 16, 3), np.uint8), y_train=np.arange(30) % 3)
+    window = make_window()
+    editor, page = window.editor, window.data_page
+    editor.edit("Set input", edits.set_input_shape, [20, 20, 3])  # the user's own choice
+    assert not editor.input_follows_data
+    choose(page, "npz")
+    page.path.setText(str(path))
+    page.path.editingFinished.emit()
+    dialog_answers.append(QMessageBox.No)
+    load(qtbot, page)
+    assert editor.project.input_shape == (20, 20, 3)  # kept
+    assert not page.fix_input.isHidden()
+    assert "images are 16x16x3 but the model's input is 20x20x3" in page.fix_input.text()
+    assert page.fix_size.isHidden()  # an .npz cannot be loaded at another size
+    dialog_answers.append(QMessageBox.Yes)
+    load(qtbot, page)
+    assert editor.project.input_shape == (16, 16, 3)
+    assert page.fix_input.isHidden()
+    editor.undo_stack.undo()
+    assert editor.project.input_shape == (20, 20, 3)
+
+
+def test_folder_images_can_be_loaded_at_the_size_the_user_fixed(make_window, qtbot, tmp_path,
+                                                                 dialog_answers):
+    from PySide6.QtWidgets import QMessageBox
+
+    from cnnstudio.core import edits
+
+    for name in ("a", "b"):
+        for i in range(3):
+            write_png(tmp_path / "f" / name / f"{i}.png", np.full((40, 30, 3), 50 * i))
+    window = make_window()
+    editor, page = window.editor, window.data_page
+    editor.edit("Set input", edits.set_input_shape, [24, 24, 3])
+    choose(page, "folder")
+    page.path.setText(str(tmp_path / "f"))
+    page.path.editingFinished.emit()
+    dialog_answers.append(QMessageBox.No)
+    load(qtbot, page)  # loaded at the page's 28x28x1
+    assert not page.fix_size.isHidden()
+    with qtbot.waitSignal(page.loaded, timeout=30_000):
+        page.fix_size.click()
+    assert editor.project.dataset["image_size"] == [24, 24]
+    assert editor.project.dataset["channels"] == 3
+    assert page.data_input_shape() == (24, 24, 3) and page.fix_input.isHidden()
+
+
+def test_augmentation_is_chosen_on_the_page_and_previewed(make_window, qtbot):
+    window = make_window()
+    window.page_actions[1].trigger()
+    page = window.data_page
+    page.count.setValue(60)
+    load(qtbot, page)
+    box = page.augmentation
+    box.checks["RandomFlip"].setChecked(True)
+    box.checks["RandomRotation"].setChecked(True)
+    assert [a["type"] for a in window.editor.project.dataset["augmentation"]] == \
+        ["RandomFlip", "RandomRotation"]
+    qtbot.waitUntil(lambda: page.augmented_row.count() == 8, timeout=30_000)
+    pixmaps = [page.augmented_row.itemAt(i).widget().pixmap().toImage() for i in range(8)]
+    assert len({p.bits().tobytes() for p in pixmaps}) > 1  # random: not all the same
+    rotation = box.fields["RandomRotation"][0]
+    rotation.edited.emit(0.25)
+    assert window.editor.project.dataset["augmentation"][1]["params"]["factor"] == 0.25
+    save_screenshot(window, "data_augmentation.png")
+    box.checks["RandomFlip"].setChecked(False)
+    box.checks["RandomRotation"].setChecked(False)
+    assert "augmentation" not in window.editor.project.dataset
+    assert page.augmented_row.count() == 0 and page.augmented_title.isHidden()
+    window.editor.undo_stack.undo()
+    assert box.checks["RandomRotation"].isChecked()
 
 
 def test_folder_source_counts_skipped_files(make_window, qtbot, tmp_path):

@@ -35,7 +35,7 @@ RESCALING = LayerType(
 )
 
 RANDOM_FLIP = LayerType(
-    name="RandomFlip", category=Category.PREPROCESSING,
+    name="RandomFlip", category=Category.PREPROCESSING, augments=True,
     summary="During training, flips each image at random; at inference it does nothing.",
     args=(Arg("mode", Kind.CHOICE, "horizontal_and_vertical", "Which flips may happen.",
               choices=("horizontal", "vertical", "horizontal_and_vertical"), key=True),
@@ -44,7 +44,7 @@ RANDOM_FLIP = LayerType(
 )
 
 RANDOM_ROTATION = LayerType(
-    name="RandomRotation", category=Category.PREPROCESSING,
+    name="RandomRotation", category=Category.PREPROCESSING, augments=True,
     summary="During training, rotates each image by a random angle, a fraction of a "
             "full turn (0.1 = up to 36 degrees).",
     args=(_factor("factor", True, "Fraction of 2*pi: 0.1 rotates by up to +-36 degrees; "
@@ -54,7 +54,7 @@ RANDOM_ROTATION = LayerType(
 )
 
 RANDOM_ZOOM = LayerType(
-    name="RandomZoom", category=Category.PREPROCESSING,
+    name="RandomZoom", category=Category.PREPROCESSING, augments=True,
     summary="During training, zooms each image in or out at random.",
     args=(_factor("height_factor", True, "Fraction of the height: positive zooms out, "
                   "negative zooms in; [lower, upper] for a range.", open_below=True),
@@ -65,7 +65,7 @@ RANDOM_ZOOM = LayerType(
 )
 
 RANDOM_TRANSLATION = LayerType(
-    name="RandomTranslation", category=Category.PREPROCESSING,
+    name="RandomTranslation", category=Category.PREPROCESSING, augments=True,
     summary="During training, shifts each image by a random fraction of its size.",
     args=(_factor("height_factor", True, "Fraction of the height to shift up or down."),
           _factor("width_factor", True, "Fraction of the width to shift left or right."),

@@ -48,7 +48,8 @@ class LayerType:
     that the layer accepts (empty: any rank of at least 2); `check` refuses
     argument combinations that Keras's constructor refuses; `formula` writes
     the parameter count out with the layer's numbers; `macs` counts the
-    multiply-adds per sample (for FLOPs) where they are worth counting.
+    multiply-adds per sample (for FLOPs) where they are worth counting;
+    `augments` marks the random augmentations that act only in training.
     """
 
     name: str
@@ -62,6 +63,8 @@ class LayerType:
     check: ArgsCheck | None = None
     formula: FormulaRule | None = None
     macs: MacsRule | None = None
+    augments: bool = False
+    """A random image augmentation, active only in training; the Data page offers these."""
     arg_index: dict[str, Arg] = field(init=False, repr=False, compare=False)
     snake_name: str = field(init=False, repr=False, compare=False)
     """The prefix Keras gives automatic names (``MaxPooling2D`` -> ``max_pooling2d``)."""

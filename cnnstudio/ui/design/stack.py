@@ -20,7 +20,7 @@ from cnnstudio.core import LayerSpec, ProjectError
 from cnnstudio.core import edits
 from cnnstudio.core.catalogue.common import show_shape
 from cnnstudio.core.describe import short_args
-from cnnstudio.core.project_file import layer_from_dict
+from cnnstudio.core.project import layer_from_dict
 from cnnstudio.ui.editor import ProjectEditor
 
 LAYER_TYPE_MIME = "application/x-cnnstudio-layer-type"
