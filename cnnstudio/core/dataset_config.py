@@ -13,9 +13,11 @@ from typing import Any, Mapping
 from cnnstudio.core.catalogue import LAYER_TYPES
 from cnnstudio.core.errors import ProjectError, show_value
 from cnnstudio.core.project import LayerSpec, layer_from_dict
+from cnnstudio.core.section_values import flag, number, whole
 
 SOURCES = ("shapes", "keras", "folder", "npz")
 KERAS_NAMES = ("mnist", "fashion_mnist", "cifar10", "cifar100")
+D = "dataset"
 AUGMENTATIONS = tuple(name for name, layer in LAYER_TYPES.items() if layer.augments)
 
 
@@ -62,7 +64,7 @@ def dataset_config(section: Mapping[str, Any] | None) -> DatasetConfig:
                                f"{source!r} needs the path of its "
                                f"{'folder' if source == 'folder' else '.npz file'}.")
         values["path"] = path
-    values["count"] = _int(section, "count", 6000, 12, 1_000_000)
+    values["count"] = whole(section, "count", 6000, 12, 1_000_000, D)
     size = section.get("image_size", [28, 28])
     if (not isinstance(size, list) or len(size) != 2
             or not all(isinstance(v, int) and not isinstance(v, bool) and 8 <= v <= 4096
@@ -75,17 +77,9 @@ def dataset_config(section: Mapping[str, Any] | None) -> DatasetConfig:
         raise ProjectError("dataset.channels", f"got {show_value(channels)}, expected 1 "
                            "(grey) or 3 (colour).")
     values["channels"] = channels
-    values["seed"] = _int(section, "seed", 0, 0, 2**31 - 1)
-    test = section.get("test_split", 0.1)
-    if isinstance(test, bool) or not isinstance(test, (int, float)) or not 0 <= test < 0.9:
-        raise ProjectError("dataset.test_split", f"got {show_value(test)}, expected a "
-                           "fraction from 0 to 0.9.")
-    values["test_split"] = float(test)
-    normalize = section.get("normalize", True)
-    if not isinstance(normalize, bool):
-        raise ProjectError("dataset.normalize", f"got {show_value(normalize)}, expected "
-                           "true or false.")
-    values["normalize"] = normalize
+    values["seed"] = whole(section, "seed", 0, 0, 2**31 - 1, D)
+    values["test_split"] = number(section, "test_split", 0.1, 0.0, 0.9, D, high_open=True)
+    values["normalize"] = flag(section, "normalize", True, D)
     values["augmentation"] = _augmentation(section.get("augmentation", []))
     return DatasetConfig(**values)
 
@@ -106,11 +100,3 @@ def _augmentation(items: Any) -> tuple[LayerSpec, ...]:
                                "in the model's layers.")
         specs.append(spec)
     return tuple(specs)
-
-
-def _int(section: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
-    value = section.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ProjectError(f"dataset.{key}", f"got {show_value(value)}, expected a whole "
-                           f"number from {low:,} to {high:,}.")
-    return value
