@@ -43,7 +43,27 @@ def _new_parser(sub) -> None:
     parser.set_defaults(handler=cmd_new)
 
 
-COMMANDS = {"shapes": _shapes_parser, "templates": _templates_parser, "new": _new_parser}
+def _train_parser(sub) -> None:
+    parser = sub.add_parser("train", help="train headless and record the run in the project")
+    parser.add_argument("file", help="a .cnnstudio.json project")
+    parser.add_argument("--epochs", type=_positive, help="override training.epochs")
+    parser.add_argument("--batch-size", type=_positive, help="override training.batch_size")
+    parser.add_argument("--json", action="store_true", help="print JSON lines")
+    parser.set_defaults(handler=cmd_train)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+COMMANDS = {"shapes": _shapes_parser, "templates": _templates_parser, "new": _new_parser,
+            "train": _train_parser}
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
@@ -80,6 +100,68 @@ def cmd_shapes(args: argparse.Namespace) -> int:
     else:
         print(format_summary(project.name, report))
     return EXIT_OK if report.valid else EXIT_INVALID
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train with the GUI's Trainer; Ctrl+C stops after the current batch and still records."""
+    import signal
+
+    from cnnstudio.core import edits
+    from cnnstudio.core.training_events import EpochEnd, Started
+
+    project = load_project(args.file)
+    from cnnstudio.engine.trainer import Trainer
+
+    def show(event) -> None:
+        if isinstance(event, Started) and not args.json:
+            print(f"Training {project.name}: {event.train_samples:,} training and "
+                  f"{event.validation_samples:,} validation images, batch {event.batch_size}, "
+                  f"{event.steps_per_epoch:,} iterations per epoch.", flush=True)
+        elif isinstance(event, EpochEnd):
+            line = {"epoch": event.epoch, **event.logs, "seconds": round(event.seconds, 3)}
+            print(json.dumps(line) if args.json else format_epoch(line, trainer.total_epochs),
+                  flush=True)
+
+    trainer = Trainer(project, project_file=args.file, on_event=show, epochs=args.epochs,
+                      batch_size=args.batch_size)
+    previous = signal.signal(signal.SIGINT, lambda *_: trainer.stop())
+    try:
+        finished = trainer.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if finished.run is not None:
+        try:
+            save_project(edits.add_run(load_project(args.file), finished.run), args.file)
+        except (OSError, CnnStudioError) as error:
+            print(f"cnnstudio: the run finished but could not be recorded in {args.file}: "
+                  f"{error}", file=sys.stderr)
+            return EXIT_INVALID
+    run = finished.run or {}
+    if args.json:
+        last = run.get("epochs", [{}])[-1] if run.get("epochs") else {}
+        print(json.dumps({"final": True, "run": run.get("id"), "ended": finished.reason,
+                          "message": finished.message, "epochs": len(run.get("epochs", [])),
+                          "best_epoch": run.get("best_epoch"), "seconds": run.get("seconds"),
+                          **{k: v for k, v in last.items() if k not in ("epoch", "seconds")}}))
+    elif finished.reason != "error":
+        print(finished.message)
+        if run:
+            print(f"Recorded as {run['id']} in {args.file}.")
+    if finished.reason in ("error", "nan"):
+        print(f"cnnstudio: {finished.message}", file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def format_epoch(line: dict, epochs: int) -> str:
+    """'epoch 2/5  loss 0.4123  accuracy 0.8712  val_loss ...  3.1 s'."""
+    parts = [f"epoch {line['epoch']}/{epochs}"]
+    for key, value in line.items():
+        if key in ("epoch", "seconds"):
+            continue
+        parts.append(f"{'lr' if key == 'learning_rate' else key} {value:.4g}")
+    parts.append(f"{line['seconds']:.1f} s")
+    return "  ".join(parts)
 
 
 def format_summary(name: str, report: ShapeReport) -> str:
@@ -127,7 +209,7 @@ def _parser() -> argparse.ArgumentParser:
 
 # DESIGN.md section 4 commands that later work brings; until then they say so
 # instead of being taken for a FILE to open in the GUI.
-PLANNED = ("train", "export")
+PLANNED = ("export",)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

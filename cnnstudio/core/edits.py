@@ -122,3 +122,8 @@ def set_dataset(project: Project, section: dict[str, Any]) -> Project:
 def set_training(project: Project, changes: dict[str, Any]) -> Project:
     """Change some `training` settings, keeping the others."""
     return replace(project, training={**project.training, **changes})
+
+
+def add_run(project: Project, run: dict[str, Any]) -> Project:
+    """Record a finished or stopped training run."""
+    return replace(project, runs=(*project.runs, run))

@@ -17,6 +17,9 @@ from cnnstudio.core.section_values import choice, flag, number, whole
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw")
 LOSSES = ("auto", "sparse_categorical_crossentropy", "categorical_crossentropy",
           "binary_crossentropy", "mean_squared_error")
+LOSS_FOR_LABELS = {"sparse": "sparse_categorical_crossentropy",
+                   "one_hot": "categorical_crossentropy", "binary": "binary_crossentropy"}
+"""The loss that fits each label form a data set can have."""
 METRICS = ("accuracy", "top_k_categorical_accuracy", "auc", "precision", "recall")
 MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
 DEVICES = ("cpu", "gpu", "all")

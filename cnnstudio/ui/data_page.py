@@ -15,14 +15,13 @@ from PySide6.QtWidgets import (
 from cnnstudio.core import ProjectError, edits
 from cnnstudio.core.dataset_config import KERAS_NAMES, SOURCES, dataset_config
 from cnnstudio.core.epochs import iterations, split_counts
+from cnnstudio.core.training_config import LOSS_FOR_LABELS
 from cnnstudio.ui.augmentation_box import AugmentationBox
 from cnnstudio.ui.editor import ProjectEditor
 from cnnstudio.ui.worker import Task
 
 SOURCE_TITLES = {"shapes": "Built-in Shapes (generated)", "keras": "Keras data set (cache)",
                  "folder": "Image folder", "npz": "NumPy file (.npz)"}
-LOSS_FOR_LABELS = {"sparse": "sparse_categorical_crossentropy",
-                   "one_hot": "categorical_crossentropy", "binary": "binary_crossentropy"}
 PREVIEW_COUNT = 24
 AUGMENTED_COUNT = 8
 THUMB = 64
@@ -439,9 +438,10 @@ class DataPage(QWidget):
             self.fix_size.setText(f"Load the images at {show(model)} instead")
         form = getattr(self.data, "label_form", None)
         suggested = LOSS_FOR_LABELS.get(form) if form else None
-        if suggested and project.training.get("loss") != suggested:
-            self.fix_loss.setText(f"Labels are {form.replace('_', '-')}: use loss "
-                                  f"'{suggested}'")
+        current = project.training.get("loss", "auto")
+        if suggested and current not in ("auto", suggested):  # auto picks it by itself
+            self.fix_loss.setText(f"Labels are {form.replace('_', '-')} but the loss is "
+                                  f"'{current}': use '{suggested}'")
             self.fix_loss.show()
         else:
             self.fix_loss.hide()

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QLabel
 
+from cnnstudio.core import edits
 from tests.images import write_png
 from tests.ui.conftest import save_screenshot
 
@@ -49,6 +50,7 @@ def test_npz_source_with_one_hot_labels_suggests_the_loss(make_window, qtbot, tm
     np.savez(path, x_train=np.random.default_rng(0).integers(0, 255, (40, 12, 12)),
              y_train=np.eye(4)[np.arange(40) % 4])
     window = make_window()
+    window.editor.edit("loss", edits.set_training, {"loss": "sparse_categorical_crossentropy"})
     page = window.data_page
     choose(page, "npz")
     page.path.setText(str(path))

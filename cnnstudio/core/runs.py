@@ -1,0 +1,207 @@
+"""Training runs as the project stores them, and what can be read from them.
+
+A run record is a JSON object in the project's `runs` list: its settings and
+architecture as they were when it started, one entry per finished epoch, how
+long it took, its best epoch and why it ended. Readers here accept records
+with missing fields (an older file, a hand-edited one) instead of failing.
+
+A record, as the Trainer writes it:
+
+    {"id": "run-3", "started": "2026-11-23T12:00:00", "seconds": 41.2,
+     "ended": "completed",            # a key of ENDINGS
+     "message": "Completed 5 epochs.",
+     "settings": {...},               # TrainingConfig.to_dict(): every setting
+     "dataset": {...},                # the project's dataset section
+     "input": {"shape": [28, 28, 1]},
+     "layers": [{"type": ..., "name": ..., "params": ...}, ...],  # names filled in
+     "epochs": [{"epoch": 1, "loss": 0.9, "accuracy": 0.6, "val_loss": 1.0,
+                 "val_accuracy": 0.55, "learning_rate": 0.001, "seconds": 8.1}, ...],
+     "epochs_planned": 5, "iterations_per_epoch": 85, "train_samples": 5400,
+     "best_epoch": 4, "monitor": "val_loss",
+     "weights": "runs/run-3/last.weights.h5",   # relative to the project file
+     "best_weights": "runs/run-3/best.weights.h5" or null,
+     "continued_from": null or "run-2"}
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+ENDINGS = {
+    "completed": "completed all epochs",
+    "stopped": "stopped by the user",
+    "early_stopping": "stopped early: the monitored value stopped improving",
+    "nan": "stopped: the loss became NaN or infinite",
+    "error": "failed with an error",
+}
+
+RISE_EPOCHS = 2
+"""Validation loss must stay above its best for this many epochs to count as rising."""
+
+
+def new_run_id(runs: Sequence[Mapping[str, Any]]) -> str:
+    """run-1, run-2, ...: one more than the highest number used so far."""
+    numbers = [0]
+    for run in runs:
+        tail = str(run.get("id", "")).rpartition("-")[2]
+        if tail.isdigit():
+            numbers.append(int(tail))
+    return f"run-{max(numbers) + 1}"
+
+
+def epoch_series(run: Mapping[str, Any], key: str) -> list[float]:
+    """One metric over the run's epochs (NaN where an epoch lacks it)."""
+    return [float(e.get(key, math.nan)) if e.get(key) is not None else math.nan
+            for e in run.get("epochs", [])]
+
+
+def metric_names(run: Mapping[str, Any]) -> list[str]:
+    """Every metric any epoch recorded, in first-seen order, `epoch` left out."""
+    names: list[str] = []
+    for entry in run.get("epochs", []):
+        for key in entry:
+            if key != "epoch" and key not in names:
+                names.append(key)
+    return names
+
+
+def best_epoch(epochs: Sequence[Mapping[str, Any]], monitor: str = "val_loss") -> int | None:
+    """The epoch (from 1) with the best monitored value: lowest loss, highest accuracy."""
+    if not epochs:
+        return None
+    if not any(monitor in e for e in epochs):
+        monitor = "loss"
+    values = [(e.get(monitor), e.get("epoch", i + 1)) for i, e in enumerate(epochs)]
+    values = [(v, n) for v, n in values if v is not None and math.isfinite(v)]
+    if not values:
+        return None
+    higher_is_better = "loss" not in monitor and "error" not in monitor
+    pick = max if higher_is_better else min
+    return pick(values, key=lambda pair: pair[0])[1]
+
+
+@dataclass(frozen=True)
+class Overfitting:
+    epoch: int  # the last epoch before validation loss began to rise
+    best_val_loss: float
+    last_val_loss: float
+    train_loss_change: float  # since `epoch` (negative: still falling)
+
+    def explain(self) -> str:
+        return (f"From epoch {self.epoch + 1} validation loss rose from {self.best_val_loss:.4g} "
+                f"to {self.last_val_loss:.4g} while training loss kept falling "
+                f"({self.train_loss_change:+.4g}): the network is memorising the training "
+                "images rather than learning what generalises.")
+
+
+def overfitting(epochs: Sequence[Mapping[str, Any]]) -> Overfitting | None:
+    """Where validation loss starts rising while training loss falls, if it does.
+
+    The best validation epoch must be followed by at least RISE_EPOCHS epochs,
+    all with a higher validation loss, and training loss at the end must be
+    lower than at the best epoch: one noisy epoch is not overfitting.
+    """
+    val = [e.get("val_loss") for e in epochs]
+    train = [e.get("loss") for e in epochs]
+    if len(epochs) < RISE_EPOCHS + 1 or any(v is None or not math.isfinite(v) for v in val):
+        return None
+    best = min(range(len(val)), key=lambda i: val[i])
+    after = val[best + 1:]
+    if len(after) < RISE_EPOCHS or not all(v > val[best] for v in after[-RISE_EPOCHS:]):
+        return None
+    if train[best] is None or train[-1] is None or not train[-1] < train[best]:
+        return None
+    number = epochs[best].get("epoch", best + 1)
+    return Overfitting(number, val[best], val[-1], train[-1] - train[best])
+
+
+def overfitting_advice(project_layers: Sequence[Mapping[str, Any]],
+                       settings: Mapping[str, Any], dataset: Mapping[str, Any]) -> list[str]:
+    """What could help, given what the run already used."""
+    types = [layer.get("type") for layer in project_layers]
+    advice = []
+    if not any(t in ("Dropout", "SpatialDropout2D", "GaussianNoise") for t in types):
+        advice.append("Add Dropout (0.25 to 0.5) before the Dense layers.")
+    else:
+        advice.append("Raise the Dropout rate a little.")
+    if not dataset.get("augmentation"):
+        advice.append("Turn on augmentation on the Data page (RandomFlip, RandomRotation).")
+    advice.append("Use fewer parameters: fewer Dense units, or pooling before Flatten.")
+    if not settings.get("early_stopping", {}).get("enabled"):
+        advice.append("Turn on early stopping with restore_best_weights, so the best "
+                      "epoch's weights are kept.")
+    advice.append("Train on more images if you can.")
+    return advice
+
+
+def describe_ending(run: Mapping[str, Any]) -> str:
+    return ENDINGS.get(run.get("ended", ""), run.get("ended", "unknown"))
+
+
+def metrics_csv(run: Mapping[str, Any]) -> str:
+    """The run's per-epoch metrics as CSV text, one row per epoch."""
+    names = ["epoch"] + metric_names(run)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(names)
+    for i, entry in enumerate(run.get("epochs", [])):
+        writer.writerow([entry.get("epoch", i + 1) if n == "epoch" else entry.get(n, "")
+                         for n in names])
+    return out.getvalue()
+
+
+def run_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """What differs between two runs: input, layers (by name) and settings, one line each."""
+    changes: list[str] = []
+    old_shape = old.get("input", {}).get("shape")
+    new_shape = new.get("input", {}).get("shape")
+    if old_shape != new_shape:
+        changes.append(f"input shape {old_shape} -> {new_shape}")
+    changes += _layer_changes(old.get("layers", []), new.get("layers", []))
+    changes += _dict_changes("training", old.get("settings", {}), new.get("settings", {}))
+    changes += _dict_changes("dataset", old.get("dataset", {}), new.get("dataset", {}))
+    return changes
+
+
+def _layer_changes(old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str, Any]]) -> list[str]:
+    def key(layer: Mapping[str, Any], i: int) -> str:
+        return layer.get("name") or f"#{i + 1} {layer.get('type')}"
+
+    old_by = {key(layer, i): layer for i, layer in enumerate(old)}
+    new_by = {key(layer, i): layer for i, layer in enumerate(new)}
+    changes = [f"removed layer {name} ({layer.get('type')})"
+               for name, layer in old_by.items() if name not in new_by]
+    changes += [f"added layer {name} ({layer.get('type')})"
+                for name, layer in new_by.items() if name not in old_by]
+    for name, layer in new_by.items():
+        before = old_by.get(name)
+        if before is None:
+            continue
+        if before.get("type") != layer.get("type"):
+            changes.append(f"layer {name}: type {before.get('type')} -> {layer.get('type')}")
+            continue
+        changes += _dict_changes(f"layer {name}", before.get("params", {}) or {},
+                                 layer.get("params", {}) or {})
+        if before.get("trainable", True) != layer.get("trainable", True):
+            changes.append(f"layer {name}: trainable {before.get('trainable', True)} -> "
+                           f"{layer.get('trainable', True)}")
+    common = [n for n in new_by if n in old_by]
+    if [n for n in old_by if n in new_by] != common:
+        changes.append("layer order changed")
+    return changes
+
+
+def _dict_changes(where: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    changes = []
+    for name in list(old) + [n for n in new if n not in old]:
+        if old.get(name) != new.get(name):
+            changes.append(f"{where}: {name} {_show(old.get(name))} -> {_show(new.get(name))}")
+    return changes
+
+
+def _show(value: Any) -> str:
+    return "(default)" if value is None else str(value)

@@ -1,0 +1,421 @@
+"""Training a project's model with Keras, reporting plain events (no Qt).
+
+`Trainer.run()` blocks the thread that calls it: the command line calls it
+directly, the GUI from a worker thread. `stop()`, `pause()` and `resume()` may
+be called from any thread; they set flags that a Keras callback checks after
+every batch, so Stop takes effect within one batch (Keras then still
+validates the partial epoch, which is recorded as such). Whatever happens,
+`run()` returns a Finished event and never raises: a failure is a reason and a
+sentence, and the epochs done so far are kept in the run record.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import traceback
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from cnnstudio.core.dataset_config import dataset_config
+from cnnstudio.core.errors import CnnStudioError
+from cnnstudio.core.inference import infer
+from cnnstudio.core.project import Project, layer_names
+from cnnstudio.core.runs import best_epoch, new_run_id
+from cnnstudio.core.training_config import TrainingConfig, training_config
+from cnnstudio.core.training_events import BatchEnd, EpochEnd, Event, Finished, Started
+from cnnstudio.engine.keras_env import import_keras
+
+keras = import_keras()
+import tensorflow as tf  # noqa: E402
+
+from cnnstudio.engine.builder import build_keras_model  # noqa: E402
+from cnnstudio.engine.training_data import FitData, fit_data  # noqa: E402
+
+PAUSE_POLL_SECONDS = 0.05
+
+
+class TrainingError(CnnStudioError):
+    """Training cannot start: a setting, the device or the data does not allow it."""
+
+
+def run_folder(project_file: str | Path | None, run_id: str) -> Path:
+    """Where a run's weights go: beside the project (`NAME-runs/run-3/`), else a temp folder."""
+    if project_file is None:
+        import tempfile
+
+        return Path(tempfile.mkdtemp(prefix=f"cnnstudio-{run_id}-"))
+    path = Path(project_file).resolve()
+    stem = path.name.removesuffix(".json").removesuffix(".cnnstudio")
+    return path.parent / f"{stem}-runs" / run_id
+
+
+def strategy_for(device: str) -> tuple[Any, int]:
+    """The tf.distribute strategy for the device setting, and how many replicas it has."""
+    gpus = tf.config.list_logical_devices("GPU")
+    if device == "cpu":
+        return tf.distribute.OneDeviceStrategy("/cpu:0"), 1
+    if device == "gpu":
+        if not gpus:
+            raise TrainingError("training.device is 'gpu' but TensorFlow sees no GPU on this "
+                                "machine; choose 'cpu'.")
+        return tf.distribute.OneDeviceStrategy(gpus[0].name), 1
+    devices = [d.name for d in gpus] or [d.name for d in tf.config.list_logical_devices("CPU")]
+    if len(devices) == 1:
+        return tf.distribute.OneDeviceStrategy(devices[0]), 1
+    return tf.distribute.MirroredStrategy(devices), len(devices)
+
+
+def make_optimizer(config: TrainingConfig):
+    if config.optimizer == "sgd":
+        return keras.optimizers.SGD(learning_rate=config.learning_rate,
+                                    momentum=config.momentum)
+    if config.optimizer == "adamw":
+        return keras.optimizers.AdamW(learning_rate=config.learning_rate,
+                                      weight_decay=config.weight_decay)
+    if config.optimizer == "rmsprop":
+        return keras.optimizers.RMSprop(learning_rate=config.learning_rate)
+    return keras.optimizers.Adam(learning_rate=config.learning_rate)
+
+
+def make_metrics(names: tuple[str, ...]) -> list:
+    """Keras metric objects named as Keras logs them (`accuracy`, `auc`, ...)."""
+    made: list = []
+    for name in names:
+        if name == "top_k_categorical_accuracy":
+            made.append(keras.metrics.SparseTopKCategoricalAccuracy(name=name))
+        elif name == "auc":
+            made.append(keras.metrics.AUC(name="auc"))
+        elif name == "precision":
+            made.append(keras.metrics.Precision(name="precision"))
+        elif name == "recall":
+            made.append(keras.metrics.Recall(name="recall"))
+        else:
+            made.append(name)
+    return made
+
+
+def _round(value: float) -> float:
+    """Six significant digits: float32 noise (0.0010000000474974513) is not information."""
+    return float(f"{value:.6g}") if math.isfinite(value) else value
+
+
+def tidy_logs(logs: dict) -> dict[str, float]:
+    """Keras's epoch logs in reading order (loss, metrics, val_loss, val metrics), rounded."""
+    values = {k: _round(float(v)) for k, v in logs.items()}
+    order = sorted(values, key=lambda k: (k.startswith("val_"), k.removeprefix("val_") != "loss"))
+    return {k: values[k] for k in order}
+
+
+class _Events(keras.callbacks.Callback):
+    """Keras's callbacks turned into Trainer events, plus Stop, Pause and the NaN guard."""
+
+    def __init__(self, trainer: "Trainer", fit: FitData, first_iteration: int) -> None:
+        super().__init__()
+        self.trainer = trainer
+        self.fit = fit
+        self.iteration = first_iteration
+        self.epoch_start = 0.0
+        self.paused_seconds = 0.0
+        self.previous_mean = 0.0
+        self.steps_done_in_run = 0
+        self.run_seconds = 0.0
+
+    def on_epoch_begin(self, epoch: int, logs=None) -> None:
+        self.epoch_start = time.perf_counter()
+        self.paused_seconds = 0.0
+        self.previous_mean = 0.0
+        self.step = 0
+
+    def on_train_batch_end(self, batch: int, logs=None) -> None:
+        logs = {k: float(v) for k, v in (logs or {}).items()}
+        self.step = batch + 1
+        self.iteration += 1
+        self.steps_done_in_run += 1
+        mean = logs.get("loss", math.nan)
+        own = self.step * mean - (self.step - 1) * self.previous_mean
+        self.previous_mean = mean
+        elapsed = max(time.perf_counter() - self.epoch_start - self.paused_seconds, 1e-9)
+        rate = self.step * self.fit_batch_size() / elapsed
+        left = (self.trainer.total_epochs - self.trainer.epoch_index) * self.fit.steps_per_epoch \
+            - self.step
+        eta = left * elapsed / self.step if self.step else None
+        self.trainer.emit(BatchEnd(self.trainer.epoch_index + 1, self.step, self.iteration,
+                                   logs, own, rate, eta))
+        if not math.isfinite(mean) and self.trainer.ending != "nan":
+            self.trainer.ending = "nan"
+            self.trainer.nan_at = (self.trainer.epoch_index + 1, self.step)
+            self.model.stop_training = True
+        self.trainer.wait_while_paused(self)
+        if self.trainer.stop_requested.is_set():
+            if self.trainer.ending is None:
+                self.trainer.ending = "stopped"
+            self.model.stop_training = True
+
+    def fit_batch_size(self) -> int:
+        return self.trainer.config.batch_size
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        logs = tidy_logs(logs or {})
+        logs["learning_rate"] = _round(float(keras.ops.convert_to_numpy(
+            self.model.optimizer.learning_rate)))
+        seconds = time.perf_counter() - self.epoch_start - self.paused_seconds
+        entry = {"epoch": epoch + 1, **logs, "seconds": round(seconds, 3)}
+        if self.step < self.fit.steps_per_epoch:
+            entry["partial"] = True  # stopped mid-epoch: metrics over the batches done
+            entry["iterations"] = self.step
+        self.trainer.epochs.append(entry)
+        self.trainer.epoch_index = epoch + 1
+        self.trainer.emit(EpochEnd(epoch + 1, self.iteration, logs, seconds))
+
+
+class Trainer:
+    """One training run of a project; see the module docstring for threading."""
+
+    def __init__(self, project: Project, data=None, project_file: str | Path | None = None,
+                 on_event: Callable[[Event], None] | None = None,
+                 continue_from: dict | None = None, epochs: int | None = None,
+                 batch_size: int | None = None) -> None:
+        self.project = project
+        self.data = data
+        self.project_file = project_file
+        self.on_event = on_event or (lambda event: None)
+        self.continue_from = continue_from
+        overrides = {k: v for k, v in (("epochs", epochs), ("batch_size", batch_size)) if v}
+        self.settings_section = {**project.training, **overrides}
+        self.stop_requested = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+        self.ending: str | None = None
+        self.epochs: list[dict] = []
+        self.epoch_index = 0
+        self.total_epochs = 0
+        self.model = None
+        self.run_id = new_run_id(project.runs)
+
+    # control, from any thread -------------------------------------------------
+    def stop(self) -> None:
+        self.stop_requested.set()
+        self._running.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def wait_while_paused(self, events: _Events) -> None:
+        if self._running.is_set():
+            return
+        start = time.perf_counter()
+        while not self._running.wait(PAUSE_POLL_SECONDS):
+            pass
+        events.paused_seconds += time.perf_counter() - start
+
+    def emit(self, event: Event) -> None:
+        self.on_event(event)
+
+    # the run --------------------------------------------------------------------
+    def run(self) -> Finished:
+        started_at = datetime.now().isoformat(timespec="seconds")
+        clock = time.perf_counter()
+        record: dict[str, Any] | None = None
+        try:
+            self.config = training_config(self.settings_section)
+            fit, callbacks, folder = self._prepare()
+            record = self._record(started_at, fit, folder)
+            self.model.fit(fit.train, validation_data=fit.validation,
+                           initial_epoch=self.first_epoch, epochs=self.total_epochs,
+                           callbacks=callbacks, verbose=0, shuffle=False)  # tf.data shuffles
+            if self.ending is None:
+                stopper = next((c for c in callbacks
+                                if isinstance(c, keras.callbacks.EarlyStopping)), None)
+                self.ending = ("early_stopping" if stopper is not None and stopper.stopped_epoch
+                               else "completed")
+            message = self._message()
+            details = ""
+        except Exception as error:  # noqa: BLE001 - every failure reaches the user
+            self.ending = "error"
+            message = _sentence(error)
+            details = traceback.format_exc()
+        if record is not None:
+            record = self._finish_record(record, time.perf_counter() - clock, message)
+        return self._finished(record, message, details)
+
+    def _finished(self, record, message: str, details: str) -> Finished:
+        event = Finished(record, self.ending or "error", message, details)
+        self.emit(event)
+        return event
+
+    def _prepare(self):
+        from cnnstudio.engine.data import load_data
+
+        report = infer(self.project)
+        if not report.valid:
+            bad = report.layers[report.error_index]
+            raise TrainingError(f"layer {bad.name} is invalid: {bad.error}")
+        data_config = dataset_config(self.project.dataset)
+        if self.data is None:
+            self.data = load_data(data_config, self.project_file)
+        keras.utils.set_random_seed(self.config.seed)
+        strategy, replicas = strategy_for(self.config.device)
+        self.replicas = replicas
+        fit = fit_data(self.project, report.output_shape, self.data, data_config, self.config,
+                       replicas)
+        self.fit = fit
+        with strategy.scope():
+            self.model = build_keras_model(self.project)
+            self.first_epoch = 0
+            if self.continue_from is not None:
+                self._load_weights(self.continue_from)
+                self.first_epoch = len(self.continue_from.get("epochs", []))
+            self.model.compile(optimizer=make_optimizer(self.config), loss=fit.loss,
+                               metrics=make_metrics(self.config.metrics))
+        self.epoch_index = self.first_epoch
+        self.total_epochs = self.first_epoch + self.config.epochs
+        folder = run_folder(self.project_file, self.run_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        first_iteration = self.first_epoch * fit.steps_per_epoch
+        callbacks: list = [_Events(self, fit, first_iteration)]
+        callbacks += self._keras_callbacks(fit, folder)
+        self.emit(Started(self.total_epochs, self.first_epoch, fit.steps_per_epoch,
+                          fit.train_samples, fit.validation_samples, self.config.batch_size,
+                          tuple(["loss", *self.config.metrics])))
+        return fit, callbacks, folder
+
+    def _monitor(self, name: str, fit: FitData) -> str:
+        """A val_ monitor falls back to its training value when there is no validation part."""
+        return name if fit.validation is not None else name.removeprefix("val_")
+
+    def _keras_callbacks(self, fit: FitData, folder: Path) -> list:
+        config, callbacks = self.config, []
+        if config.early_stopping.enabled:
+            stop = config.early_stopping
+            callbacks.append(keras.callbacks.EarlyStopping(
+                monitor=self._monitor(stop.monitor, fit), patience=stop.patience,
+                restore_best_weights=stop.restore_best_weights))
+        if config.reduce_lr.enabled:
+            reduce = config.reduce_lr
+            callbacks.append(keras.callbacks.ReduceLROnPlateau(
+                monitor=self._monitor(reduce.monitor, fit), factor=reduce.factor,
+                patience=reduce.patience, min_lr=reduce.min_lr))
+        self.best_path = None
+        if config.save_best:
+            self.best_path = folder / "best.weights.h5"
+            monitor = self._monitor(config.early_stopping.monitor, fit)
+            callbacks.append(keras.callbacks.ModelCheckpoint(
+                str(self.best_path), monitor=monitor, save_best_only=True,
+                save_weights_only=True))
+        if config.tensorboard_dir:
+            log_dir = Path(config.tensorboard_dir).expanduser()
+            if not log_dir.is_absolute() and self.project_file is not None:
+                log_dir = Path(self.project_file).resolve().parent / log_dir
+            callbacks.append(keras.callbacks.TensorBoard(log_dir=str(log_dir / self.run_id)))
+        return callbacks
+
+    def _load_weights(self, run: dict) -> None:
+        path = self._stored_path(run.get("weights"))
+        if path is None or not path.is_file():
+            raise TrainingError(f"{run.get('id', 'the run')} has no saved weights to continue "
+                                f"from (looked for {path}); train a new run instead.")
+        try:
+            self.model.load_weights(str(path))
+        except ValueError as error:
+            raise TrainingError(f"The weights of {run.get('id')} do not fit the model as it is "
+                                f"now ({_sentence(error)}); the layers changed since that "
+                                "run, so start a new run.") from None
+
+    def _stored_path(self, text: str | None) -> Path | None:
+        if not text:
+            return None
+        path = Path(text)
+        if not path.is_absolute() and self.project_file is not None:
+            path = Path(self.project_file).resolve().parent / path
+        return path
+
+    def _relative(self, path: Path | None) -> str | None:
+        if path is None:
+            return None
+        if self.project_file is not None:
+            try:
+                return path.relative_to(Path(self.project_file).resolve().parent).as_posix()
+            except ValueError:
+                pass
+        return str(path)
+
+    # the record -----------------------------------------------------------------
+    def _record(self, started_at: str, fit: FitData, folder: Path) -> dict[str, Any]:
+        names = layer_names(self.project.layers)
+        layers = [{**spec.to_dict(), "name": name} for spec, name in
+                  zip(self.project.layers, names)]
+        self.folder = folder
+        return {
+            "id": self.run_id, "started": started_at, "seconds": 0.0, "ended": None,
+            "message": "", "settings": self.config.to_dict() | {"loss": fit.loss},
+            "dataset": dict(self.project.dataset),
+            "input": {"shape": list(self.project.input_shape)}, "layers": layers,
+            "epochs": self.epochs, "epochs_planned": self.config.epochs,
+            "iterations_per_epoch": fit.steps_per_epoch, "train_samples": fit.train_samples,
+            "validation_samples": fit.validation_samples, "device": self.config.device,
+            "replicas": self.replicas,
+            "continued_from": self.continue_from.get("id") if self.continue_from else None,
+        }
+
+    def _finish_record(self, record: dict, seconds: float, message: str) -> dict:
+        record["seconds"] = round(seconds, 3)
+        record["ended"] = self.ending
+        record["message"] = message
+        record["epochs"] = list(self.continue_from.get("epochs", []) if self.continue_from
+                                else []) + self.epochs
+        monitor = "val_loss" if self.fit.validation is not None else "loss"
+        record["monitor"] = monitor
+        record["best_epoch"] = best_epoch(record["epochs"], monitor)
+        weights = self.folder / "last.weights.h5"
+        try:
+            if self.model is not None and self.epochs:
+                self.model.save_weights(str(weights))
+                record["weights"] = self._relative(weights)
+        except Exception as error:  # noqa: BLE001 - a full disk must not lose the record
+            record["message"] += f" The weights could not be saved: {_sentence(error)}"
+        best = self.best_path if self.best_path is not None and self.best_path.is_file() \
+            else None
+        record["best_weights"] = self._relative(best)
+        return record
+
+    def _message(self) -> str:
+        done = len(self.epochs)
+        last = self.epochs[-1] if self.epochs else {}
+        summary = ", ".join(f"{k} {v:.4g}" for k, v in last.items()
+                            if k in ("loss", "accuracy", "val_loss", "val_accuracy"))
+        if self.ending == "nan":
+            epoch, step = self.nan_at
+            return (f"The loss became NaN or infinite in epoch {epoch}, iteration {step}: "
+                    f"the weights blew up. Lower the learning rate (now "
+                    f"{self.config.learning_rate:g}), e.g. by 10x, and train again.")
+        if self.ending == "stopped":
+            return f"Stopped after {done} epoch{'s' * (done != 1)}" + \
+                (f" ({summary})." if summary else ".")
+        if self.ending == "early_stopping":
+            return (f"Early stopping after {done} epochs: "
+                    f"{self.config.early_stopping.monitor} stopped improving ({summary}).")
+        return f"Completed {done} epoch{'s' * (done != 1)} ({summary})."
+
+
+def _sentence(error: BaseException) -> str:
+    """One readable sentence for an exception; out of memory gets its fix."""
+    text = str(error).strip() or type(error).__name__
+    if isinstance(error, (MemoryError, tf.errors.ResourceExhaustedError)):
+        return ("Out of memory while training: lower the batch size, the image size or the "
+                "number of parameters.")
+    if isinstance(error, CnnStudioError):
+        return text
+    first = text.splitlines()[0]
+    return f"{type(error).__name__}: {first[:400]}"
+
+
