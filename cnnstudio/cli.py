@@ -155,13 +155,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def format_epoch(line: dict, epochs: int) -> str:
     """'epoch 2/5  loss 0.4123  accuracy 0.8712  val_loss ...  3.1 s'."""
-    parts = [f"epoch {line['epoch']}/{epochs}"]
-    for key, value in line.items():
-        if key in ("epoch", "seconds"):
-            continue
-        parts.append(f"{'lr' if key == 'learning_rate' else key} {value:.4g}")
-    parts.append(f"{line['seconds']:.1f} s")
-    return "  ".join(parts)
+    from cnnstudio.core.runs import format_metrics
+
+    metrics = format_metrics(line, [k for k in line if k not in ("epoch", "seconds")], "  ")
+    return f"epoch {line['epoch']}/{epochs}  {metrics}  {line['seconds']:.1f} s"
 
 
 def format_summary(name: str, report: ShapeReport) -> str:

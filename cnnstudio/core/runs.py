@@ -138,6 +138,19 @@ def overfitting_advice(project_layers: Sequence[Mapping[str, Any]],
     return advice
 
 
+def format_value(value: float | None) -> str:
+    """4 significant digits; None (a NaN or infinite value, stored as null) as NaN."""
+    return "NaN" if value is None or not math.isfinite(value) else f"{value:.4g}"
+
+
+def format_metrics(logs: Mapping[str, Any], keys: Sequence[str] | None = None,
+                   separator: str = ", ") -> str:
+    """'loss 0.4123, accuracy 0.8712': the chosen keys (else all), learning rate as lr."""
+    chosen = [k for k in (keys if keys is not None else logs) if k in logs]
+    return separator.join(f"{'lr' if k == 'learning_rate' else k} {format_value(logs[k])}"
+                          for k in chosen)
+
+
 def describe_ending(run: Mapping[str, Any]) -> str:
     return ENDINGS.get(run.get("ended", ""), run.get("ended", "unknown"))
 

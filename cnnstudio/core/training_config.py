@@ -1,14 +1,15 @@
 """The project's `training` section: how `model.fit` is called.
 
-Every field has a default, so `{}` trains the model the way a short Keras
-script would (Adam, 5 epochs, batch 64, 10% validation). Bad values are
-ProjectErrors naming the field (`training.learning_rate`), the value and the
-range, so the Train page and `cnnstudio train` refuse them before any work.
+Every setting is declared once in SETTINGS (key, kind, default, range, help);
+that table validates the section, builds the Train page's form and names the
+fields in errors (`training.early_stopping.patience`). Every field has a
+default, so `{}` trains the way a short Keras script would (Adam, 5 epochs,
+batch 64, 10% validation).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from cnnstudio.core.errors import ProjectError, show_value
@@ -23,9 +24,95 @@ LOSS_FOR_LABELS = {"sparse": "sparse_categorical_crossentropy",
 METRICS = ("accuracy", "top_k_categorical_accuracy", "auc", "precision", "recall")
 MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
 DEVICES = ("cpu", "gpu", "all")
-T = "training"
-"""cpu: the processor; gpu: the first GPU; all: every GPU (else every logical CPU)
-through tf.distribute.MirroredStrategy."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One training setting: how it is read, shown and explained."""
+
+    key: str
+    kind: str  # choice, int, float, bool, text, metrics
+    default: Any
+    label: str
+    help: str
+    choices: tuple[str, ...] = ()
+    low: float = 0
+    high: float = 0
+    low_open: bool = False
+    high_open: bool = False
+    only_for: tuple[str, str] | None = None  # (setting, value) it applies to, e.g. SGD
+
+    def read(self, section: Mapping[str, Any], where: str) -> Any:
+        if self.kind == "choice":
+            return choice(section, self.key, self.default, self.choices, where)
+        if self.kind == "int":
+            return whole(section, self.key, self.default, int(self.low), int(self.high), where)
+        if self.kind == "float":
+            return number(section, self.key, self.default, self.low, self.high, where,
+                          self.low_open, self.high_open)
+        if self.kind == "bool":
+            return flag(section, self.key, self.default, where)
+        if self.kind == "metrics":
+            return _metrics(section.get(self.key, list(self.default)), f"{where}.{self.key}")
+        return _optional_text(section, self.key, where)
+
+
+MONITOR_HELP = "The value watched; val_ values need a validation part."
+
+EARLY_STOPPING = (
+    Setting("enabled", "bool", False, "Early stopping", "Stop when the monitored value has "
+            "not improved for `patience` epochs."),
+    Setting("monitor", "choice", "val_loss", "Monitor", MONITOR_HELP, MONITORS),
+    Setting("patience", "int", 3, "Patience", "Epochs without improvement before stopping.",
+            low=0, high=10_000),
+    Setting("restore_best_weights", "bool", True, "Restore best weights", "Keep the weights "
+            "of the best epoch, not the last."),
+)
+
+REDUCE_LR = (
+    Setting("enabled", "bool", False, "Reduce LR on plateau", "Multiply the learning rate "
+            "by `factor` when the monitored value stops improving."),
+    Setting("monitor", "choice", "val_loss", "Monitor", MONITOR_HELP, MONITORS),
+    Setting("factor", "float", 0.5, "Factor", "New rate = rate x factor.", low=0, high=1,
+            low_open=True, high_open=True),
+    Setting("patience", "int", 2, "Patience", "Epochs without improvement before reducing.",
+            low=0, high=10_000),
+    Setting("min_lr", "float", 1e-6, "Minimum rate", "The rate never goes below this.",
+            low=0, high=10),
+)
+
+SETTINGS = (
+    Setting("optimizer", "choice", "adam", "Optimizer", "How the weights move along the "
+            "gradient: Adam adapts a step per weight; SGD with momentum is the classic.",
+            OPTIMIZERS),
+    Setting("learning_rate", "float", 0.001, "Learning rate", "Size of each step. Too high "
+            "and the loss explodes (NaN); too low and it barely moves.", low=0, high=1e6,
+            low_open=True),
+    Setting("momentum", "float", 0.9, "Momentum", "SGD keeps this fraction of the last step.",
+            low=0, high=1, high_open=True, only_for=("optimizer", "sgd")),
+    Setting("weight_decay", "float", 0.004, "Weight decay", "AdamW shrinks weights by this "
+            "much per step.", low=0, high=1, only_for=("optimizer", "adamw")),
+    Setting("loss", "choice", "auto", "Loss", "What training minimises; auto picks it from "
+            "the labels and the output layer.", LOSSES),
+    Setting("metrics", "metrics", ("accuracy",), "Metrics", "Reported per batch and epoch.",
+            METRICS),
+    Setting("batch_size", "int", 64, "Batch size", "Images per weight update (iteration).",
+            low=1, high=1_000_000),
+    Setting("epochs", "int", 5, "Epochs", "Passes over all training images.", low=1,
+            high=100_000),
+    Setting("validation_split", "float", 0.1, "Validation split", "Fraction of the training "
+            "images held out to check generalisation after each epoch.", low=0, high=0.9),
+    Setting("shuffle", "bool", True, "Shuffle", "A new order of training images each epoch."),
+    Setting("seed", "int", 0, "Seed", "Same seed, same run: weights, split, order.", low=0,
+            high=2**31 - 1),
+    Setting("save_best", "bool", True, "Save best weights", "Keep the weights of the epoch "
+            "with the best validation loss beside the project."),
+    Setting("device", "choice", "cpu", "Device", "cpu; gpu: the first GPU; all: every GPU "
+            "(else every CPU device) with tf.distribute.MirroredStrategy.", DEVICES),
+    Setting("tensorboard_dir", "text", None, "TensorBoard logs", "A folder for TensorBoard "
+            "logs (relative to the project), or empty for none."),
+)
+GROUPS = {"early_stopping": EARLY_STOPPING, "reduce_lr": REDUCE_LR}
 
 
 @dataclass(frozen=True)
@@ -49,104 +136,71 @@ class ReduceLR:
 class TrainingConfig:
     optimizer: str = "adam"
     learning_rate: float = 0.001
-    momentum: float = 0.9  # SGD only
-    weight_decay: float = 0.004  # AdamW only
-    loss: str = "auto"  # "auto": chosen from the labels (sparse, one-hot, binary)
+    momentum: float = 0.9
+    weight_decay: float = 0.004
+    loss: str = "auto"
     metrics: tuple[str, ...] = ("accuracy",)
     batch_size: int = 64
     epochs: int = 5
     validation_split: float = 0.1
     shuffle: bool = True
     seed: int = 0
-    early_stopping: EarlyStopping = field(default_factory=EarlyStopping)
-    reduce_lr: ReduceLR = field(default_factory=ReduceLR)
     save_best: bool = True
     device: str = "cpu"
     tensorboard_dir: str | None = None
+    early_stopping: EarlyStopping = field(default_factory=EarlyStopping)
+    reduce_lr: ReduceLR = field(default_factory=ReduceLR)
 
     def to_dict(self) -> dict[str, Any]:
         """Every setting, defaults included: what a run records as its settings."""
-        out = asdict(self)
+        out: dict[str, Any] = {s.key: getattr(self, s.key) for s in SETTINGS}
         out["metrics"] = list(self.metrics)
+        for group, settings in GROUPS.items():
+            out[group] = {s.key: getattr(getattr(self, group), s.key) for s in settings}
         return out
+
+
+_GROUP_CLASSES = {"early_stopping": EarlyStopping, "reduce_lr": ReduceLR}
 
 
 def training_config(section: Mapping[str, Any] | None) -> TrainingConfig:
     section = dict(section or {})
-    known = set(TrainingConfig.__dataclass_fields__)
-    for key in section:
-        if key not in known:
-            raise ProjectError(f"training.{key}", f"not a training setting; the settings are "
-                               f"{', '.join(sorted(known))}.")
-    values: dict[str, Any] = {
-        "optimizer": choice(section, "optimizer", "adam", OPTIMIZERS, T),
-        "learning_rate": number(section, "learning_rate", 0.001, 0.0, 10.0, T, low_open=True),
-        "momentum": number(section, "momentum", 0.9, 0.0, 1.0, T, high_open=True),
-        "weight_decay": number(section, "weight_decay", 0.004, 0.0, 1.0, T),
-        "loss": choice(section, "loss", "auto", LOSSES, T),
-        "metrics": _metrics(section.get("metrics", ["accuracy"])),
-        "batch_size": whole(section, "batch_size", 64, 1, 1_000_000, T),
-        "epochs": whole(section, "epochs", 5, 1, 100_000, T),
-        "validation_split": number(section, "validation_split", 0.1, 0.0, 0.9, T),
-        "shuffle": flag(section, "shuffle", True, T),
-        "seed": whole(section, "seed", 0, 0, 2**31 - 1, T),
-        "early_stopping": _early_stopping(section.get("early_stopping", {})),
-        "reduce_lr": _reduce_lr(section.get("reduce_lr", {})),
-        "save_best": flag(section, "save_best", True, T),
-        "device": choice(section, "device", "cpu", DEVICES, T),
-        "tensorboard_dir": _optional_text(section, "tensorboard_dir"),
-    }
+    _known(section, [s.key for s in SETTINGS] + list(GROUPS), "training")
+    values: dict[str, Any] = {s.key: s.read(section, "training") for s in SETTINGS}
+    for group, settings in GROUPS.items():
+        where = f"training.{group}"
+        part = section.get(group, {})
+        if not isinstance(part, dict):
+            raise ProjectError(where, f"got {show_value(part)}, expected an object such as "
+                               '{"enabled": true}.')
+        _known(part, [s.key for s in settings], where)
+        values[group] = _GROUP_CLASSES[group](**{s.key: s.read(part, where) for s in settings})
     return TrainingConfig(**values)
 
 
-def _early_stopping(section: Any) -> EarlyStopping:
-    where = "training.early_stopping"
-    section = _section(section, where, EarlyStopping)
-    return EarlyStopping(
-        enabled=flag(section, "enabled", False, where),
-        monitor=choice(section, "monitor", "val_loss", MONITORS, where),
-        patience=whole(section, "patience", 3, 0, 10_000, where),
-        restore_best_weights=flag(section, "restore_best_weights", True, where))
-
-
-def _reduce_lr(section: Any) -> ReduceLR:
-    where = "training.reduce_lr"
-    section = _section(section, where, ReduceLR)
-    return ReduceLR(
-        enabled=flag(section, "enabled", False, where),
-        monitor=choice(section, "monitor", "val_loss", MONITORS, where),
-        factor=number(section, "factor", 0.5, 0.0, 1.0, where, low_open=True, high_open=True),
-        patience=whole(section, "patience", 2, 0, 10_000, where),
-        min_lr=number(section, "min_lr", 1e-6, 0.0, 10.0, where))
-
-
-def _section(value: Any, where: str, kind: type) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ProjectError(where, f"got {show_value(value)}, expected an object such as "
-                           f'{{"enabled": true}}.')
-    known = set(kind.__dataclass_fields__)
-    for key in value:
-        if key not in known:
+def _known(section: Mapping[str, Any], keys: list[str], where: str) -> None:
+    for key in section:
+        if key not in keys:
             raise ProjectError(f"{where}.{key}", f"not a setting here; the settings are "
-                               f"{', '.join(sorted(known))}.")
-    return value
+                               f"{', '.join(sorted(keys))}.")
 
 
-def _metrics(value: Any) -> tuple[str, ...]:
+def _metrics(value: Any, where: str) -> tuple[str, ...]:
     if (not isinstance(value, list) or not all(isinstance(v, str) for v in value)
             or len(set(value)) != len(value)):
-        raise ProjectError("training.metrics", f"got {show_value(value)}, expected a list of "
-                           f"distinct metric names from {', '.join(METRICS)}.")
+        raise ProjectError(where, f"got {show_value(value)}, expected a list of distinct "
+                           f"metric names from {', '.join(METRICS)}.")
     for name in value:
         if name not in METRICS:
-            raise ProjectError("training.metrics", f"unknown metric {name!r}; use "
-                               f"{', '.join(METRICS)}.")
+            raise ProjectError(where, f"unknown metric {name!r}; use {', '.join(METRICS)}.")
     return tuple(value)
 
 
-def _optional_text(section: Mapping[str, Any], key: str) -> str | None:
+def _optional_text(section: Mapping[str, Any], key: str, where: str) -> str | None:
     value = section.get(key)
+    if value == "":
+        return None
     if value is not None and (not isinstance(value, str) or not value.strip()):
-        raise ProjectError(f"training.{key}", f"got {show_value(value)}, expected a folder "
+        raise ProjectError(f"{where}.{key}", f"got {show_value(value)}, expected a folder "
                            "path, or null for none.")
     return value

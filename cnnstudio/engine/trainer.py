@@ -23,7 +23,7 @@ from cnnstudio.core.dataset_config import dataset_config
 from cnnstudio.core.errors import CnnStudioError
 from cnnstudio.core.inference import infer
 from cnnstudio.core.project import Project, layer_names
-from cnnstudio.core.runs import best_epoch, new_run_id
+from cnnstudio.core.runs import best_epoch, format_metrics, new_run_id
 from cnnstudio.core.training_config import TrainingConfig, training_config
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, Event, Finished, Started
 from cnnstudio.engine.keras_env import import_keras
@@ -97,9 +97,10 @@ def make_metrics(names: tuple[str, ...]) -> list:
     return made
 
 
-def _round(value: float) -> float:
-    """Six significant digits: float32 noise (0.0010000000474974513) is not information."""
-    return float(f"{value:.6g}") if math.isfinite(value) else value
+def _round(value: float) -> float | None:
+    """Six significant digits (float32 noise such as 0.0010000000474974513 is not
+    information); NaN and infinity become None, JSON's null, so project files stay JSON."""
+    return float(f"{value:.6g}") if math.isfinite(value) else None
 
 
 def tidy_logs(logs: dict) -> dict[str, float]:
@@ -391,8 +392,7 @@ class Trainer:
     def _message(self) -> str:
         done = len(self.epochs)
         last = self.epochs[-1] if self.epochs else {}
-        summary = ", ".join(f"{k} {v:.4g}" for k, v in last.items()
-                            if k in ("loss", "accuracy", "val_loss", "val_accuracy"))
+        summary = format_metrics(last, ("loss", "accuracy", "val_loss", "val_accuracy"))
         if self.ending == "nan":
             epoch, step = self.nan_at
             return (f"The loss became NaN or infinite in epoch {epoch}, iteration {step}: "

@@ -1,0 +1,178 @@
+"""The Trainer in a worker thread, its events delivered to the GUI as coalesced signals.
+
+The worker never touches a widget: the Trainer's events go into a queue, and a
+queued `pending` signal wakes the GUI thread when the queue was empty. The GUI
+drains the queue at most about 30 times a second whatever the batch rate, so a
+fast model with thousands of batches per second cannot flood the event loop;
+epoch and end events are delivered in order with the batches before them.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from cnnstudio.core.project import Project
+from cnnstudio.core.training_events import BatchEnd, EpochEnd, Finished, Started
+
+DRAIN_INTERVAL_MS = 33
+
+
+class _TrainJob(QObject):
+    """Lives in the worker thread; builds, compiles and fits the model there."""
+
+    pending = Signal()
+
+    def __init__(self, session: "TrainingSession", kwargs: dict[str, Any]) -> None:
+        super().__init__()
+        self.session = session
+        self.kwargs = kwargs
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            from cnnstudio.engine.trainer import Trainer
+
+            trainer = Trainer(on_event=self._event, **self.kwargs)
+            self.session._attach(trainer)
+            trainer.run()  # never raises; its Finished event ends the session
+        except BaseException as error:  # noqa: BLE001 - e.g. TensorFlow failing to import
+            import traceback
+
+            self._event(Finished(None, "error", f"Training could not start: {error}",
+                                 traceback.format_exc()))
+
+    def _event(self, event: Any) -> None:
+        """Queue the event; signal the GUI unless a signal is already on its way.
+
+        The GUI clears `_signalled` before it drains, so an event appended
+        after that always sends a new signal: nothing waits in the queue unseen.
+        """
+        session = self.session
+        session._queue.append(event)
+        if not session._signalled or not isinstance(event, BatchEnd):
+            session._signalled = True
+            self.pending.emit()
+
+
+class TrainingSession(QObject):
+    """One run: start it, pause, resume, stop; listen to the signals."""
+
+    started = Signal(object)  # Started
+    batches = Signal(list)  # list[BatchEnd], in order, coalesced
+    epoch_ended = Signal(object)  # EpochEnd
+    finished = Signal(object)  # Finished
+
+    def __init__(self, project: Project, data: Any = None, project_file: str | Path | None = None,
+                 continue_from: dict | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.project = project
+        self._queue: collections.deque = collections.deque()
+        self._signalled = False
+        self._trainer = None
+        self._trainer_ready = threading.Event()
+        self._pending_control: list[str] = []
+        self._lock = threading.Lock()
+        self._last_drain = 0.0
+        self._drain_timer = QTimer(self)
+        self._drain_timer.setSingleShot(True)
+        self._drain_timer.timeout.connect(self._drain)
+        self.result: Finished | None = None
+        self.thread = QThread()
+        self.job = _TrainJob(self, {"project": project, "data": data,
+                                    "project_file": project_file,
+                                    "continue_from": continue_from})
+        self.job.moveToThread(self.thread)
+        self.thread.started.connect(self.job.run)
+        self.job.pending.connect(self._wake)
+        self.paused = False
+
+    # control ------------------------------------------------------------------------
+    def start(self) -> None:
+        self.thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self.thread.isRunning() and self.result is None
+
+    def stop(self) -> None:
+        self.paused = False
+        self._control("stop")
+
+    def pause(self) -> None:
+        self.paused = True
+        self._control("pause")
+
+    def resume(self) -> None:
+        self.paused = False
+        self._control("resume")
+
+    def wait(self, ms: int = 10_000) -> bool:
+        """Wait for the worker thread to end (after `stop`); True when it did."""
+        self.thread.quit()
+        return self.thread.wait(ms)
+
+    @property
+    def model(self):
+        """The trained Keras model, once the run has finished (never while it runs)."""
+        return self._trainer.model if self._trainer is not None and self.result else None
+
+    def _control(self, action: str) -> None:
+        with self._lock:
+            if self._trainer is None:  # still importing TensorFlow: apply when attached
+                self._pending_control.append(action)
+                return
+        getattr(self._trainer, action)()
+
+    def _attach(self, trainer) -> None:
+        """Called in the worker once the Trainer exists; replays early Stop/Pause clicks."""
+        with self._lock:
+            self._trainer = trainer
+            actions, self._pending_control = self._pending_control, []
+        for action in actions:
+            getattr(trainer, action)()
+
+    # delivery -------------------------------------------------------------------------
+    @Slot()
+    def _wake(self) -> None:
+        wait_ms = DRAIN_INTERVAL_MS - (time.perf_counter() - self._last_drain) * 1000
+        if wait_ms > 0 and not self._has_final():
+            if not self._drain_timer.isActive():
+                self._drain_timer.start(int(wait_ms) + 1)
+            return
+        self._drain()
+
+    def _has_final(self) -> bool:
+        return any(isinstance(event, Finished) for event in list(self._queue))
+
+    @Slot()
+    def _drain(self) -> None:
+        self._last_drain = time.perf_counter()
+        self._signalled = False
+        batch: list[BatchEnd] = []
+        while self._queue:
+            event = self._queue.popleft()
+            if isinstance(event, BatchEnd):
+                batch.append(event)
+                continue
+            if batch:
+                self.batches.emit(batch)
+                batch = []
+            self._deliver(event)
+        if batch:
+            self.batches.emit(batch)
+
+    def _deliver(self, event: Any) -> None:
+        if isinstance(event, Started):
+            self.started.emit(event)
+        elif isinstance(event, EpochEnd):
+            self.epoch_ended.emit(event)
+        elif isinstance(event, Finished):
+            self.wait()
+            self.result = event
+            self.finished.emit(event)

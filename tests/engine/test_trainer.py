@@ -1,0 +1,172 @@
+"""The Trainer on tiny data: events, records, stop, pause, NaN, errors, continuing, devices."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from cnnstudio.core import LayerSpec, edits
+from cnnstudio.core.training_events import BatchEnd, EpochEnd, Finished, Started
+from tests.training_projects import exploding_project, tiny_project
+
+
+def train(project, tmp_path, **kwargs):
+    from cnnstudio.engine.trainer import Trainer
+
+    events = []
+    trainer = Trainer(project, project_file=tmp_path / "p.cnnstudio.json",
+                      on_event=events.append, **kwargs)
+    finished = trainer.run()
+    return trainer, events, finished
+
+
+def test_a_run_reports_every_batch_and_epoch_and_records_itself(tmp_path):
+    trainer, events, finished = train(tiny_project(), tmp_path)
+    assert isinstance(events[0], Started) and isinstance(events[-1], Finished)
+    started = events[0]
+    assert (started.train_samples, started.validation_samples) == (108, 12)
+    assert started.steps_per_epoch == 7  # ceil(108 / 16)
+    batches = [e for e in events if isinstance(e, BatchEnd)]
+    epochs = [e for e in events if isinstance(e, EpochEnd)]
+    assert len(batches) == 14 and [b.iteration for b in batches] == list(range(1, 15))
+    assert [b.step for b in batches[:7]] == list(range(1, 8))
+    assert [e.iteration for e in epochs] == [7, 14]
+    assert all(b.samples_per_second > 0 for b in batches)
+    assert batches[-1].eta_seconds == 0
+    assert finished.reason == "completed"
+    run = finished.run
+    assert run["id"] == "run-1" and run["ended"] == "completed"
+    assert [e["epoch"] for e in run["epochs"]] == [1, 2]
+    assert set(run["epochs"][0]) >= {"loss", "accuracy", "val_loss", "val_accuracy",
+                                     "learning_rate", "seconds"}
+    assert run["settings"]["loss"] == "sparse_categorical_crossentropy"  # auto, from labels
+    assert run["layers"][0]["name"] == "conv2d" and run["input"] == {"shape": [12, 12, 1]}
+    assert run["best_epoch"] in (1, 2) and run["seconds"] > 0
+    assert (tmp_path / run["weights"]).is_file()
+    assert (tmp_path / run["best_weights"]).is_file()
+    # the per-batch loss comes from Keras's running mean and averages back to it
+    first_epoch = batches[:7]
+    mean = sum(b.loss * (16 if b.step < 7 else 108 - 96) for b in first_epoch) / 108
+    assert mean == pytest.approx(first_epoch[-1].logs["loss"], rel=1e-3)
+
+
+def test_same_seed_same_run(tmp_path):
+    first = train(tiny_project(epochs=1), tmp_path)[2].run["epochs"]
+    second = train(tiny_project(epochs=1), tmp_path)[2].run["epochs"]
+    strip = [{k: v for k, v in e.items() if k != "seconds"} for e in first]
+    assert strip == [{k: v for k, v in e.items() if k != "seconds"} for e in second]
+
+
+def test_stop_takes_effect_within_one_batch_and_keeps_the_partial_epoch(tmp_path):
+    from cnnstudio.engine.trainer import Trainer
+
+    seen = []
+
+    def on_event(event):
+        seen.append(event)
+        if isinstance(event, BatchEnd) and event.iteration == 3:
+            trainer.stop()
+
+    trainer = Trainer(tiny_project(epochs=3), on_event=on_event)
+    finished = trainer.run()
+    assert max(e.iteration for e in seen if isinstance(e, BatchEnd)) == 3
+    assert finished.reason == "stopped" and finished.run["ended"] == "stopped"
+    assert finished.run["epochs"][0]["partial"] is True
+    assert finished.run["epochs"][0]["iterations"] == 3
+    assert "Stopped after 1 epoch" in finished.message
+    assert trainer.model is not None  # the partly trained model is kept
+
+
+def test_pause_holds_training_until_resumed(tmp_path):
+    from cnnstudio.engine.trainer import Trainer
+
+    times = {}
+
+    def on_event(event):
+        if isinstance(event, BatchEnd) and event.iteration == 2:
+            trainer.pause()
+            times["paused"] = time.perf_counter()
+            threading.Timer(0.6, trainer.resume).start()
+        if isinstance(event, BatchEnd) and event.iteration == 3:
+            times["next"] = time.perf_counter()
+
+    trainer = Trainer(tiny_project(epochs=1), on_event=on_event)
+    finished = trainer.run()
+    assert finished.reason == "completed"
+    assert times["next"] - times["paused"] >= 0.55
+    assert finished.run["epochs"][0]["seconds"] < times["next"] - times["paused"] + 5
+
+
+def test_nan_loss_stops_with_the_learning_rate_advice(tmp_path):
+    trainer, events, finished = train(exploding_project(epochs=5), tmp_path)
+    assert finished.reason == "nan"
+    assert "NaN or infinite" in finished.message and "learning rate" in finished.message
+    assert len(finished.run["epochs"]) < 5
+    assert None in finished.run["epochs"][-1].values()  # stored as null, not NaN
+
+
+def test_failures_are_one_sentence_and_never_raise(tmp_path):
+    bad_units = edits.set_param(tiny_project(), 2, "units", 3)
+    finished = train(bad_units, tmp_path)[2]
+    assert finished.reason == "error" and finished.run is None
+    assert "6 classes but the last layer has 3 units" in finished.message
+    wrong_input = edits.set_input_shape(tiny_project(), [16, 16, 1])
+    assert "images are 12x12x1 but the model's input is 16x16x1" in \
+        train(wrong_input, tmp_path)[2].message
+    invalid = edits.set_param(tiny_project(), 0, "kernel_size", 20)
+    assert "conv2d is invalid" in train(invalid, tmp_path)[2].message
+    no_gpu = tiny_project(device="gpu")
+    assert "no GPU" in train(no_gpu, tmp_path)[2].message
+    bad_setting = tiny_project(epochs=0)
+    assert "training.epochs" in train(bad_setting, tmp_path)[2].message
+
+
+def test_continuing_a_run_starts_from_its_weights_and_epochs(tmp_path):
+    project = tiny_project(epochs=1)
+    first = train(project, tmp_path)[2].run
+    project = edits.add_run(project, first)
+    trainer, events, finished = train(project, tmp_path, continue_from=first)
+    assert events[0].initial_epoch == 1 and events[0].epochs == 2
+    run = finished.run
+    assert run["id"] == "run-2" and run["continued_from"] == "run-1"
+    assert [e["epoch"] for e in run["epochs"]] == [1, 2]
+    assert [e.iteration for e in events if isinstance(e, EpochEnd)] == [14]
+    changed = edits.insert_layers(project, 2, [LayerSpec("Dense", {"units": 8})])
+    failed = train(changed, tmp_path, continue_from=first)[2]
+    assert failed.reason == "error" and "do not fit the model" in failed.message
+
+
+def test_early_stopping_and_reduce_lr_are_keras_callbacks(tmp_path):
+    project = tiny_project(epochs=6, early_stopping={"enabled": True, "monitor": "loss",
+                                                       "patience": 0},
+                           reduce_lr={"enabled": True, "monitor": "loss", "patience": 0,
+                                      "factor": 0.5}, learning_rate=5.0, optimizer="sgd")
+    finished = train(project, tmp_path)[2]
+    rates = [e["learning_rate"] for e in finished.run["epochs"]]
+    assert finished.reason in ("early_stopping", "completed")
+    if finished.reason == "early_stopping":
+        assert len(rates) < 6
+    assert rates[0] == 5.0
+
+
+def test_mirrored_strategy_over_two_logical_cpus():
+    script = """
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+from cnnstudio.engine.trainer import Trainer, strategy_for
+from tests.training_projects import tiny_project
+strategy, replicas = strategy_for("all")
+finished = Trainer(tiny_project(epochs=1, device="all")).run()
+print(type(strategy).__name__, replicas, finished.reason, finished.run["replicas"])
+"""
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=300, cwd=root)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split()[-4:] == ["MirroredStrategy", "2", "completed", "2"]
