@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any, Iterable, Sequence
 
 from cnnstudio.core.dataset_config import dataset_config
+from cnnstudio.core.training_config import training_config
 from cnnstudio.core.errors import ProjectError
 from cnnstudio.core.project import LayerSpec, Project, check_input_shape
 
@@ -120,8 +121,10 @@ def set_dataset(project: Project, section: dict[str, Any]) -> Project:
 
 
 def set_training(project: Project, changes: dict[str, Any]) -> Project:
-    """Change some `training` settings, keeping the others."""
-    return replace(project, training={**project.training, **changes})
+    """Change some `training` settings, keeping the others; bad values are refused here."""
+    training = {**project.training, **changes}
+    training_config(training)
+    return replace(project, training=training)
 
 
 def add_run(project: Project, run: dict[str, Any]) -> Project:

@@ -41,6 +41,8 @@ ENDINGS = {
 
 RISE_EPOCHS = 2
 """Validation loss must stay above its best for this many epochs to count as rising."""
+MIN_RISE = 0.02
+"""...and end at least this fraction above its best: noise is not overfitting."""
 
 
 def new_run_id(runs: Sequence[Mapping[str, Any]]) -> str:
@@ -102,8 +104,9 @@ def overfitting(epochs: Sequence[Mapping[str, Any]]) -> Overfitting | None:
     """Where validation loss starts rising while training loss falls, if it does.
 
     The best validation epoch must be followed by at least RISE_EPOCHS epochs,
-    all with a higher validation loss, and training loss at the end must be
-    lower than at the best epoch: one noisy epoch is not overfitting.
+    all with a higher validation loss, the last at least MIN_RISE above the
+    best, and training loss at the end must be lower than at the best epoch:
+    one noisy epoch is not overfitting.
     """
     val = [e.get("val_loss") for e in epochs]
     train = [e.get("loss") for e in epochs]
@@ -112,6 +115,8 @@ def overfitting(epochs: Sequence[Mapping[str, Any]]) -> Overfitting | None:
     best = min(range(len(val)), key=lambda i: val[i])
     after = val[best + 1:]
     if len(after) < RISE_EPOCHS or not all(v > val[best] for v in after[-RISE_EPOCHS:]):
+        return None
+    if val[-1] < val[best] * (1 + MIN_RISE):
         return None
     if train[best] is None or train[-1] is None or not train[-1] < train[best]:
         return None

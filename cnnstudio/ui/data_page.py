@@ -153,6 +153,7 @@ class DataPage(QWidget):
         self.augment_task: Task | None = None
         self._previewed: tuple = (None, ())
         self._closed = False
+        self.loaded_config = None  # the DatasetConfig that `data` was loaded with
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.grid_host)
@@ -253,6 +254,7 @@ class DataPage(QWidget):
             return
         config = dataset_config(self.editor.project.dataset)
         project_file = self.path_provider()
+        self._loading_config = config
 
         def work(progress, cancelled):
             from cnnstudio.engine.data import load_data
@@ -293,6 +295,7 @@ class DataPage(QWidget):
     def _loaded(self, data) -> None:
         self._finish()
         self.data = data
+        self.loaded_config = self._loading_config
         self._show_summary()
         self._show_histogram()
         self._show_samples()

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 from cnnstudio.core import CnnStudioError, Project, load_project, save_project
 from cnnstudio.ui import recovery
 from cnnstudio.ui.data_page import DataPage
+from cnnstudio.ui.train_page import TrainPage
 from cnnstudio.ui.design.explain import ExplainPanel
 from cnnstudio.ui.design.input_shape import InputShapeEditor
 from cnnstudio.ui.design.palette import Palette
@@ -24,6 +25,7 @@ from cnnstudio.ui.editor import ProjectEditor
 
 APP_NAME = "CNN Studio"
 PAGES = ("Design", "Data", "Train", "Evaluate", "Runs")
+STOP_WAIT_MS = 10_000
 FILE_FILTER = "CNN Studio projects (*.cnnstudio.json *.json)"
 MAX_RECENT = 8
 AUTOSAVE_IDLE_MS = 3000
@@ -83,7 +85,9 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.design)
         self.data_page = DataPage(self.editor, lambda: self.path)
         self.pages.addWidget(self.data_page)
-        for name in PAGES[2:]:
+        self.train_page = TrainPage(self.editor, self.data_page, lambda: self.path)
+        self.pages.addWidget(self.train_page)
+        for name in PAGES[3:]:
             label = QLabel(f"The {name} page is not built yet.")
             label.setAlignment(Qt.AlignCenter)
             label.setStyleSheet("color: #666;")
@@ -284,10 +288,25 @@ class MainWindow(QMainWindow):
                 return
 
     def closeEvent(self, event) -> None:
+        if self.train_page.training:
+            answer = QMessageBox.question(
+                self, APP_NAME, "Training is running. Stop it and close? The epochs done so "
+                "far are kept as a stopped run.", QMessageBox.Yes | QMessageBox.No,
+                QMessageBox.No)
+            if answer != QMessageBox.Yes:
+                event.ignore()
+                return
+            self.train_page.stop()
+            if not self.train_page.shutdown(STOP_WAIT_MS):
+                QMessageBox.warning(self, APP_NAME, "Training did not stop in time; close "
+                                    "again in a moment.")
+                event.ignore()
+                return
         if not self.maybe_save():
             event.ignore()
             return
         self.discard_recovery()
+        self.train_page.shutdown()
         self.data_page.shutdown()
         self.settings.setValue("window/geometry", self.saveGeometry())
         event.accept()

@@ -150,6 +150,11 @@ class TrainingSession(QObject):
     def _has_final(self) -> bool:
         return any(isinstance(event, Finished) for event in list(self._queue))
 
+    def deliver_now(self) -> None:
+        """Deliver every queued event at once (used when the window closes)."""
+        self._drain_timer.stop()
+        self._drain()
+
     @Slot()
     def _drain(self) -> None:
         self._last_drain = time.perf_counter()

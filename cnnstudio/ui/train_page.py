@@ -1,0 +1,367 @@
+"""The Train page: settings, Train / Pause / Stop, progress, and the live curves.
+
+A run trains the project as it was when Train was pressed: the Trainer holds
+that immutable project, so editing the design meanwhile never touches the
+running model (the page says so). The finished or stopped run is recorded in
+the project as an undoable edit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
+    QScrollArea, QVBoxLayout, QWidget,
+)
+
+from cnnstudio.core import ProjectError, edits
+from cnnstudio.core.dataset_config import dataset_config
+from cnnstudio.core.epochs import iterations, split_counts
+from cnnstudio.core.runs import format_metrics, overfitting, overfitting_advice
+from cnnstudio.core.training_config import training_config
+from cnnstudio.core.training_events import BatchEnd, EpochEnd, Finished, Started
+from cnnstudio.ui.editor import ProjectEditor
+from cnnstudio.ui.train_settings import TrainSettingsForm
+from cnnstudio.ui.training_session import TrainingSession
+from cnnstudio.ui.worker import Task
+
+DETAIL_LINES = 15
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def same_architecture(run: dict, project) -> bool:
+    """Whether a run's weights fit the project's model as it is now."""
+    layers = [{k: v for k, v in layer.items() if k != "name"} for layer in run.get("layers", [])]
+    now = [{k: v for k, v in layer.to_dict().items() if k != "name"} for layer in project.layers]
+    return run.get("input", {}).get("shape") == list(project.input_shape) and layers == now
+
+
+class TrainPage(QWidget):
+    run_recorded = Signal(dict)
+
+    def __init__(self, editor: ProjectEditor, data_page=None, path_provider=lambda: None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.editor = editor
+        self.data_page = data_page
+        self.path_provider = path_provider
+        self.session: TrainingSession | None = None
+        self.save_task: Task | None = None
+        self.plots = None  # made when first shown: pyqtgraph stays off start-up
+        self.epochs_seen: list[dict] = []
+        self.started: Started | None = None
+        self._build()
+        editor.changed.connect(self.refresh)
+        self.refresh()
+
+    # layout -----------------------------------------------------------------------
+    def _build(self) -> None:
+        self.form = TrainSettingsForm(self.editor)
+        self.arithmetic = QLabel()
+        self.arithmetic.setWordWrap(True)
+        self.arithmetic.setTextFormat(Qt.RichText)
+        settings = QWidget()
+        column = QVBoxLayout(settings)
+        column.addWidget(self.form)
+        numbers = QGroupBox("Epochs, iterations, batches")
+        QVBoxLayout(numbers).addWidget(self.arithmetic)
+        column.addWidget(numbers)
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(settings)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(380)
+        scroll.setMaximumWidth(460)
+
+        self.train_button = QPushButton("Train")
+        self.train_button.setDefault(True)
+        self.train_button.clicked.connect(lambda: self.train())
+        self.continue_button = QPushButton("Continue training")
+        self.continue_button.clicked.connect(self.continue_training)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.clicked.connect(self.stop)
+        self.save_button = QPushButton("Save model…")
+        self.save_button.clicked.connect(self.save_model)
+        buttons = QHBoxLayout()
+        for button in (self.train_button, self.continue_button, self.pause_button,
+                       self.stop_button, self.save_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.status = QLabel("Not trained yet.")
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.RichText)
+        self.notice = QLabel()
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet("color: #8a5a00;")
+        self.notice.hide()
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("background: #fff4e5; border: 1px solid #f0c36d; padding: 6px;")
+        self.hint.hide()
+        right = QVBoxLayout()
+        right.addLayout(buttons)
+        right.addWidget(self.progress)
+        right.addWidget(self.status)
+        right.addWidget(self.message)
+        right.addWidget(self.notice)
+        right.addWidget(self.hint)
+        self.plot_slot = right
+        right.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.addWidget(scroll)
+        layout.addLayout(right, 1)
+
+    def ensure_plots(self):
+        if self.plots is None:
+            from cnnstudio.ui.training_plots import TrainingPlots
+
+            self.plots = TrainingPlots()
+            self.plot_slot.insertWidget(self.plot_slot.count() - 1, self.plots, 1)
+            self.plot_slot.takeAt(self.plot_slot.count() - 1)  # the stretch: plots fill
+        return self.plots
+
+    def showEvent(self, event) -> None:
+        self.ensure_plots()
+        super().showEvent(event)
+
+    # state ----------------------------------------------------------------------------
+    @property
+    def training(self) -> bool:
+        return self.session is not None and self.session.result is None
+
+    def last_run(self) -> dict | None:
+        runs = self.editor.project.runs
+        return runs[-1] if runs else None
+
+    def refresh(self) -> None:
+        training = self.training
+        self.form.setEnabled(not training)
+        self.train_button.setEnabled(not training)
+        self.pause_button.setEnabled(training)
+        self.stop_button.setEnabled(training)
+        run = self.last_run()
+        can_continue = (not training and run is not None and bool(run.get("weights"))
+                        and same_architecture(run, self.editor.project))
+        self.continue_button.setEnabled(can_continue)
+        self.continue_button.setToolTip(
+            f"Train {run['id']}'s weights further" if can_continue else
+            "Needs a finished run whose layers match the design as it is now.")
+        self.save_button.setEnabled(not training and run is not None and bool(run.get("weights")))
+        if training:
+            changed = self.editor.project.layers != self.session.project.layers or \
+                self.editor.project.input_shape != self.session.project.input_shape
+            self.notice.setText("The design changed since this run started. The run goes on "
+                                "with the layers it started with; train again to use the "
+                                "new ones.")
+            self.notice.setVisible(changed)
+        self._show_arithmetic()
+
+    def _show_arithmetic(self) -> None:
+        try:
+            config = training_config(self.editor.project.training)
+        except ProjectError as error:
+            self.arithmetic.setText(str(error))
+            return
+        total = self._image_count()
+        if total is None:
+            self.arithmetic.setText("Load the data on the Data page to see the numbers.")
+            return
+        split = split_counts(total, config.validation_split)
+        it = iterations(split.train, config.batch_size, config.epochs)
+        self.arithmetic.setText(
+            f"{total:,} images: <b>{split.train:,}</b> train, {split.validation:,} validate."
+            f"<br>{it.explain()}.")
+
+    def _image_count(self) -> int | None:
+        data = self.data_page.train_count() if self.data_page is not None else None
+        if data is not None:
+            return data
+        config = dataset_config(self.editor.project.dataset)
+        return config.count if config.source == "shapes" else None
+
+    # actions --------------------------------------------------------------------------
+    def train(self, continue_from: dict | None = None) -> None:
+        if self.training:
+            return
+        try:
+            training_config(self.editor.project.training)
+            config = dataset_config(self.editor.project.dataset)
+        except ProjectError as error:
+            self._set_message(str(error), error=True)
+            return
+        data = None
+        if self.data_page is not None and self.data_page.loaded_config == config:
+            data = self.data_page.data  # already loaded: no second read
+        self.epochs_seen = []
+        self.hint.hide()
+        self.session = TrainingSession(self.editor.project, data, self.path_provider(),
+                                       continue_from, self)
+        self.session.started.connect(self._started)
+        self.session.batches.connect(self._batches)
+        self.session.epoch_ended.connect(self._epoch_ended)
+        self.session.finished.connect(self._finished)
+        self.progress.setRange(0, 0)
+        self.status.setText("Preparing: loading data and building the model…")
+        self._set_message("")
+        self.pause_button.setText("Pause")
+        self.session.start()
+        self.refresh()
+
+    def continue_training(self) -> None:
+        run = self.last_run()
+        if run is not None:
+            self.train(continue_from=run)
+
+    def toggle_pause(self) -> None:
+        if not self.training:
+            return
+        if self.session.paused:
+            self.session.resume()
+            self.pause_button.setText("Pause")
+            self.status.setText(self.status.text().removesuffix(" · paused"))
+        else:
+            self.session.pause()
+            self.pause_button.setText("Resume")
+            self.status.setText(self.status.text() + " · paused")
+
+    def stop(self) -> None:
+        if self.training:
+            self.session.stop()
+            self.status.setText("Stopping after this batch…")
+
+    def shutdown(self, wait_ms: int = 10_000) -> bool:
+        """Stop a running run and wait for its thread; True when nothing is left running."""
+        if self.save_task is not None:
+            self.save_task.wait()
+        if self.session is None:
+            return True
+        if self.session.result is None:
+            self.session.stop()
+        if not self.session.wait(wait_ms):
+            return False
+        self.session.deliver_now()  # the stopped run is recorded before the window goes
+        return True
+
+    # events -------------------------------------------------------------------------
+    def _started(self, event: Started) -> None:
+        self.started = event
+        total = (event.epochs - event.initial_epoch) * event.steps_per_epoch
+        self.progress.setRange(0, total)
+        self.progress.setValue(0)
+        self.progress.setFormat("%v / %m iterations")
+        plots = self.ensure_plots()
+        plots.start(event)
+        project = self.session.project
+        plots.set_advice_context([layer.to_dict() for layer in project.layers],
+                                 project.training, project.dataset)
+        self.status.setText(f"Training on {event.train_samples:,} images, validating on "
+                            f"{event.validation_samples:,}…")
+
+    def _batches(self, events: list[BatchEnd]) -> None:
+        last = events[-1]
+        started = self.started
+        done = last.iteration - started.initial_epoch * started.steps_per_epoch
+        self.progress.setValue(done)
+        text = (f"Epoch {last.epoch}/{started.epochs} · iteration {last.step}/"
+                f"{started.steps_per_epoch} ({done:,} of {self.progress.maximum():,}) · "
+                f"{last.samples_per_second:,.0f} samples/s · ETA "
+                f"{format_duration(last.eta_seconds)}")
+        if self.session is not None and self.session.paused:
+            text += " · paused"
+        self.status.setText(text)
+        self.ensure_plots().add_batches(events)
+
+    def _epoch_ended(self, event: EpochEnd) -> None:
+        self.epochs_seen.append({"epoch": event.epoch, **event.logs})
+        self.ensure_plots().add_epoch(event)
+        self._check_overfitting()
+        shown = format_metrics(event.logs, ("loss", "accuracy", "val_loss", "val_accuracy"))
+        self._set_message(f"Epoch {event.epoch}: {shown} ({event.seconds:.1f} s)")
+
+    def _finished(self, event: Finished) -> None:
+        self.ensure_plots().flush()
+        run = event.run
+        if run is not None:
+            self.editor.edit(f"Record {run['id']}", edits.add_run, run)
+            self.run_recorded.emit(run)
+        self.progress.setRange(0, max(self.progress.maximum(), 1))
+        if event.reason in ("completed", "early_stopping"):
+            self.progress.setValue(self.progress.maximum())
+        self.status.setText(f"{run['id'] + ': ' if run else ''}{event.message}")
+        if event.reason == "nan":
+            self._set_message(event.message, error=True)
+            QMessageBox.warning(self, "Training stopped", event.message)
+        elif event.reason == "error":
+            self._set_message(event.message, error=True)
+            details = "\n".join(event.details.strip().splitlines()[-DETAIL_LINES:])
+            QMessageBox.critical(self, "Training failed",
+                                 f"{event.message}\n\nDetails:\n{details}")
+        else:
+            self._set_message("")  # the status line says how it ended
+        self.refresh()
+
+    def _check_overfitting(self) -> None:
+        """The hint under the progress bar, with advice that fits the running project."""
+        found = overfitting(self.epochs_seen)
+        if found is None:
+            return
+        project = self.session.project
+        advice = overfitting_advice([layer.to_dict() for layer in project.layers],
+                                    project.training, project.dataset)
+        self.hint.setText(f"<b>Overfitting?</b> {found.explain()}<ul>"
+                          + "".join(f"<li>{line}</li>" for line in advice) + "</ul>")
+        self.hint.show()
+
+    def _set_message(self, text: str, error: bool = False) -> None:
+        colour = "#a4262c" if error else "#222"
+        self.message.setText(f"<span style='color:{colour}'>{text}</span>" if text else "")
+
+    # saving -------------------------------------------------------------------------
+    def save_model(self) -> None:
+        run = self.last_run()
+        if run is None or self.save_task is not None:
+            return
+        name, _ = QFileDialog.getSaveFileName(self, "Save trained model",
+                                              f"{self.editor.project.name}.keras",
+                                              "Keras model (*.keras)")
+        if not name:
+            return
+        if not name.endswith(".keras"):
+            name += ".keras"
+        self.save_to(run, name)
+
+    def save_to(self, run: dict, path: str) -> None:
+        project_file = self.path_provider()
+
+        def work(progress, cancelled) -> Any:
+            from cnnstudio.engine.run_model import save_run_model
+
+            return save_run_model(run, project_file, path)
+
+        self.save_task = Task(work, self)
+        self.save_task.done.connect(lambda out: self._saved(f"Saved {run['id']} as {out}."))
+        self.save_task.failed.connect(lambda message, _details: self._saved(message, True))
+        self.save_task.start()
+        self.status.setText(f"Saving {run['id']} to {path}…")
+
+    def _saved(self, text: str, error: bool = False) -> None:
+        self.save_task = None
+        self.status.setText(text)
+        if error:
+            self._set_message(text, error=True)

@@ -1,0 +1,182 @@
+"""The Train page as a user drives it: train, watch, pause, stop, NaN, close mid-run."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from cnnstudio.core import edits
+from tests.training_projects import exploding_project, tiny_project
+from tests.ui.conftest import save_screenshot
+
+RUN_TIMEOUT_MS = 60_000
+
+
+def open_train_page(make_window, project):
+    window = make_window(project)
+    window.page_actions[2].trigger()
+    return window, window.train_page
+
+
+def train_to_end(qtbot, page):
+    page.train_button.click()
+    with qtbot.waitSignal(page.session.finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        pass
+    return blocker.args[0]
+
+
+def test_train_shows_progress_curves_and_records_the_run(make_window, qtbot):
+    window, page = open_train_page(make_window, tiny_project(count=240, epochs=3))
+    batches = []
+    page.train_button.click()
+    page.session.batches.connect(batches.append)
+    assert not page.train_button.isEnabled() and page.stop_button.isEnabled()
+    assert not page.form.isEnabled()  # settings apply to the next run
+    with qtbot.waitSignal(page.session.finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        pass
+    finished = blocker.args[0]
+    assert finished.reason == "completed"
+    runs = window.editor.project.runs
+    assert len(runs) == 1 and runs[0]["ended"] == "completed" and len(runs[0]["epochs"]) == 3
+    assert page.progress.value() == page.progress.maximum() == 3 * 14  # ceil(216 / 16) = 14
+    assert "run-1" in page.status.text()
+    delivered = sum(len(b) for b in batches)
+    assert delivered == 42 and len(batches) <= delivered  # coalesced into lists
+    plots = page.plots
+    plots.flush()
+    assert len(plots.series["loss_batch"]) == 42 and len(plots.series["val_loss"]) == 3
+    assert page.train_button.isEnabled() and page.continue_button.isEnabled()
+    save_screenshot(window, "train_finished.png")
+    window.editor.undo_stack.undo()  # recording a run is an undoable edit
+    assert window.editor.project.runs == ()
+
+
+def test_pause_and_resume(make_window, qtbot):
+    window, page = open_train_page(make_window, tiny_project(count=600, epochs=2))
+    page.train_button.click()
+    with qtbot.waitSignal(page.session.batches, timeout=RUN_TIMEOUT_MS):
+        pass
+    page.pause_button.click()
+    assert page.pause_button.text() == "Resume" and "paused" in page.status.text()
+    qtbot.wait(300)  # batches already queued may still arrive
+    seen = []
+    page.session.batches.connect(seen.append)
+    qtbot.wait(700)
+    assert seen == []  # nothing trains while paused
+    page.pause_button.click()
+    assert page.pause_button.text() == "Pause"
+    with qtbot.waitSignal(page.session.finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        pass
+    assert blocker.args[0].reason == "completed"
+
+
+def test_stop_mid_epoch_records_a_stopped_run(make_window, qtbot):
+    window, page = open_train_page(make_window, tiny_project(count=1200, epochs=4))
+    page.train_button.click()
+    with qtbot.waitSignal(page.session.batches, timeout=RUN_TIMEOUT_MS):
+        pass
+    clicked = time.perf_counter()
+    page.stop_button.click()
+    with qtbot.waitSignal(page.session.finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        pass
+    assert time.perf_counter() - clicked < 5
+    assert blocker.args[0].reason == "stopped"
+    run = window.editor.project.runs[-1]
+    assert run["ended"] == "stopped" and len(run["epochs"]) == 1
+    assert run["epochs"][0]["partial"] is True and run["epochs"][0]["iterations"] < 68
+    assert "Stopped after 1 epoch" in page.status.text()
+
+
+def test_nan_loss_stops_with_a_message(make_window, qtbot, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+    window, page = open_train_page(make_window, exploding_project(epochs=5))
+    finished = train_to_end(qtbot, page)
+    assert finished.reason == "nan"
+    assert warnings and "Lower the learning rate" in warnings[0]
+    assert "NaN" in page.message.text()
+    assert window.editor.project.runs[-1]["ended"] == "nan"
+
+
+def test_a_failure_shows_details_and_the_app_keeps_running(make_window, qtbot, monkeypatch):
+    errors = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda *args: errors.append(args[2]))
+    window, page = open_train_page(make_window, tiny_project())
+    window.editor.edit("units", edits.set_param, 2, "units", 3)
+    finished = train_to_end(qtbot, page)
+    assert finished.reason == "error" and finished.run is None
+    assert "6 classes but the last layer has 3 units" in errors[0]
+    assert "Details:" in errors[0]
+    assert window.editor.project.runs == ()
+    assert page.train_button.isEnabled()
+
+
+def test_editing_the_design_during_a_run_leaves_the_run_alone(make_window, qtbot):
+    window, page = open_train_page(make_window, tiny_project(count=600, epochs=2))
+    page.train_button.click()
+    with qtbot.waitSignal(page.session.batches, timeout=RUN_TIMEOUT_MS):
+        pass
+    window.editor.edit("filters", edits.set_param, 0, "filters", 8)
+    assert not page.notice.isHidden() and "design changed" in page.notice.text()
+    with qtbot.waitSignal(page.session.finished, timeout=RUN_TIMEOUT_MS):
+        pass
+    run = window.editor.project.runs[-1]
+    assert run["ended"] == "completed"
+    assert run["layers"][0]["params"]["filters"] == 4  # the architecture it started with
+    assert window.editor.project.layers[0].params["filters"] == 8
+    assert not page.continue_button.isEnabled()  # the weights no longer fit
+
+
+def test_closing_the_window_mid_run_stops_cleanly(make_window, qtbot, dialog_answers):
+    window, page = open_train_page(make_window, tiny_project(count=1200, epochs=5))
+    page.train_button.click()
+    with qtbot.waitSignal(page.session.batches, timeout=RUN_TIMEOUT_MS):
+        pass
+    session = page.session
+    dialog_answers.extend([QMessageBox.Yes, QMessageBox.Discard])  # stop; don't save
+    started = time.perf_counter()
+    assert window.close()
+    assert time.perf_counter() - started < 5
+    assert not session.thread.isRunning()
+    assert session.result is not None and session.result.reason == "stopped"
+
+
+def test_continue_training_and_save_the_model(make_window, qtbot, tmp_path):
+    window, page = open_train_page(make_window, tiny_project(epochs=1))
+    train_to_end(qtbot, page)
+    assert page.continue_button.isEnabled()
+    page.continue_button.click()
+    with qtbot.waitSignal(page.session.finished, timeout=RUN_TIMEOUT_MS):
+        pass
+    second = window.editor.project.runs[-1]
+    assert second["continued_from"] == "run-1" and [e["epoch"] for e in second["epochs"]] == \
+        [1, 2]
+    out = tmp_path / "tiny.keras"
+    page.save_to(second, str(out))
+    qtbot.waitUntil(lambda: page.save_task is None, timeout=RUN_TIMEOUT_MS)
+    assert out.is_file() and "Saved run-2" in page.status.text()
+    import keras
+
+    model = keras.models.load_model(out)
+    assert [layer.name for layer in model.layers][1:] == ["conv2d", "flatten", "dense"]
+
+
+def test_settings_form_edits_the_project(make_window, qtbot):
+    window, page = open_train_page(make_window, tiny_project())
+    form = page.form
+    form.controls[("epochs",)].widget.setValue(7)
+    assert window.editor.project.training["epochs"] == 7
+    assert "7 epochs" in page.arithmetic.text()
+    assert form.controls[("momentum",)].widget.isHidden()
+    form.controls[("optimizer",)].widget.setCurrentText("sgd")
+    assert window.editor.project.training["optimizer"] == "sgd"
+    assert not form.controls[("momentum",)].widget.isHidden()
+    patience = form.controls[("early_stopping", "patience")].widget
+    assert not patience.isEnabled()
+    form.controls[("early_stopping", "enabled")].widget.setChecked(True)
+    assert patience.isEnabled()
+    patience.setValue(5)
+    assert window.editor.project.training["early_stopping"] == {"enabled": True, "patience": 5}
+    save_screenshot(window, "train_settings.png")
