@@ -130,3 +130,8 @@ def set_training(project: Project, changes: dict[str, Any]) -> Project:
 def add_run(project: Project, run: dict[str, Any]) -> Project:
     """Record a finished or stopped training run."""
     return replace(project, runs=(*project.runs, run))
+
+
+def remove_runs(project: Project, run_ids: Sequence[str]) -> Project:
+    """Forget runs (their weight files stay on disk, so undo brings them back whole)."""
+    return replace(project, runs=tuple(r for r in project.runs if r.get("id") not in run_ids))

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 from cnnstudio.core import CnnStudioError, Project, load_project, save_project
 from cnnstudio.ui import recovery
 from cnnstudio.ui.data_page import DataPage
+from cnnstudio.ui.runs_page import RunsPage
 from cnnstudio.ui.train_page import TrainPage
 from cnnstudio.ui.design.explain import ExplainPanel
 from cnnstudio.ui.design.input_shape import InputShapeEditor
@@ -87,11 +88,12 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.data_page)
         self.train_page = TrainPage(self.editor, self.data_page, lambda: self.path)
         self.pages.addWidget(self.train_page)
-        for name in PAGES[3:]:
-            label = QLabel(f"The {name} page is not built yet.")
-            label.setAlignment(Qt.AlignCenter)
-            label.setStyleSheet("color: #666;")
-            self.pages.addWidget(label)
+        label = QLabel(f"The {PAGES[3]} page is not built yet.")
+        label.setAlignment(Qt.AlignCenter)
+        label.setStyleSheet("color: #666;")
+        self.pages.addWidget(label)
+        self.runs_page = RunsPage(self.editor, lambda: self.path)
+        self.pages.addWidget(self.runs_page)
         self.setCentralWidget(self.pages)
         self.setAcceptDrops(True)
         self._build_workflow_bar()
@@ -307,6 +309,7 @@ class MainWindow(QMainWindow):
             return
         self.discard_recovery()
         self.train_page.shutdown()
+        self.runs_page.shutdown()
         self.data_page.shutdown()
         self.settings.setValue("window/geometry", self.saveGeometry())
         event.accept()
