@@ -10,6 +10,7 @@ epoch and end events are delivered in order with the batches before them.
 from __future__ import annotations
 
 import collections
+import gc
 import threading
 import time
 from pathlib import Path
@@ -19,6 +20,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from cnnstudio.core.project import Project
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, Finished, Started
+from cnnstudio.ui.worker import pause_gc, resume_gc
 
 DRAIN_INTERVAL_MS = 33
 
@@ -91,9 +93,12 @@ class TrainingSession(QObject):
         self.thread.started.connect(self.job.run)
         self.job.pending.connect(self._wake)
         self.paused = False
+        self._gc_paused = False
 
     # control ------------------------------------------------------------------------
     def start(self) -> None:
+        pause_gc()  # see worker.pause_gc: no collection may run in the training thread
+        self._gc_paused = True
         self.thread.start()
 
     @property
@@ -176,8 +181,12 @@ class TrainingSession(QObject):
         if isinstance(event, Started):
             self.started.emit(event)
         elif isinstance(event, EpochEnd):
+            gc.collect(1)  # young garbage, here in the GUI thread; cheap
             self.epoch_ended.emit(event)
         elif isinstance(event, Finished):
             self.wait()
             self.result = event
+            if self._gc_paused:
+                self._gc_paused = False
+                resume_gc()
             self.finished.emit(event)

@@ -38,7 +38,7 @@ class _Job(QObject):
 _running = 0
 
 
-def _pause_gc() -> None:
+def pause_gc() -> None:
     """No cyclic garbage collection while a worker runs.
 
     A collection triggered by the worker's allocations would run in the worker
@@ -51,7 +51,7 @@ def _pause_gc() -> None:
     gc.disable()
 
 
-def _resume_gc() -> None:
+def resume_gc() -> None:
     global _running
     _running -= 1
     if _running == 0:
@@ -76,7 +76,7 @@ class Task(QObject):
         self.job.progress.connect(self.progress)
 
     def start(self) -> "Task":
-        _pause_gc()
+        pause_gc()
         self._paused = True
         self.thread.start()
         return self
@@ -89,7 +89,7 @@ class Task(QObject):
         finished = self.thread.wait(ms)
         if finished and getattr(self, "_paused", False):
             self._paused = False
-            _resume_gc()
+            resume_gc()
         return finished
 
     def _on_done(self, result: Any) -> None:

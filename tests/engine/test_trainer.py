@@ -170,3 +170,10 @@ print(type(strategy).__name__, replicas, finished.reason, finished.run["replicas
                             timeout=300, cwd=root)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split()[-4:] == ["MirroredStrategy", "2", "completed", "2"]
+
+
+def test_tensorboard_logs_go_to_a_folder_per_run(tmp_path):
+    finished = train(tiny_project(epochs=1, tensorboard_dir="logs"), tmp_path)[2]
+    assert finished.reason == "completed"
+    written = list((tmp_path / "logs" / "run-1").rglob("events.out.tfevents.*"))
+    assert written, "TensorBoard wrote no event files"
