@@ -1,0 +1,1011 @@
+"""Live training curves, and recorded runs side by side.
+
+Loss and accuracy per batch (faint) with a smoothed line over them, per epoch
+for training and validation (markers), the learning rate in a small plot below,
+a dashed line at every epoch boundary and a red mark where validation loss
+starts rising while training loss still falls.
+
+This module imports pyqtgraph at the top, so it is imported only when the Train
+or Runs page is first shown: starting the GUI does not load it.
+
+Speed (STYLE.md, pyqtgraph): every curve is made once and fed with `setData`;
+points go into numpy buffers that double when full; `add_*` only append and
+mark curves dirty, and a single-shot 30 Hz timer redraws what changed, so the
+redraw rate does not follow the batch rate. Batch curves are downsampled to one
+(min, max) pair per pixel column and clipped to the view; the y ranges are kept
+here, in steps, rather than by pyqtgraph's auto-range; titles and axes are cached
+as pixmaps; epoch lines are one item. tests/benchmarks/bench_plot.py measures it.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox, QGraphicsItem, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QSlider,
+    QVBoxLayout, QWidget,
+)
+
+from cnnstudio.core.runs import overfitting, overfitting_advice
+from cnnstudio.core.training_events import BatchEnd, EpochEnd, Started
+
+
+REDRAW_MS = 33  # about 30 redraws a second at most
+ITERATIONS, EPOCHS = "iterations", "epochs"
+X_LABELS = {ITERATIONS: "iteration", EPOCHS: "epoch"}
+DEFAULT_SMOOTHING = 0.9
+MARKED_EPOCHS = 40  # beyond this many epochs the markers blur into a line: lines only
+EMPTY_TEXT = "Press Train to see the curves grow"
+WAITING_TEXT = "Waiting for the first batch..."
+
+TRAIN_FAINT = "#b3cde8"  # raw batch values: light, so the smoothed line reads on top
+TRAIN = "#1f77b4"
+TRAIN_EPOCH = "#0b3c6e"
+VALIDATION = "#ff7f0e"
+LEARNING_RATE = "#2ca02c"
+BOUNDARY = "#a0a0a0"
+WARNING = "#d62728"
+RUN_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+               "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+ACCURACY_NAMES = ("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy",
+                  "binary_accuracy")
+
+# curve key -> (plot, legend name); the batch curves come first so they are drawn under the rest
+LIVE_CURVES = {
+    "loss_batch": ("loss", "train (batch)"),
+    "loss_smooth": ("loss", "train (smoothed)"),
+    "loss_epoch": ("loss", "train (epoch)"),
+    "val_loss": ("loss", "validation"),
+    "accuracy_batch": ("accuracy", "train (batch)"),
+    "accuracy_smooth": ("accuracy", "train (smoothed)"),
+    "accuracy_epoch": ("accuracy", "train (epoch)"),
+    "val_accuracy": ("accuracy", "validation"),
+    "learning_rate": ("learning_rate", None),
+}
+PLOT_SERIES = {"loss": ("loss_batch", "loss_epoch", "val_loss"),
+               "accuracy": ("accuracy_batch", "accuracy_epoch", "val_accuracy"),
+               "learning_rate": ("learning_rate",)}
+# curve key -> (series key, which values)
+SOURCES = {
+    "loss_batch": ("loss_batch", "raw"), "loss_smooth": ("loss_batch", "smooth"),
+    "loss_epoch": ("loss_epoch", "raw"), "val_loss": ("val_loss", "raw"),
+    "accuracy_batch": ("accuracy_batch", "raw"),
+    "accuracy_smooth": ("accuracy_batch", "smooth"),
+    "accuracy_epoch": ("accuracy_epoch", "raw"), "val_accuracy": ("val_accuracy", "raw"),
+    "learning_rate": ("learning_rate", "raw"),
+}
+
+
+def accuracy_key(names: Iterable[str]) -> str | None:
+    """The training accuracy among Keras metric names (`accuracy`, `acc`, ...), if any."""
+    names = [n for n in names if not n.startswith("val_")]
+    for name in ACCURACY_NAMES:
+        if name in names:
+            return name
+    return next((n for n in names if n.endswith("accuracy")), None)
+
+
+def as_float(value: Any) -> float:
+    """A recorded value as a float; NaN for a missing or unreadable one (hand-edited files)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def number(value: float) -> str:
+    return f"{value:.4g}" if math.isfinite(value) else str(value)
+
+
+class Series:
+    """A growing series of points in numpy buffers that double when full.
+
+    Each point has its x in both units (iteration, and epoch with fraction) and
+    a value; with `smoothed`, a TensorBoard-style smoothed copy (exponential
+    moving average, debiased at the start) is kept up to date as points arrive.
+    """
+
+    def __init__(self, smoothed: bool = False, capacity: int = 256) -> None:
+        self.n = 0
+        # integers: pyqtgraph then knows without looking that every x is finite
+        self._iteration = np.empty(capacity, dtype=np.int64)
+        self._epoch = np.empty(capacity)
+        self._value = np.empty(capacity)
+        self._smooth = np.empty(capacity) if smoothed else None
+        self.weight = DEFAULT_SMOOTHING
+        self._last = 0.0
+        self._count = 0
+        self.low, self.high = math.inf, -math.inf  # of the finite values
+
+    def __len__(self) -> int:
+        return self.n
+
+    @property
+    def capacity(self) -> int:
+        return len(self._value)
+
+    def append(self, iteration: int, epoch: float, value: float) -> None:
+        if self.n == len(self._value):
+            self._grow()
+        i = self.n
+        self._iteration[i] = iteration
+        self._epoch[i] = epoch
+        self._value[i] = value
+        if value < self.low:
+            self.low = value
+        if value > self.high:
+            self.high = value
+        if self._smooth is not None:
+            self._smooth[i] = self._smoothed(value)
+        self.n += 1
+
+    def _grow(self) -> None:
+        def doubled(array: np.ndarray) -> np.ndarray:
+            bigger = np.empty(2 * len(array), dtype=array.dtype)
+            bigger[:self.n] = array[:self.n]
+            return bigger
+
+        self._iteration = doubled(self._iteration)
+        self._epoch = doubled(self._epoch)
+        self._value = doubled(self._value)
+        if self._smooth is not None:
+            self._smooth = doubled(self._smooth)
+
+    def _smoothed(self, value: float) -> float:
+        if not math.isfinite(value):
+            return value
+        self._last = self._last * self.weight + (1 - self.weight) * value
+        self._count += 1
+        return self._last / (1 - self.weight ** self._count)
+
+    def set_smoothing(self, weight: float) -> None:
+        """A new weight (0 = none, 0.99 = heavy): the smoothed copy is recomputed."""
+        self.weight = weight
+        self._last, self._count = 0.0, 0
+        if self._smooth is not None:
+            smooth = self._smooth
+            for i, value in enumerate(self._value[:self.n].tolist()):
+                smooth[i] = self._smoothed(value)
+
+    def clear(self) -> None:
+        self.n = 0
+        self._last, self._count = 0.0, 0
+        self.low, self.high = math.inf, -math.inf
+
+    def x(self, unit: str) -> np.ndarray:
+        return (self._iteration if unit == ITERATIONS else self._epoch)[:self.n]
+
+    @property
+    def values(self) -> np.ndarray:
+        return self._value[:self.n]
+
+    @property
+    def smooth(self) -> np.ndarray:
+        assert self._smooth is not None
+        return self._smooth[:self.n]
+
+    def nearest(self, x: float, unit: str) -> int | None:
+        """The index of the point whose x is nearest to `x`, None when empty."""
+        if not self.n:
+            return None
+        xs = self.x(unit)
+        i = int(np.searchsorted(xs, x))
+        if i >= self.n:
+            return self.n - 1
+        if i > 0 and x - xs[i - 1] < xs[i] - x:
+            return i - 1
+        return i
+
+
+class EpochLines:
+    """Dashed vertical lines at the epoch boundaries of one plot, drawn as one item.
+
+    One path of short segments rather than an InfiniteLine per epoch: a hundred
+    InfiniteLines take longer to paint than a 100,000-point curve. Each segment
+    spans the view's y range, kept up to date as the range changes.
+    """
+
+    def __init__(self, plot: pg.PlotWidget) -> None:
+        self.view = plot.getPlotItem().vb
+        self.item = pg.PlotCurveItem(pen=pg.mkPen(BOUNDARY, width=1, style=Qt.DashLine),
+                                     connect="pairs", antialias=False)
+        self.item.setZValue(-10)
+        self.view.addItem(self.item, ignoreBounds=True)
+        self.positions: list[float] = []
+        self.view.sigYRangeChanged.connect(self._redraw)
+
+    def set_positions(self, positions: Sequence[float]) -> None:
+        positions = [float(x) for x in positions]
+        if positions != self.positions:
+            self.positions = positions
+            self._redraw()
+
+    def _redraw(self, *_) -> None:
+        low, high = self.view.viewRange()[1]
+        count = len(self.positions)
+        self.item.setData(np.repeat(self.positions, 2), np.tile([low, high], count))
+
+    def setVisible(self, visible: bool) -> None:
+        self.item.setVisible(visible)
+
+    def isVisible(self) -> bool:
+        return self.item.isVisible()
+
+
+class TrainingPlots(QWidget):
+    """Loss, accuracy and learning rate of a live run, or of recorded runs compared.
+
+    Live: `start(Started)`, then `add_batches([BatchEnd, ...])` and
+    `add_epoch(EpochEnd)` as events come (cheap: they only append), redrawn at
+    most 30 times a second (`flush()` redraws now). `show_runs(runs)` switches
+    to comparing recorded runs; `start` switches back.
+    """
+
+    overfitting_found = Signal(str)
+    """The overfitting hint (explanation and advice) whenever it changes; "" when it went away."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.mode = "empty"  # empty, live or runs
+        self.unit = ITERATIONS
+        self.overfitting_text = ""
+        self.overfitting_epoch: int | None = None
+        self._advice_context: tuple[list, dict, dict] | None = None
+        self._started: Started | None = None
+        self._accuracy: str | None = None
+        self._previous: tuple[int, int, float] | None = None  # epoch, step, running mean
+        self._epochs: list[dict[str, Any]] = []  # epoch entries, as a run record holds them
+        self._epoch_ends: list[tuple[int, int]] = []  # (iteration, epoch) where each ended
+        self._runs: list[dict[str, Any]] = []
+        self._dirty: set[str] = set()
+        self._follow = {"loss": True, "accuracy": True, "learning_rate": True}  # y follows data
+        self._follow_x = True  # x widens when a run goes past its plan
+        self._y_ranges: dict[str, tuple[float, float]] = {}
+        self._x_frame: tuple[float, float] | None = None
+        self._marks_dirty = False
+        self._smoothing_changed = False
+        self.series = {key: Series(smoothed=key.endswith("_batch"))
+                       for key in {source for source, _ in SOURCES.values()}}
+        self.run_curves: dict[str, dict[str, pg.PlotDataItem]] = {}  # run id -> metric -> curve
+        self._run_items: list[tuple[str, pg.PlotDataItem]] = []
+        # run id, then (metric, plot, x, y) of each curve drawn, for the read-out
+        self._run_xy: list[tuple[str, list[tuple[str, str, np.ndarray, np.ndarray]]]] = []
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(REDRAW_MS)
+        self._timer.timeout.connect(self.flush)
+
+        self._build()
+        self._show_empty(EMPTY_TEXT)
+
+    # ---- building -------------------------------------------------------------------
+
+    def _build(self) -> None:
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("x axis:"))
+        self.x_axis_box = QComboBox()
+        self.x_axis_box.addItem("iterations (batches)", ITERATIONS)
+        self.x_axis_box.addItem("epochs", EPOCHS)
+        self.x_axis_box.setToolTip("An iteration is one batch: one weight update. An epoch is "
+                                   "one pass over the training images.")
+        self.x_axis_box.currentIndexChanged.connect(
+            lambda _: self.set_x_axis(self.x_axis_box.currentData()))
+        controls.addWidget(self.x_axis_box)
+        controls.addSpacing(16)
+        controls.addWidget(QLabel("smoothing:"))
+        self.smoothing_slider = QSlider(Qt.Horizontal)
+        self.smoothing_slider.setRange(0, 99)
+        self.smoothing_slider.setValue(round(DEFAULT_SMOOTHING * 100))
+        self.smoothing_slider.setFixedWidth(140)
+        self.smoothing_slider.setToolTip("How much the smoothed line averages the noisy "
+                                         "per-batch values (0: not at all, 0.99: heavily).")
+        self.smoothing_slider.valueChanged.connect(lambda v: self.set_smoothing(v / 100))
+        controls.addWidget(self.smoothing_slider)
+        self.smoothing_label = QLabel(f"{DEFAULT_SMOOTHING:.2f}")
+        controls.addWidget(self.smoothing_label)
+        controls.addStretch(1)
+
+        self.loss_plot = self._plot("Loss", "loss")
+        self.accuracy_plot = self._plot("Accuracy", "accuracy")
+        self.lr_plot = self._plot(None, "learning rate")
+        self.lr_plot.setMinimumHeight(90)
+        self.lr_plot.setMaximumHeight(150)
+        self.plots = {"loss": self.loss_plot, "accuracy": self.accuracy_plot,
+                      "learning_rate": self.lr_plot}
+        # the learning-rate plot is wider, and pyqtgraph links views pixel for pixel: it gets
+        # the same x range by hand instead (_frame_x)
+        self.accuracy_plot.setXLink(self.loss_plot)
+        for plot in self.plots.values():
+            plot.getAxis("left").setWidth(64)  # the x axes start at one place
+        self.legends = {
+            "loss": self.loss_plot.addLegend(offset=(-8, 8), labelTextSize="8pt",
+                                             labelTextColor="#333333"),
+            "accuracy": self.accuracy_plot.addLegend(offset=(-8, -8), labelTextSize="8pt",
+                                                     labelTextColor="#333333"),
+        }
+        for legend in self.legends.values():
+            legend.setBrush(pg.mkBrush(255, 255, 255, 210))
+
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        for key, (plot, _name) in LIVE_CURVES.items():
+            curve = pg.PlotDataItem(x=np.empty(0), y=np.empty(0), **self._style(key))
+            self.plots[plot].addItem(curve)  # takes the plot's peak downsampling, clip to view
+            if key.endswith(("_batch", "_smooth")):
+                # one (min, max) pair per pixel column draws the same picture as pyqtgraph's
+                # default five, at a third of the painting time
+                curve.opts["autoDownsampleFactor"] = 1.0
+            if key.endswith("_smooth"):
+                curve.setDownsampling(auto=True, method="subsample")  # smooth: one point will do
+            self.curves[key] = curve
+        self._fill_live_legends()
+        self._cache_still_items()
+
+        # in the view's own pixels, not in data coordinates: it stays centred whatever the range
+        view = self.loss_plot.getPlotItem().vb
+        self.empty_text = pg.TextItem("", color="#777777", anchor=(0.5, 0.5))
+        self.empty_text.setParentItem(view)
+        view.sigResized.connect(lambda v: self.empty_text.setPos(v.rect().center()))
+
+        self.epoch_lines = {"loss": EpochLines(self.loss_plot),
+                            "accuracy": EpochLines(self.accuracy_plot)}
+        self.continued_lines = [self._vertical_line(plot, "#6a6a6a", Qt.DashDotLine)
+                                for plot in (self.loss_plot, self.accuracy_plot)]
+        self.line_labels = [
+            pg.InfLineLabel(line, "continued", position=0.96, anchors=[(1.05, 0), (1.05, 0)],
+                            color="#6a6a6a") for line in self.continued_lines]
+        self.overfitting_region = pg.LinearRegionItem(
+            orientation="vertical", movable=False, brush=pg.mkBrush(214, 39, 40, 36),
+            pen=pg.mkPen(None))
+        self.overfitting_region.setZValue(-20)
+        self.overfitting_region.hide()
+        self.loss_plot.addItem(self.overfitting_region, ignoreBounds=True)
+        self.overfitting_line = self._vertical_line(self.loss_plot, WARNING, Qt.SolidLine,
+                                                    width=2)
+        self.overfitting_label = pg.InfLineLabel(
+            self.overfitting_line, "overfitting?", position=0.05,
+            anchors=[(-0.06, 0), (-0.06, 0)], color=WARNING, fill=(255, 255, 255, 200))
+        self.line_labels.append(self.overfitting_label)
+
+        self.cursors = {name: self._vertical_line(plot, "#555555", Qt.DotLine)
+                        for name, plot in self.plots.items()}
+        for name, plot in self.plots.items():
+            plot.scene().sigMouseMoved.connect(
+                lambda pos, name=name: self._mouse_moved(name, pos))
+            plot.scene().sigMouseClicked.connect(self._mouse_clicked)
+            plot.getPlotItem().vb.sigRangeChangedManually.connect(
+                lambda _enabled, name=name: self._stop_following(name))
+
+        self.readout = QLabel()
+        self.readout.setTextFormat(Qt.PlainText)
+        self.readout.setStyleSheet("color: #333; padding: 2px 4px;")
+        self.readout.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self._readout_hint()
+
+        self.plot_area = QWidget()
+        grid = QGridLayout(self.plot_area)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(4)
+        grid.addWidget(self.loss_plot, 0, 0)
+        grid.addWidget(self.accuracy_plot, 0, 1)
+        grid.addWidget(self.lr_plot, 1, 0, 1, 2)
+        grid.addWidget(self.readout, 2, 0, 1, 2)
+        grid.setRowStretch(0, 1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(controls)
+        layout.addWidget(self.plot_area, 1)
+
+    def _plot(self, title: str | None, y_label: str) -> pg.PlotWidget:
+        plot = pg.PlotWidget(background="w")
+        item = plot.getPlotItem()
+        if title:
+            item.setTitle(title, color="#222222", size="11pt")
+        item.setLabel("left", y_label)
+        item.setLabel("bottom", X_LABELS[self.unit])
+        item.setDownsampling(auto=True, mode="peak")
+        item.setClipToView(True)
+        item.hideButtons()
+        item.setMenuEnabled(False)
+        for side in ("left", "bottom"):
+            axis = plot.getAxis(side)
+            axis.setPen("#888888")
+            axis.setTextPen("#333333")
+            axis.enableAutoSIPrefix(False)  # no "loss (x0.001)": the numbers as they are
+        return plot
+
+    @staticmethod
+    def _style(key: str) -> dict[str, Any]:
+        if key.endswith("_batch"):
+            return {"pen": pg.mkPen(TRAIN_FAINT, width=1), "antialias": False}
+        if key.endswith("_smooth"):
+            # 2 px without antialiasing: antialiased wide lines paint 20 times slower
+            return {"pen": pg.mkPen(TRAIN, width=2), "antialias": False}
+        colour = {"loss_epoch": TRAIN_EPOCH, "accuracy_epoch": TRAIN_EPOCH,
+                  "val_loss": VALIDATION, "val_accuracy": VALIDATION}.get(key, LEARNING_RATE)
+        return {"pen": pg.mkPen(colour, width=2), "antialias": True, "symbol": "o",
+                "symbolSize": 7, "symbolBrush": colour, "symbolPen": pg.mkPen("w", width=1)}
+
+    def _vertical_line(self, plot: pg.PlotWidget, colour: str, style: Qt.PenStyle,
+                       width: int = 1) -> pg.InfiniteLine:
+        line = pg.InfiniteLine(angle=90, movable=False,
+                               pen=pg.mkPen(colour, width=width, style=style))
+        line.hide()
+        plot.addItem(line, ignoreBounds=True)
+        return line
+
+    def _fill_live_legends(self) -> None:
+        for name, legend in self.legends.items():
+            legend.clear()
+            for key, (plot, label) in LIVE_CURVES.items():
+                if plot == name and label:
+                    legend.addItem(self.curves[key], label)
+
+    def _cache_still_items(self) -> None:
+        """Titles and axes change far less often than the curves: each is painted
+        once into a pixmap and copied at the next redraws (Qt repaints the pixmap
+        when the item itself changes, such as an axis whose range moved). Not the
+        legends: their samples take the curves' looks without being told."""
+        for plot in self.plots.values():
+            item = plot.getPlotItem()
+            still = [item.titleLabel, item.getAxis("left"), item.getAxis("bottom")]
+            while still:
+                graphic = still.pop()
+                graphic.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+                still.extend(graphic.childItems())
+
+    # ---- live run -------------------------------------------------------------------
+
+    def start(self, started: Started) -> None:
+        """A new run: empty every curve; a continued run's x axis goes on from its first epoch."""
+        self._leave_runs()
+        self.mode = "live"
+        self._started = started
+        self._accuracy = accuracy_key(started.metrics)
+        self._previous = None
+        self._epochs = []
+        self._epoch_ends = []
+        for series in self.series.values():
+            series.clear()
+        for curve in self.curves.values():
+            curve.show()
+        self._set_overfitting(None)
+        self._show_empty(WAITING_TEXT)
+        self._dirty = set(self.curves)
+        self._marks_dirty = True
+        self.flush()
+        self._frame_x()
+
+    def add_batches(self, events: Sequence[BatchEnd]) -> None:
+        """Append per-batch points; they are drawn at the next redraw."""
+        if not events:
+            return
+        self._ensure_live()
+        loss = self.series["loss_batch"]
+        accuracy = self.series["accuracy_batch"]
+        steps = self._steps_per_epoch(events[-1].step)
+        for event in events:
+            x_epoch = event.epoch - 1 + event.step / steps
+            if math.isfinite(event.loss):
+                loss.append(event.iteration, x_epoch, event.loss)
+            if self._accuracy is None:
+                self._accuracy = accuracy_key(event.logs)
+            value = self._batch_value(event)
+            if value is not None:
+                accuracy.append(event.iteration, x_epoch, value)
+        self._dirty.update(("loss_batch", "loss_smooth", "accuracy_batch", "accuracy_smooth"))
+        if self.overfitting_epoch is not None:
+            self._marks_dirty = True  # the red region grows with the run
+        self._schedule()
+
+    def _ensure_live(self) -> None:
+        """Events without `start` (or after `show_runs`): draw them anyway."""
+        if self.mode != "live":
+            self._leave_runs()
+            self.mode = "live"
+            for curve in self.curves.values():
+                curve.show()
+            self._fill_live_legends()
+
+    def _steps_per_epoch(self, step: int) -> int:
+        if self._started is not None and self._started.steps_per_epoch > 0:
+            return self._started.steps_per_epoch
+        return max(step, 1)
+
+    def _batch_value(self, event: BatchEnd) -> float | None:
+        """This batch's own accuracy, from Keras's running means over the epoch.
+
+        mean_n = (v_1 + ... + v_n) / n, so v_n = n * mean_n - (n - 1) * mean_(n-1);
+        when events between were skipped, the average of the batches since then.
+        """
+        if self._accuracy is None or self._accuracy not in event.logs:
+            return None
+        mean = float(event.logs[self._accuracy])
+        step = event.step
+        before, mean_before = 0, 0.0
+        if self._previous is not None and self._previous[0] == event.epoch:
+            before, mean_before = self._previous[1], self._previous[2]
+        if step <= before or not math.isfinite(mean):
+            return None
+        self._previous = (event.epoch, step, mean)
+        value = (step * mean - before * mean_before) / (step - before)
+        return min(1.0, max(0.0, value))
+
+    def add_epoch(self, event: EpochEnd) -> None:
+        """Append the epoch's training and validation points; look for overfitting."""
+        self._ensure_live()
+        logs = event.logs
+        if self._accuracy is None:
+            self._accuracy = accuracy_key(logs)
+        keys = {"loss_epoch": "loss", "val_loss": "val_loss", "learning_rate": "learning_rate"}
+        if self._accuracy:
+            keys.update(accuracy_epoch=self._accuracy, val_accuracy=f"val_{self._accuracy}")
+        for series_key, log_key in keys.items():
+            value = logs.get(log_key)
+            if value is not None and math.isfinite(value):
+                self.series[series_key].append(event.iteration, event.epoch, float(value))
+                self._dirty.add(series_key)
+        self._epochs.append({"epoch": event.epoch, **logs})
+        self._epoch_ends.append((event.iteration, event.epoch))
+        self._marks_dirty = True
+        self._set_overfitting(overfitting(self._epochs))
+        self._schedule()
+
+    def set_advice_context(self, layers: Sequence[Mapping[str, Any]],
+                           settings: Mapping[str, Any], dataset: Mapping[str, Any]) -> None:
+        """The run's layers, training settings and dataset section: the overfitting
+        hint then adds advice that fits them (core.runs.overfitting_advice)."""
+        self._advice_context = (list(layers), dict(settings), dict(dataset))
+
+    def _set_overfitting(self, found) -> None:
+        text = ""
+        if found is not None:
+            text = found.explain()
+            if self._advice_context is not None:
+                advice = overfitting_advice(*self._advice_context)
+                text += "\nWhat could help:\n" + "\n".join(f"- {line}" for line in advice)
+        self.overfitting_epoch = None if found is None else found.epoch
+        self._marks_dirty = True
+        if text != self.overfitting_text:
+            self.overfitting_text = text
+            self.overfitting_found.emit(text)
+
+    # ---- drawing --------------------------------------------------------------------
+
+    def _schedule(self) -> None:
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def flush(self) -> None:
+        """Draw what changed since the last redraw, now (the timer calls this)."""
+        self._timer.stop()
+        if self._smoothing_changed:
+            self._smoothing_changed = False
+            weight = self.smoothing
+            for key in ("loss_batch", "accuracy_batch"):
+                self.series[key].set_smoothing(weight)
+        if self.mode != "live":
+            self._dirty.clear()
+            return
+        if self._dirty and any(len(self.series[SOURCES[key][0]]) for key in self._dirty):
+            self.empty_text.hide()
+        for key in self._dirty:
+            series, part = SOURCES[key]
+            data = self.series[series]
+            curve = self.curves[key]
+            if part == "raw" and not key.endswith("_batch"):
+                symbol = "o" if len(data) <= MARKED_EPOCHS else None
+                if curve.opts["symbol"] != symbol:
+                    curve.setSymbol(symbol)
+            curve.setData(data.x(self.unit), data.smooth if part == "smooth" else data.values)
+        if self._dirty:
+            self._fit_ranges()
+        self._dirty.clear()
+        if self._marks_dirty:
+            self._marks_dirty = False
+            self._place_marks()
+
+    def _place_marks(self) -> None:
+        """Epoch boundary lines, the continued-run line and the overfitting region."""
+        at = 0 if self.unit == ITERATIONS else 1
+        for lines in self.epoch_lines.values():
+            lines.set_positions([end[at] for end in self._epoch_ends])
+            lines.setVisible(True)
+        started = self._started
+        for line in self.continued_lines:
+            if started is not None and started.initial_epoch > 0:
+                line.setValue(self._first_x())
+                line.show()
+            else:
+                line.hide()
+        self._update_labels()
+        ends = {end[1]: end[at] for end in self._epoch_ends}  # epoch -> x where it ended
+        begin = ends.get(self.overfitting_epoch)
+        if begin is None:
+            self.overfitting_region.hide()
+            self.overfitting_line.hide()
+            return
+        last = ends[self._epoch_ends[-1][1]]
+        batches = self.series["loss_batch"]
+        if len(batches):
+            last = max(last, float(batches.x(self.unit)[-1]))
+        self.overfitting_region.setRegion((begin, last))
+        self.overfitting_line.setValue(begin)
+        self.overfitting_region.show()
+        self.overfitting_line.show()
+        self._update_labels()
+
+    def _update_labels(self) -> None:
+        # a label skips updates while its line is hidden: bring it up to date once shown
+        for label in self.line_labels:
+            if label.isVisible():
+                label.valueChanged()
+
+    def _first_x(self) -> float:
+        started = self._started
+        if started is None:
+            return 0.0
+        if self.unit == EPOCHS:
+            return float(started.initial_epoch)
+        return float(started.initial_epoch * started.steps_per_epoch)
+
+    def _frame_x(self) -> None:
+        """Live: x spans the planned run, so the curves grow into it; y follows the data."""
+        started = self._started
+        if started is None:
+            return
+        first = self._first_x()
+        last = float(started.epochs) if self.unit == EPOCHS else float(
+            started.epochs * started.steps_per_epoch)
+        self._x_frame = (first, max(last, first + 1))
+        self._follow = dict.fromkeys(self._follow, True)
+        self._follow_x = True
+        self._y_ranges.clear()
+        for plot in self.plots.values():
+            plot.getPlotItem().disableAutoRange()
+        self._set_x_frame()
+        self._fit_ranges()
+
+    def _set_x_frame(self) -> None:
+        assert self._x_frame is not None
+        for plot in (self.loss_plot, self.lr_plot):  # the accuracy plot is linked to loss
+            plot.setXRange(*self._x_frame, padding=0.02)
+        for plot in self.plots.values():
+            plot.getPlotItem().vb.updateMatrix()
+
+    def _fit_ranges(self) -> None:
+        """Live: each plot's y range covers its points, kept here rather than by
+        pyqtgraph's auto-range, which measures every curve again while painting and
+        then paints a second time. The range moves in steps, with a margin, not at
+        every new lowest loss: a new range makes every curve in the plot redo its
+        clipping and downsampling. A plot the user zoomed or panned stays put."""
+        if self._x_frame is not None and self._follow_x:
+            batches = self.series["loss_batch"]
+            end = float(batches.x(self.unit)[-1]) if len(batches) else -math.inf
+            if end > self._x_frame[1]:  # more than the run planned: widen
+                first = self._x_frame[0]
+                self._x_frame = (first, first + (end - first) * 1.25)
+                self._set_x_frame()
+        for name, keys in PLOT_SERIES.items():
+            series = [self.series[k] for k in keys if len(self.series[k])]
+            if not self._follow[name] or not series:
+                continue
+            low, high = min(s.low for s in series), max(s.high for s in series)
+            span = high - low
+            if span <= 1e-9 * max(1.0, abs(high)):
+                span = 2 * (abs(high) * 0.1 or 0.1)
+                low, high = low - span / 4, high + span / 4
+            shown = self._y_ranges.get(name)
+            if shown:
+                edge = 0.03 * (shown[1] - shown[0])  # no marker cut in half at the border
+                if shown[0] + edge <= low and high <= shown[1] - edge \
+                        and span >= 0.75 * (shown[1] - shown[0]):
+                    continue  # still fits, and fills most of the plot
+            self._y_ranges[name] = (low - 0.08 * span, high + 0.08 * span)
+            self.plots[name].setYRange(*self._y_ranges[name], padding=0)
+            # apply it now, not while painting: a change made there paints twice
+            self.plots[name].getPlotItem().vb.updateMatrix()
+
+    def _stop_following(self, plot: str) -> None:
+        """The user dragged or scrolled a plot: leave its range alone (double-click undoes)."""
+        if self.mode == "live":
+            self._follow[plot] = False
+            self._follow_x = False
+
+    def _mouse_clicked(self, event) -> None:
+        if not event.double():
+            return
+        if self.mode == "live":
+            self._frame_x()
+        elif self.mode == "runs":
+            for plot in self.plots.values():
+                plot.getPlotItem().enableAutoRange()
+
+    def _show_empty(self, message: str) -> None:
+        self.empty_text.setText(message)
+        self.empty_text.setPos(self.loss_plot.getPlotItem().vb.rect().center())
+        self.empty_text.show()
+        for plot in self.plots.values():
+            plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+
+    def set_x_axis(self, unit: str) -> None:
+        """Place points by "iterations" (batches) or by "epochs"."""
+        if unit not in X_LABELS:
+            raise ValueError(f"x axis must be 'iterations' or 'epochs', not {unit!r}")
+        if unit != self.x_axis_box.currentData():
+            self.x_axis_box.setCurrentIndex(self.x_axis_box.findData(unit))  # comes back here
+            return
+        if unit == self.unit:
+            return
+        self.unit = unit
+        for plot in self.plots.values():
+            plot.setLabel("bottom", X_LABELS[self._shown_unit()])
+        if self.mode == "live":
+            self._dirty = set(self.curves)
+            self._marks_dirty = True
+            self.flush()
+            self._frame_x()
+        elif self.mode == "runs":
+            self._draw_runs()
+
+    @property
+    def x_axis(self) -> str:
+        return self.unit
+
+    @property
+    def smoothing(self) -> float:
+        return self.smoothing_slider.value() / 100
+
+    def set_smoothing(self, weight: float) -> None:
+        """TensorBoard-style smoothing of the batch curves, 0 (none) to 0.99."""
+        value = round(min(0.99, max(0.0, weight)) * 100)
+        if value != self.smoothing_slider.value():
+            self.smoothing_slider.setValue(value)  # comes back here
+            return
+        self.smoothing_label.setText(f"{value / 100:.2f}")
+        self._smoothing_changed = True
+        self._dirty.update(("loss_smooth", "accuracy_smooth"))
+        self._schedule()
+
+    def clear(self) -> None:
+        """Back to the empty state, as before any run."""
+        self._leave_runs()
+        self._started = None
+        self._x_frame = None
+        self.mode = "empty"
+        for series in self.series.values():
+            series.clear()
+        self._epochs, self._epoch_ends = [], []
+        for key, curve in self.curves.items():
+            curve.setData(np.empty(0), np.empty(0))
+        self._set_overfitting(None)
+        self._place_marks()
+        self._show_empty(EMPTY_TEXT)
+
+    # ---- recorded runs --------------------------------------------------------------
+
+    def show_runs(self, runs: Sequence[Mapping[str, Any]]) -> None:
+        """Compare recorded runs: per-epoch loss and accuracy (solid: training, dashed:
+        validation) and learning rate, one colour per run, the legend naming run ids."""
+        self._timer.stop()
+        self._leave_runs()
+        self.mode = "runs"
+        self._runs = [dict(run) for run in runs]
+        for curve in self.curves.values():
+            curve.hide()
+        for lines in self.epoch_lines.values():
+            lines.setVisible(False)
+        for item in [self.overfitting_region, self.overfitting_line, *self.continued_lines]:
+            item.hide()
+        self.empty_text.hide()
+        self._draw_runs()
+
+    def _run_unit(self) -> str:
+        """Iterations only when every run says how many iterations its epochs had."""
+        if self.unit == ITERATIONS and all(as_float(r.get("iterations_per_epoch")) > 0
+                                           for r in self._runs):
+            return ITERATIONS
+        return EPOCHS
+
+    def _shown_unit(self) -> str:
+        return self._run_unit() if self.mode == "runs" else self.unit
+
+    def _draw_runs(self) -> None:
+        self._remove_run_curves()
+        for legend in self.legends.values():
+            legend.clear()
+        unit = self._run_unit()
+        for plot in self.plots.values():
+            plot.setLabel("bottom", X_LABELS[unit])
+        if not self._runs:
+            self._show_empty("Choose runs to compare")
+            return
+        self.empty_text.hide()
+        for name, legend in self.legends.items():
+            for label, style in (("training", Qt.SolidLine), ("validation", Qt.DashLine)):
+                legend.addItem(pg.PlotDataItem(pen=pg.mkPen("#555555", width=2, style=style)),
+                               label)
+        acc = accuracy_key(k for run in self._runs for e in run.get("epochs", []) for k in e)
+        metrics = [("loss", "loss", Qt.SolidLine), ("val_loss", "loss", Qt.DashLine),
+                   ("learning_rate", "learning_rate", Qt.SolidLine)]
+        if acc:
+            metrics += [(acc, "accuracy", Qt.SolidLine), (f"val_{acc}", "accuracy", Qt.DashLine)]
+        for i, run in enumerate(self._runs):
+            run_id = str(run.get("id", f"run {i + 1}"))
+            colour = RUN_COLOURS[i % len(RUN_COLOURS)]
+            x = self._run_x(run, unit)
+            curves: dict[str, pg.PlotDataItem] = {}
+            xy: list[tuple[str, str, np.ndarray, np.ndarray]] = []
+            for metric, plot, style in metrics:
+                y = np.array([as_float(e.get(metric)) for e in run.get("epochs", [])])
+                keep = np.isfinite(y) & np.isfinite(x)
+                if not keep.any():
+                    continue
+                curve = pg.PlotDataItem(
+                    x[keep], y[keep], pen=pg.mkPen(colour, width=2, style=style),
+                    symbol="o", symbolSize=5, symbolBrush=colour, symbolPen=None,
+                    antialias=True)
+                self.plots[plot].addItem(curve)
+                self._run_items.append((plot, curve))
+                curves[metric] = curve
+                xy.append((metric, plot, x[keep], y[keep]))
+                if style == Qt.SolidLine and plot in self.legends:
+                    self.legends[plot].addItem(curve, run_id)
+            self.run_curves[run_id] = curves
+            self._run_xy.append((run_id, xy))
+        for plot in self.plots.values():
+            plot.getPlotItem().enableAutoRange()
+
+    @staticmethod
+    def _run_x(run: Mapping[str, Any], unit: str) -> np.ndarray:
+        epochs = run.get("epochs", [])
+        numbers = [as_float(e.get("epoch", i + 1)) for i, e in enumerate(epochs)]
+        if unit == EPOCHS:
+            return np.array(numbers, dtype=float)
+        per_epoch = as_float(run["iterations_per_epoch"])
+        done = [as_float(e.get("iterations", per_epoch)) for e in epochs]  # fewer if stopped
+        return np.array([(n - 1) * per_epoch + d for n, d in zip(numbers, done)], dtype=float)
+
+    def _remove_run_curves(self) -> None:
+        for plot, curve in self._run_items:
+            self.plots[plot].removeItem(curve)
+        self._run_items = []
+        self.run_curves = {}
+        self._run_xy = []
+
+    def _leave_runs(self) -> None:
+        if self.mode != "runs":
+            return
+        self._remove_run_curves()
+        self._runs = []
+        self._fill_live_legends()
+        self.mode = "empty"
+        for plot in self.plots.values():
+            plot.setLabel("bottom", X_LABELS[self.unit])
+
+    # ---- reading values -------------------------------------------------------------
+
+    def _mouse_moved(self, plot: str, pos: QPointF) -> None:
+        view = self.plots[plot].getPlotItem().vb
+        if self.mode == "empty" or not view.sceneBoundingRect().contains(pos):
+            for line in self.cursors.values():
+                line.hide()
+            self._readout_hint()
+            return
+        x = view.mapSceneToView(pos).x()
+        for line in self.cursors.values():
+            line.setValue(x)
+            line.show()
+        self.readout.setText(self.readout_text(plot, x))
+
+    def _readout_hint(self) -> None:
+        self.readout.setText("Point at a plot to read its values. Drag or scroll to zoom, "
+                             "double-click to see it all again.")
+
+    def readout_text(self, plot: str, x: float) -> str:
+        """The values of `plot` ("loss", "accuracy", "learning_rate") nearest to `x`."""
+        if self.mode == "runs":
+            return self._runs_readout(plot, x)
+        parts = []
+        batch = self.series["accuracy_batch" if plot == "accuracy" else "loss_batch"]
+        i = batch.nearest(x, self.unit)
+        if i is not None:
+            where = (f"iteration {int(batch.x(ITERATIONS)[i]):,} "
+                     f"(epoch {batch.x(EPOCHS)[i]:.2f})")
+            if plot != "learning_rate":
+                name = "accuracy" if plot == "accuracy" else "loss"
+                where += (f": batch {name} {number(batch.values[i])}, "
+                          f"smoothed {number(batch.smooth[i])}")
+            parts.append(where)
+        keys = {"loss": [("loss", "loss_epoch"), ("val_loss", "val_loss")],
+                "accuracy": [("accuracy", "accuracy_epoch"), ("val_accuracy", "val_accuracy")],
+                "learning_rate": [("learning rate", "learning_rate")]}[plot]
+        first = self.series[keys[0][1]]
+        j = first.nearest(x, self.unit)
+        if j is not None:
+            epoch_x = first.x(self.unit)[j]
+            epoch = int(first.x(EPOCHS)[j])
+            values = []
+            for label, key in keys:
+                series = self.series[key]
+                k = series.nearest(epoch_x, self.unit)
+                if k is not None and series.x(self.unit)[k] == epoch_x:
+                    values.append(f"{label} {number(series.values[k])}")
+            parts.append(f"epoch {epoch}: " + ", ".join(values))
+        return "  |  ".join(parts) if parts else "No values yet."
+
+    def _runs_readout(self, plot: str, x: float) -> str:
+        parts = []
+        for run_id, xy in self._run_xy:
+            values = []
+            for metric, in_plot, xs, ys in xy:
+                if in_plot != plot:
+                    continue
+                i = int(np.clip(np.searchsorted(xs, x), 0, len(xs) - 1))
+                if i > 0 and x - xs[i - 1] < xs[i] - x:
+                    i -= 1
+                values.append(f"{metric.replace('_', ' ')} {number(ys[i])}")
+            if values:
+                parts.append(f"{run_id}: " + ", ".join(values))
+        unit = X_LABELS[self._run_unit()]
+        return f"{unit} {x:,.4g}  |  " + "  |  ".join(parts) if parts else "No values."
+
+    # ---- output ---------------------------------------------------------------------
+
+    def save_png(self, path: str | Path) -> Path:
+        """Save the three plots (and the read-out line) as a PNG image."""
+        self.flush()
+        path = Path(path)
+        if not self.plot_area.grab().save(str(path), "PNG"):
+            raise OSError(f"Could not write the image {path}.")
+        return path
+
+
+if __name__ == "__main__":  # a quick look: python -m cnnstudio.ui.training_plots
+    import random
+
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication([])
+    plots = TrainingPlots()
+    plots.resize(1000, 640)
+    plots.show()
+    steps = 50
+    plots.start(Started(8, 0, steps, steps * 32, 320, 32, ("loss", "accuracy")))
+    events: list[Any] = []
+    for epoch in range(1, 9):
+        mean_loss = mean_acc = 0.0
+        for step in range(1, steps + 1):
+            loss = 2.0 * math.exp(-(epoch - 1 + step / steps) / 2) + random.random() * 0.3
+            acc = min(1.0, max(0.0, 1 - loss / 2.2 + random.random() * 0.1))
+            mean_loss += (loss - mean_loss) / step
+            mean_acc += (acc - mean_acc) / step
+            events.append(BatchEnd(epoch, step, (epoch - 1) * steps + step,
+                                   {"loss": mean_loss, "accuracy": mean_acc}, loss, 0.0, None))
+        val = 0.6 + 0.05 * (epoch - 4) ** 2
+        events.append(EpochEnd(epoch, epoch * steps,
+                               {"loss": mean_loss, "accuracy": mean_acc, "val_loss": val,
+                                "val_accuracy": 0.8 - 0.01 * epoch,
+                                "learning_rate": 0.001 * 0.8 ** epoch}, 1.0))
+
+    def feed() -> None:
+        batch = []
+        while events and isinstance(events[0], BatchEnd) and len(batch) < 5:
+            batch.append(events.pop(0))
+        plots.add_batches(batch)
+        if events and isinstance(events[0], EpochEnd):
+            plots.add_epoch(events.pop(0))
+        if not events:
+            timer.stop()
+
+    timer = QTimer()
+    timer.timeout.connect(feed)
+    timer.start(10)
+    plots.overfitting_found.connect(print)
+    app.exec()
