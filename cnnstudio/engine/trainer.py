@@ -32,6 +32,7 @@ keras = import_keras()
 import tensorflow as tf  # noqa: E402
 
 from cnnstudio.engine.builder import build_keras_model  # noqa: E402
+from cnnstudio.engine.capture import Capture  # noqa: E402
 from cnnstudio.engine.training_data import FitData, fit_data  # noqa: E402
 
 PAUSE_POLL_SECONDS = 0.05
@@ -194,6 +195,7 @@ class Trainer:
         self.epoch_index = 0
         self.total_epochs = 0
         self.model = None
+        self.capture: Capture | None = None
         self.run_id = new_run_id(project.runs)
 
     # control, from any thread -------------------------------------------------
@@ -284,11 +286,20 @@ class Trainer:
         folder.mkdir(parents=True, exist_ok=True)
         first_iteration = self.first_epoch * fit.steps_per_epoch
         callbacks: list = [_Events(self, fit, first_iteration)]
+        self.capture = self._capture(fit) if self.config.capture else None
+        if self.capture is not None:
+            callbacks.append(self.capture)
         callbacks += self._keras_callbacks(fit, folder)
         self.emit(Started(self.total_epochs, self.first_epoch, fit.steps_per_epoch,
                           fit.train_samples, fit.validation_samples, self.config.batch_size,
                           tuple(["loss", *self.config.metrics])))
         return fit, callbacks, folder
+
+    def _capture(self, fit: FitData) -> Capture:
+        """Probe image and gradient batch from the validation part (not augmented), else
+        from the training part."""
+        images, labels = next(iter(fit.validation if fit.validation is not None else fit.train))
+        return Capture(images[:1].numpy(), (images[:32], labels[:32]), fit.loss)
 
     def _monitor(self, name: str, fit: FitData) -> str:
         """A val_ monitor falls back to its training value when there is no validation part."""
@@ -387,6 +398,13 @@ class Trainer:
         best = self.best_path if self.best_path is not None and self.best_path.is_file() \
             else None
         record["best_weights"] = self._relative(best)
+        if self.capture is not None and self.capture.weight_change:
+            record["dynamics"] = self.capture.summary()
+            try:
+                record["probe"] = self._relative(
+                    self.capture.save_outputs(self.folder / "probe.npz"))
+            except OSError as error:
+                record["message"] += f" The layer outputs could not be saved: {error}."
         return record
 
     def _message(self) -> str:

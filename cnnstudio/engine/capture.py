@@ -1,0 +1,121 @@
+"""What each layer does during training, captured at every epoch end.
+
+For one fixed probe image, every layer's output (so the user can scrub through
+epochs and watch a Flatten output change because the layers before it learn);
+for every layer with weights, the relative weight change over the epoch
+(norm of the change over norm of the weights) and the gradient norm on a fixed
+batch. Frozen layers show exactly zero; layers before Flatten show non-zero
+change: backpropagation reaches them.
+
+The cost is one forward pass of one image, one gradient of one batch and a
+copy of the weights per epoch, measured under 5% of training throughput by
+tests/benchmarks/bench_capture.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from cnnstudio.engine.keras_env import import_keras
+
+keras = import_keras()
+import tensorflow as tf  # noqa: E402
+
+
+def _norm(arrays: list[np.ndarray]) -> float:
+    return float(np.sqrt(sum(float(np.sum(np.square(a, dtype=np.float64))) for a in arrays)))
+
+
+class Capture(keras.callbacks.Callback):
+    """A Keras callback recording layer outputs, weight change and gradient norms.
+
+    `probe` is one input image batch (1, H, W, C) already scaled as training
+    sees it; `batch` is (images, labels shaped for the loss).
+    """
+
+    def __init__(self, probe: np.ndarray, batch: tuple, loss: str) -> None:
+        super().__init__()
+        self.probe = probe
+        self.batch = batch
+        self.loss_fn = keras.losses.get(loss)
+        self.outputs: list[dict[str, np.ndarray]] = []  # per epoch (0 = before training)
+        self.weight_change: list[list[float]] = []  # per epoch, per weighted layer
+        self.gradient_norm: list[list[float]] = []
+        self.epochs: list[int] = []
+
+    def on_train_begin(self, logs=None) -> None:
+        layers = [layer for layer in self.model.layers
+                  if not isinstance(layer, keras.layers.InputLayer)]
+        self.layer_names = [layer.name for layer in layers]
+        self.weighted = [layer for layer in layers if layer.weights]
+        self.weighted_names = [layer.name for layer in self.weighted]
+        self.probe_model = keras.Model(self.model.input, [layer.output for layer in layers])
+        self.previous = self._weights()
+        self._record_outputs(0)
+
+    def _weights(self) -> list[list[np.ndarray]]:
+        return [[np.array(w) for w in layer.get_weights()] for layer in self.weighted]
+
+    def _record_outputs(self, epoch: int) -> None:
+        values = self.probe_model(self.probe, training=False)
+        if not isinstance(values, (list, tuple)):
+            values = [values]
+        self.outputs.append({name: np.asarray(value)[0].astype(np.float16)
+                             for name, value in zip(self.layer_names, values)})
+        self.epochs.append(epoch)
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        current = self._weights()
+        changes = []
+        for before, after in zip(self.previous, current):
+            change = _norm([a - b for a, b in zip(after, before)])
+            base = _norm(before)
+            changes.append(change / base if base else change)
+        self.weight_change.append(changes)
+        self.previous = current
+        self.gradient_norm.append(self._gradient_norms())
+        self._record_outputs(epoch + 1)
+
+    def _gradient_norms(self) -> list[float]:
+        """Per weighted layer, the norm of the loss gradient on the fixed batch (0 if frozen)."""
+        images, labels = self.batch
+        variables = [layer.trainable_variables for layer in self.weighted]
+        flat = [v for group in variables for v in group]
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(self.loss_fn(labels, self.model(images, training=False)))
+        grads = tape.gradient(loss, flat) if flat else []
+        norms, start = [], 0
+        for group in variables:
+            part = grads[start:start + len(group)]
+            start += len(group)
+            norms.append(_norm([np.asarray(g) for g in part if g is not None]))
+        return norms
+
+    def summary(self) -> dict:
+        """The numbers for the run record (small; the outputs go to save_outputs)."""
+        return {"layers": self.weighted_names, "epochs": self.epochs[1:],
+                "weight_change": [[round(v, 8) for v in row] for row in self.weight_change],
+                "gradient_norm": [[round(v, 8) for v in row] for row in self.gradient_norm]}
+
+    def save_outputs(self, path: Path) -> Path:
+        """Every captured output in one .npz: key 'EPOCH/LAYER', plus the probe image."""
+        arrays = {f"{epoch}/{name}": value for epoch, outputs in zip(self.epochs, self.outputs)
+                  for name, value in outputs.items()}
+        arrays["probe"] = np.asarray(self.probe[0], np.float32)
+        np.savez_compressed(path, **arrays)
+        return path
+
+
+def load_outputs(path: str | Path) -> tuple[np.ndarray, dict[int, dict[str, np.ndarray]]]:
+    """The probe image and {epoch: {layer: output}} from save_outputs's file."""
+    with np.load(path) as archive:
+        probe = archive["probe"]
+        outputs: dict[int, dict[str, np.ndarray]] = {}
+        for key in archive.files:
+            if key == "probe":
+                continue
+            epoch, name = key.split("/", 1)
+            outputs.setdefault(int(epoch), {})[name] = archive[key]
+    return probe, outputs
