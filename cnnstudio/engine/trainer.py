@@ -325,6 +325,12 @@ class Trainer:
                 str(self.best_path), monitor=monitor, save_best_only=True,
                 save_weights_only=True))
         if config.tensorboard_dir:
+            try:
+                import tensorboard  # noqa: F401 - tf.summary needs it, TensorFlow lacks it
+            except ImportError:
+                raise TrainingError("TensorBoard logs need the tensorboard package: run "
+                                    "pip install tensorboard, or clear the TensorBoard logs "
+                                    "setting.") from None
             log_dir = Path(config.tensorboard_dir).expanduser()
             if not log_dir.is_absolute() and self.project_file is not None:
                 log_dir = Path(self.project_file).resolve().parent / log_dir

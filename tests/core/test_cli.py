@@ -106,7 +106,7 @@ def test_templates_and_new(tmp_path):
 
 
 def test_later_commands_are_not_mistaken_for_a_file():
-    result = cnnstudio("train", "x.cnnstudio.json")
+    result = cnnstudio("export", "x.cnnstudio.json")
     assert result.returncode == 2 and "not available" in result.stderr
 
 

@@ -172,7 +172,21 @@ print(type(strategy).__name__, replicas, finished.reason, finished.run["replicas
     assert result.stdout.split()[-4:] == ["MirroredStrategy", "2", "completed", "2"]
 
 
-def test_tensorboard_logs_go_to_a_folder_per_run(tmp_path):
+def test_tensorboard_logs_go_to_a_folder_per_run(tmp_path, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def without_tensorboard(name, *args, **kwargs):
+        if name == "tensorboard":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(builtins, "__import__", without_tensorboard)
+        missing = train(tiny_project(epochs=1, tensorboard_dir="logs"), tmp_path)[2]
+    assert missing.reason == "error" and "pip install tensorboard" in missing.message
+    pytest.importorskip("tensorboard", reason="the test extra installs tensorboard")
     finished = train(tiny_project(epochs=1, tensorboard_dir="logs"), tmp_path)[2]
     assert finished.reason == "completed"
     written = list((tmp_path / "logs" / "run-1").rglob("events.out.tfevents.*"))
