@@ -7,13 +7,14 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QToolBar,
+    QFileDialog, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QToolBar,
     QVBoxLayout, QWidget,
 )
 
 from cnnstudio.core import CnnStudioError, Project, load_project, save_project
 from cnnstudio.ui import recovery
 from cnnstudio.ui.data_page import DataPage
+from cnnstudio.ui.evaluate_page import EvaluatePage
 from cnnstudio.ui.runs_page import RunsPage
 from cnnstudio.ui.train_page import TrainPage
 from cnnstudio.ui.design.explain import ExplainPanel
@@ -88,10 +89,8 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.data_page)
         self.train_page = TrainPage(self.editor, self.data_page, lambda: self.path)
         self.pages.addWidget(self.train_page)
-        label = QLabel(f"The {PAGES[3]} page is not built yet.")
-        label.setAlignment(Qt.AlignCenter)
-        label.setStyleSheet("color: #666;")
-        self.pages.addWidget(label)
+        self.evaluate_page = EvaluatePage(self.editor, self.data_page, lambda: self.path)
+        self.pages.addWidget(self.evaluate_page)
         self.runs_page = RunsPage(self.editor, lambda: self.path)
         self.pages.addWidget(self.runs_page)
         self.setCentralWidget(self.pages)
@@ -310,6 +309,7 @@ class MainWindow(QMainWindow):
         self.discard_recovery()
         self.train_page.shutdown()
         self.runs_page.shutdown()
+        self.evaluate_page.shutdown()
         self.data_page.shutdown()
         self.settings.setValue("window/geometry", self.saveGeometry())
         event.accept()

@@ -1,0 +1,305 @@
+"""The Evaluate page: how a trained run does on images it never trained on.
+
+Pick a run, press Evaluate: in a worker, its model (the run's layers with its
+saved weights) predicts the held-out images. The confusion matrix is a heat
+map with class names; clicking a cell shows exactly those cases (e.g. squares
+predicted as circles) in the grid of predictions, mistakes outlined in red.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QGridLayout, QHBoxLayout,
+    QHeaderView, QLabel, QPushButton, QScrollArea, QSplitter, QTableWidget, QTableWidgetItem,
+    QVBoxLayout, QWidget,
+)
+
+from cnnstudio.core.dataset_config import dataset_config
+from cnnstudio.core.training_config import training_config
+from cnnstudio.ui.data_page import to_pixmap
+from cnnstudio.ui.editor import ProjectEditor
+from cnnstudio.ui.worker import Task
+
+GRID_LIMIT = 200  # thumbnails shown at once; the filter narrows them down
+COLUMNS = 8
+
+
+def heat(fraction: float) -> QColor:
+    """White to deep blue: how much of a true class lands in a cell."""
+    fraction = max(0.0, min(1.0, fraction))
+    return QColor(int(255 - 205 * fraction), int(255 - 150 * fraction), int(255 - 62 * fraction))
+
+
+class EvaluatePage(QWidget):
+    evaluated = Signal(object)  # Evaluation
+
+    def __init__(self, editor: ProjectEditor, data_page=None, path_provider=lambda: None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.editor = editor
+        self.data_page = data_page
+        self.path_provider = path_provider
+        self.task: Task | None = None
+        self.result: Any = None
+        self.filter: tuple[int | None, int | None] = (None, None)
+        self._build()
+        editor.changed.connect(self.refresh)
+        self.refresh()
+
+    def _build(self) -> None:
+        self.run_choice = QComboBox()
+        self.run_choice.setMinimumWidth(320)
+        self.evaluate_button = QPushButton("Evaluate")
+        self.evaluate_button.clicked.connect(self.evaluate)
+        self.status = QLabel("Train a run first: the Evaluate page measures a trained model.")
+        self.status.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Run"))
+        top.addWidget(self.run_choice)
+        top.addWidget(self.evaluate_button)
+        top.addWidget(self.status, 1)
+
+        self.matrix = QTableWidget()
+        self.matrix.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.matrix.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.matrix.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.matrix.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.matrix.horizontalHeader().setMinimumSectionSize(52)
+        self.matrix.verticalHeader().setMinimumSectionSize(30)
+        self.matrix.cellClicked.connect(self.choose_cell)
+        self.matrix.setToolTip("Rows: true class. Columns: predicted class. Click a cell to see "
+                               "those images.")
+        self.per_class = QTableWidget(0, 4)
+        self.per_class.setHorizontalHeaderLabels(["class", "precision", "recall", "images"])
+        self.per_class.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.per_class.verticalHeader().hide()
+        self.per_class.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.RichText)
+        save_matrix = QPushButton("Save matrix as PNG…")
+        save_matrix.clicked.connect(lambda: self._save_png(self.matrix, "confusion"))
+        left = QVBoxLayout()
+        left.addWidget(self.summary)
+        left.addWidget(QLabel("<b>Confusion matrix</b> (rows true, columns predicted)"))
+        left.addWidget(self.matrix, 2)
+        left.addWidget(save_matrix)
+        left.addWidget(self.per_class, 1)
+        left_host = QWidget()
+        left_host.setLayout(left)
+
+        self.filter_label = QLabel()
+        self.mistakes_only = QCheckBox("Only mistakes")
+        self.mistakes_only.toggled.connect(lambda _on: self._show_cases())
+        show_all = QPushButton("Show all")
+        show_all.clicked.connect(self.clear_filter)
+        save_grid = QPushButton("Save as PNG…")
+        save_grid.clicked.connect(lambda: self._save_png(self.grid_host, "predictions"))
+        bar = QHBoxLayout()
+        bar.addWidget(self.filter_label, 1)
+        bar.addWidget(self.mistakes_only)
+        bar.addWidget(show_all)
+        bar.addWidget(save_grid)
+        self.grid_host = QWidget()
+        self.grid = QGridLayout(self.grid_host)
+        self.grid.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.grid_host)
+        right = QVBoxLayout()
+        right.addLayout(bar)
+        right.addWidget(scroll, 1)
+        right_host = QWidget()
+        right_host.setLayout(right)
+
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.addWidget(left_host)
+        splitter.addWidget(right_host)
+        splitter.setSizes([480, 720])
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+
+    # state ------------------------------------------------------------------------
+    def trained_runs(self) -> list[dict]:
+        return [run for run in self.editor.project.runs if run.get("weights")]
+
+    def refresh(self) -> None:
+        runs = self.trained_runs()
+        ids = [run["id"] for run in runs]
+        current = self.run_choice.currentData()
+        if ids != [self.run_choice.itemData(i) for i in range(self.run_choice.count())]:
+            self.run_choice.blockSignals(True)
+            self.run_choice.clear()
+            for run in runs:
+                epochs = len(run.get("epochs", []))
+                self.run_choice.addItem(f"{run['id']} · {epochs} epochs · {run.get('ended')}",
+                                        run["id"])
+            index = self.run_choice.findData(current)
+            self.run_choice.setCurrentIndex(index if index >= 0 else len(ids) - 1)
+            self.run_choice.blockSignals(False)
+        self.evaluate_button.setEnabled(bool(runs) and self.task is None)
+
+    def selected_run(self) -> dict | None:
+        run_id = self.run_choice.currentData()
+        return next((r for r in self.trained_runs() if r["id"] == run_id), None)
+
+    # evaluating --------------------------------------------------------------------
+    def evaluate(self) -> None:
+        run = self.selected_run()
+        if run is None or self.task is not None:
+            return
+        project_file = self.path_provider()
+        config = dataset_config(run.get("dataset", {}))
+        training = training_config(run.get("settings", {}))
+        data = None
+        if self.data_page is not None and self.data_page.loaded_config == config:
+            data = self.data_page.data
+
+        def work(progress, cancelled):
+            from cnnstudio.engine.data import load_data
+            from cnnstudio.engine.evaluation import evaluate
+            from cnnstudio.engine.run_model import model_for_run
+
+            images = data if data is not None else load_data(config, project_file)
+            model = model_for_run(run, project_file)
+            return evaluate(model, images, config, training, training.loss if
+                            training.loss != "auto" else "sparse_categorical_crossentropy")
+
+        self.task = Task(work, self)
+        self.task.done.connect(self._evaluated)
+        self.task.failed.connect(self._failed)
+        self.task.start()
+        self.evaluate_button.setEnabled(False)
+        self.status.setText(f"Evaluating {run['id']}…")
+
+    def shutdown(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.task.wait()
+
+    def _failed(self, message: str, details: str) -> None:
+        self.task = None
+        self.refresh()
+        self.status.setText(f"<span style='color:#a4262c'>{message}</span>")
+
+    def _evaluated(self, result) -> None:
+        self.task = None
+        self.result = result
+        self.refresh()
+        n = len(result.y_true)
+        self.status.setText(f"Evaluated {self.run_choice.currentData()} on {n:,} {result.part} "
+                            "images it never trained on.")
+        right = n - len(result.cases(mistakes_only=True))
+        self.summary.setText(f"<b>{result.accuracy:.1%}</b> accuracy ({right:,} of {n:,} "
+                             f"right) · loss {result.loss:.4g} · {result.part} part")
+        self._show_matrix()
+        self._show_per_class()
+        self.clear_filter()
+        self.evaluated.emit(result)
+
+    # showing ------------------------------------------------------------------------
+    def _show_matrix(self) -> None:
+        result = self.result
+        names = result.class_names
+        matrix = result.confusion
+        size = len(names)
+        self.matrix.setRowCount(size)
+        self.matrix.setColumnCount(size)
+        self.matrix.setHorizontalHeaderLabels(names)
+        self.matrix.setVerticalHeaderLabels(names)
+        totals = matrix.sum(axis=1)
+        for i in range(size):
+            for j in range(size):
+                count = int(matrix[i, j])
+                item = QTableWidgetItem(str(count))
+                item.setTextAlignment(Qt.AlignCenter)
+                share = count / totals[i] if totals[i] else 0.0
+                item.setBackground(heat(share))
+                if share > 0.55:
+                    item.setForeground(QColor("white"))
+                item.setToolTip(f"{count} {names[i]} image{'s' * (count != 1)} predicted as "
+                                f"{names[j]} ({share:.0%} of {names[i]})")
+                self.matrix.setItem(i, j, item)
+
+    def _show_per_class(self) -> None:
+        result = self.result
+        precision, recall = result.precision(), result.recall()
+        counts = result.confusion.sum(axis=1)
+        self.per_class.setRowCount(len(result.class_names))
+        for i, name in enumerate(result.class_names):
+            cells = [name, _share(precision[i]), _share(recall[i]), f"{int(counts[i]):,}"]
+            for j, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if j:
+                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                self.per_class.setItem(i, j, item)
+
+    def choose_cell(self, row: int, column: int) -> None:
+        """Show the images of true class `row` predicted as `column`."""
+        self.filter = (row, column)
+        self._show_cases()
+
+    def clear_filter(self) -> None:
+        self.filter = (None, None)
+        self.matrix.clearSelection()
+        self._show_cases()
+
+    def shown_cases(self):
+        true_class, predicted = self.filter
+        return self.result.cases(true_class, predicted, self.mistakes_only.isChecked())
+
+    def _show_cases(self) -> None:
+        if self.result is None:
+            return
+        result = self.result
+        names = result.class_names
+        cases = self.shown_cases()
+        true_class, predicted = self.filter
+        if true_class is None:
+            what = "all images" if not self.mistakes_only.isChecked() else "all mistakes"
+        else:
+            what = f"{names[true_class]} predicted as {names[predicted]}"
+        more = f" (first {GRID_LIMIT})" if len(cases) > GRID_LIMIT else ""
+        self.filter_label.setText(f"<b>{len(cases):,}</b> {what}{more}")
+        while self.grid.count():
+            widget = self.grid.takeAt(0).widget()
+            widget.hide()  # at once: deleteLater alone leaves it painted until the next pass
+            widget.deleteLater()
+        for n, i in enumerate(cases[:GRID_LIMIT]):
+            right = result.y_true[i] == result.y_pred[i]
+            cell = QLabel()
+            cell.setPixmap(to_pixmap(result.x[i]))
+            cell.setAlignment(Qt.AlignCenter)
+            cell.setStyleSheet("border: 2px solid %s;" % ("#3a7d44" if right else "#c42b1c"))
+            caption = QLabel(f"{names[result.y_true[i]]}\n→ {names[result.y_pred[i]]} "
+                             f"{result.confidence[i]:.0%}")
+            caption.setToolTip(f"true class {names[result.y_true[i]]}, predicted "
+                               f"{names[result.y_pred[i]]} with probability "
+                               f"{result.confidence[i]:.1%}")
+            caption.setAlignment(Qt.AlignCenter)
+            if not right:
+                caption.setStyleSheet("color: #c42b1c;")
+            self.grid.addWidget(cell, (n // COLUMNS) * 2, n % COLUMNS)
+            self.grid.addWidget(caption, (n // COLUMNS) * 2 + 1, n % COLUMNS)
+
+    def _save_png(self, widget: QWidget, stem: str) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Save as PNG", f"{stem}.png", "PNG (*.png)")
+        if name:
+            self.save_png(widget, Path(name))
+
+    def save_png(self, widget: QWidget, path: Path) -> bool:
+        if not widget.grab().save(str(path), "PNG"):
+            self.status.setText(f"Cannot write {path}.")
+            return False
+        self.status.setText(f"Saved {path}.")
+        return True
+
+
+def _share(value: float) -> str:
+    return "–" if value != value else f"{value:.1%}"  # NaN: no images to measure

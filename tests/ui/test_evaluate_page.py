@@ -1,0 +1,55 @@
+"""The Evaluate page after a real (tiny) run: matrix, per-class figures, filtered cases, PNG."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.training_projects import tiny_project
+from tests.ui.conftest import save_screenshot
+
+
+def test_evaluate_a_run_and_filter_by_a_confusion_cell(make_window, qtbot, tmp_path):
+    from cnnstudio.engine.trainer import Trainer
+
+    project_file = tmp_path / "tiny.cnnstudio.json"
+    project = tiny_project(count=300, epochs=2)
+    finished = Trainer(project, project_file=project_file).run()
+    from cnnstudio.core import edits, save_project
+
+    project = edits.add_run(project, finished.run)
+    save_project(project, project_file)
+    window = make_window(project, project_file)
+    window.page_actions[3].trigger()
+    page = window.evaluate_page
+    assert page.run_choice.currentData() == "run-1"
+    with qtbot.waitSignal(page.evaluated, timeout=60_000) as blocker:
+        page.evaluate_button.click()
+    result = blocker.args[0]
+    assert result.part == "test" and len(result.y_true) == 30
+    matrix = np.array([[int(page.matrix.item(i, j).text()) for j in range(6)]
+                       for i in range(6)])
+    assert matrix.sum() == 30 and (matrix == result.confusion).all()
+    assert page.per_class.rowCount() == 6 and page.per_class.item(0, 0).text() == "circle"
+    assert f"{result.accuracy:.1%}" in page.summary.text()
+    shown = page.grid.count() // 2
+    assert shown == 30
+    cell = np.unravel_index(np.argmax(result.confusion - np.diag(np.diag(result.confusion))
+                                      + np.eye(6, dtype=int) * -1), (6, 6))
+    page.choose_cell(int(cell[0]), int(cell[1]))
+    expected = int(result.confusion[cell])
+    assert page.grid.count() // 2 == expected
+    assert str(expected) in page.filter_label.text()
+    page.mistakes_only.setChecked(True)
+    page.clear_filter()
+    assert page.grid.count() // 2 == len(result.cases(mistakes_only=True))
+    out = tmp_path / "confusion.png"
+    assert page.save_png(page.matrix, out) and out.stat().st_size > 0
+    save_screenshot(window, "evaluate_page.png")
+
+
+def test_without_runs_the_page_says_what_to_do(make_window):
+    window = make_window(tiny_project())
+    window.page_actions[3].trigger()
+    page = window.evaluate_page
+    assert not page.evaluate_button.isEnabled()
+    assert "Train a run first" in page.status.text()
