@@ -223,3 +223,36 @@ def _dict_changes(where: str, old: Mapping[str, Any], new: Mapping[str, Any]) ->
 
 def _show(value: Any) -> str:
     return "(default)" if value is None else str(value)
+
+
+def overfitting_report(run: Mapping[str, Any]) -> list[str]:
+    """Sentences a learner can act on: best epoch, train/validation gap, what could help."""
+    epochs = run.get("epochs", [])
+    if not epochs:
+        return ["The run has no finished epoch to judge."]
+    lines = []
+    best = best_epoch(epochs, "val_loss")
+    has_val = any(e.get("val_loss") is not None for e in epochs)
+    if not has_val:
+        return ["The run had no validation part, so overfitting cannot be measured: set a "
+                "validation split on the Train page."]
+    best_entry = next(e for e in epochs if e.get("epoch") == best)
+    lines.append(f"Validation loss was best at epoch {best} of {len(epochs)} "
+                 f"({format_value(best_entry.get('val_loss'))}).")
+    last = epochs[-1]
+    if last.get("accuracy") is not None and last.get("val_accuracy") is not None:
+        gap = last["accuracy"] - last["val_accuracy"]
+        lines.append(f"At the last epoch, training accuracy was {last['accuracy']:.1%} and "
+                     f"validation accuracy {last['val_accuracy']:.1%}: a gap of "
+                     f"{gap * 100:+.1f} points" + (" (small: the model generalises)."
+                                                   if gap < 0.05 else "."))
+    found = overfitting(epochs)
+    if found is None:
+        lines.append("No sign of overfitting: validation loss did not keep rising while "
+                     "training loss fell." + (" It was still falling at the end: more epochs "
+                                              "may help." if best == len(epochs) else ""))
+        return lines
+    lines.append(found.explain())
+    lines += overfitting_advice(run.get("layers", []), run.get("settings", {}),
+                                run.get("dataset", {}))
+    return lines

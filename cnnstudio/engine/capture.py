@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from cnnstudio.engine.keras_env import import_keras
+from cnnstudio.engine.probe_file import save_outputs
 
 keras = import_keras()
 import tensorflow as tf  # noqa: E402
@@ -100,22 +101,4 @@ class Capture(keras.callbacks.Callback):
                 "gradient_norm": [[round(v, 8) for v in row] for row in self.gradient_norm]}
 
     def save_outputs(self, path: Path) -> Path:
-        """Every captured output in one .npz: key 'EPOCH/LAYER', plus the probe image."""
-        arrays = {f"{epoch}/{name}": value for epoch, outputs in zip(self.epochs, self.outputs)
-                  for name, value in outputs.items()}
-        arrays["probe"] = np.asarray(self.probe[0], np.float32)
-        np.savez_compressed(path, **arrays)
-        return path
-
-
-def load_outputs(path: str | Path) -> tuple[np.ndarray, dict[int, dict[str, np.ndarray]]]:
-    """The probe image and {epoch: {layer: output}} from save_outputs's file."""
-    with np.load(path) as archive:
-        probe = archive["probe"]
-        outputs: dict[int, dict[str, np.ndarray]] = {}
-        for key in archive.files:
-            if key == "probe":
-                continue
-            epoch, name = key.split("/", 1)
-            outputs.setdefault(int(epoch), {})[name] = archive[key]
-    return probe, outputs
+        return save_outputs(path, self.probe[0], self.epochs, self.outputs)

@@ -7,6 +7,7 @@ from pathlib import Path
 from cnnstudio.core.errors import CnnStudioError
 from cnnstudio.core.project import Project
 from cnnstudio.core.project_file import project_from_dict
+from cnnstudio.core.run_files import stored_path
 from cnnstudio.engine.builder import build_keras_model
 
 
@@ -22,9 +23,7 @@ def weights_path(run: dict, project_file: str | Path | None, best: bool = False)
     if not text:
         raise CnnStudioError(f"{run.get('id', 'The run')} saved no "
                              f"{'best ' if best else ''}weights; train it again to get them.")
-    path = Path(text)
-    if not path.is_absolute() and project_file is not None:
-        path = Path(project_file).resolve().parent / path
+    path = stored_path(text, project_file)
     if not path.is_file():
         raise CnnStudioError(f"The weights of {run.get('id')} are missing: {path} does not "
                              "exist (moved or deleted?).")

@@ -23,6 +23,7 @@ from cnnstudio.core.dataset_config import dataset_config
 from cnnstudio.core.errors import CnnStudioError
 from cnnstudio.core.inference import infer
 from cnnstudio.core.project import Project, layer_names
+from cnnstudio.core.run_files import path_to_store, stored_path
 from cnnstudio.core.runs import best_epoch, format_metrics, new_run_id
 from cnnstudio.core.training_config import TrainingConfig, training_config
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, Event, Finished, Started
@@ -350,22 +351,10 @@ class Trainer:
                                 "run, so start a new run.") from None
 
     def _stored_path(self, text: str | None) -> Path | None:
-        if not text:
-            return None
-        path = Path(text)
-        if not path.is_absolute() and self.project_file is not None:
-            path = Path(self.project_file).resolve().parent / path
-        return path
+        return stored_path(text, self.project_file)
 
     def _relative(self, path: Path | None) -> str | None:
-        if path is None:
-            return None
-        if self.project_file is not None:
-            try:
-                return path.relative_to(Path(self.project_file).resolve().parent).as_posix()
-            except ValueError:
-                pass
-        return str(path)
+        return path_to_store(path, self.project_file)
 
     # the record -----------------------------------------------------------------
     def _record(self, started_at: str, fit: FitData, folder: Path) -> dict[str, Any]:

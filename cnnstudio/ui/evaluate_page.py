@@ -16,13 +16,15 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QGridLayout, QHBoxLayout,
     QHeaderView, QLabel, QPushButton, QScrollArea, QSplitter, QTableWidget, QTableWidgetItem,
-    QVBoxLayout, QWidget,
+    QTabWidget, QVBoxLayout, QWidget,
 )
 
 from cnnstudio.core.dataset_config import dataset_config
+from cnnstudio.core.runs import overfitting_report
 from cnnstudio.core.training_config import training_config
 from cnnstudio.ui.data_page import to_pixmap
 from cnnstudio.ui.editor import ProjectEditor
+from cnnstudio.ui.feature_maps import FeatureMapView
 from cnnstudio.ui.worker import Task
 
 GRID_LIMIT = 200  # thumbnails shown at once; the filter narrows them down
@@ -121,9 +123,24 @@ class EvaluatePage(QWidget):
         splitter.addWidget(left_host)
         splitter.addWidget(right_host)
         splitter.setSizes([480, 720])
+        self.feature_maps = FeatureMapView()
+        self.dynamics = None  # pyqtgraph: made when its tab is first opened
+        self.dynamics_host = QWidget()
+        QVBoxLayout(self.dynamics_host)
+        self.report = QLabel()
+        self.report.setWordWrap(True)
+        self.report.setTextFormat(Qt.RichText)
+        self.report.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(splitter, "Predictions")
+        self.tabs.addTab(self.feature_maps, "Feature maps")
+        self.tabs.addTab(self.dynamics_host, "Layer dynamics")
+        self.tabs.addTab(self.report, "Overfitting")
+        self.tabs.currentChanged.connect(lambda _i: self.show_run_details())
+        self.run_choice.currentIndexChanged.connect(lambda _i: self.show_run_details())
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.tabs, 1)
 
     # state ------------------------------------------------------------------------
     def trained_runs(self) -> list[dict]:
@@ -144,6 +161,48 @@ class EvaluatePage(QWidget):
             self.run_choice.setCurrentIndex(index if index >= 0 else len(ids) - 1)
             self.run_choice.blockSignals(False)
         self.evaluate_button.setEnabled(bool(runs) and self.task is None)
+
+    def show_run_details(self) -> None:
+        """Fill the tab in view from the chosen run's record (no model needed)."""
+        run = self.selected_run()
+        tab = self.tabs.currentWidget()
+        if run is None:
+            return
+        if tab is self.feature_maps and getattr(self, "_maps_run", None) is not run:
+            self._maps_run = run
+            self._show_feature_maps(run)
+        elif tab is self.dynamics_host:
+            if self.dynamics is None:
+                from cnnstudio.ui.layer_dynamics import LayerDynamicsView
+
+                self.dynamics = LayerDynamicsView()
+                self.dynamics_host.layout().addWidget(self.dynamics)
+            frozen = {layer.get("name") for layer in run.get("layers", [])
+                      if layer.get("trainable") is False}
+            self.dynamics.show_dynamics(run.get("dynamics"), frozen)
+        elif tab is self.report:
+            lines = overfitting_report(run)
+            self.report.setText(f"<h3>{run['id']}: overfitting report</h3><p>{lines[0]}</p>"
+                                + "".join(f"<p>{line}</p>" for line in lines[1:]))
+
+    def _show_feature_maps(self, run: dict) -> None:
+        from cnnstudio.core.run_files import stored_path
+
+        path = stored_path(run.get("probe"), self.path_provider())
+        names = self._class_names(run)
+        if path is None or not path.is_file():
+            self.feature_maps.set_outputs(None, {}, names)
+            return
+        from cnnstudio.engine.probe_file import load_outputs
+
+        probe, outputs = load_outputs(path)
+        self.feature_maps.set_outputs(probe, outputs, names)
+
+    def _class_names(self, run: dict) -> list[str]:
+        if self.result is not None:
+            return self.result.class_names
+        data = getattr(self.data_page, "data", None)
+        return list(getattr(data, "class_names", []))
 
     def selected_run(self) -> dict | None:
         run_id = self.run_choice.currentData()

@@ -89,3 +89,18 @@ def test_advice_fits_what_the_run_already_used():
 def test_format_metrics_shows_nan_for_null():
     assert format_metrics({"loss": 0.41234, "val_loss": None, "learning_rate": 0.001}) == \
         "loss 0.4123, val_loss NaN, lr 0.001"
+
+
+def test_overfitting_report_reads_the_run():
+    from cnnstudio.core.runs import overfitting_report
+
+    rising = {"epochs": [dict(e, accuracy=a, val_accuracy=0.7) for e, a in zip(
+        epochs([1.0, 0.7, 0.5, 0.35, 0.25], [1.0, 0.8, 0.7, 0.75, 0.82]),
+        [0.5, 0.7, 0.8, 0.9, 0.97])], "layers": [{"type": "Dense"}]}
+    report = overfitting_report(rising)
+    assert report[0] == "Validation loss was best at epoch 3 of 5 (0.7)."
+    assert "gap of +27.0 points" in report[1]
+    assert any("Add Dropout" in line for line in report)
+    healthy = {"epochs": epochs([1.0, 0.7], [1.0, 0.8])}
+    assert "more epochs may help" in overfitting_report(healthy)[-1]
+    assert "no validation part" in overfitting_report({"epochs": [{"epoch": 1, "loss": 1}]})[0]

@@ -8,7 +8,7 @@ from cnnstudio.core import LayerSpec, Project
 
 
 def test_frozen_layers_do_not_change_and_backpropagation_reaches_the_first_layer(tmp_path):
-    from cnnstudio.engine.capture import load_outputs
+    from cnnstudio.engine.probe_file import load_outputs
     from cnnstudio.engine.trainer import Trainer
 
     project = Project(

@@ -46,6 +46,29 @@ def test_evaluate_a_run_and_filter_by_a_confusion_cell(make_window, qtbot, tmp_p
     assert page.save_png(page.matrix, out) and out.stat().st_size > 0
     save_screenshot(window, "evaluate_page.png")
 
+    page.tabs.setCurrentWidget(page.feature_maps)
+    maps = page.feature_maps
+    assert maps.epochs() == [0, 1, 2]
+    maps.layer.setCurrentText("conv2d")
+    assert maps.tiles_shown == 4  # one tile per channel
+    maps.layer.setCurrentText("flatten")
+    first = maps.picture.pixmap().toImage()
+    maps.epoch.setValue(1)
+    assert maps.picture.pixmap().toImage() != first  # Flatten's output changed while training
+    assert "Prediction" in maps.prediction.text()
+    save_screenshot(window, "evaluate_feature_maps.png")
+    assert page.save_png(maps, tmp_path / "maps.png")
+
+    page.tabs.setCurrentWidget(page.dynamics_host)
+    assert set(page.dynamics.curves) == {"conv2d", "dense"}
+    assert "Changed: conv2d, dense" in page.dynamics.summary.text()
+    save_screenshot(window, "evaluate_dynamics.png")
+    assert page.save_png(page.dynamics, tmp_path / "dynamics.png")
+
+    page.tabs.setCurrentWidget(page.report)
+    assert "Validation loss was best at epoch" in page.report.text()
+    assert page.save_png(page.report, tmp_path / "report.png")
+
 
 def test_without_runs_the_page_says_what_to_do(make_window):
     window = make_window(tiny_project())
@@ -53,3 +76,23 @@ def test_without_runs_the_page_says_what_to_do(make_window):
     page = window.evaluate_page
     assert not page.evaluate_button.isEnabled()
     assert "Train a run first" in page.status.text()
+
+
+def test_a_512_channel_layer_pages_and_a_4096_unit_strip_renders(qtbot):
+    from cnnstudio.ui.feature_maps import PAGE_TILES, FeatureMapView
+
+    view = FeatureMapView()
+    qtbot.addWidget(view)
+    rng = np.random.default_rng(0)
+    outputs = {1: {"conv": rng.random((8, 8, 512), np.float32),
+                   "dense": rng.random(4096, np.float32),
+                   "out": np.eye(6, dtype=np.float32)[2]}}
+    view.set_outputs(rng.random((8, 8, 1)), outputs, ["a", "b", "c", "d", "e", "f"])
+    view.layer.setCurrentText("conv")
+    assert view.tiles_shown == PAGE_TILES and view.page.maximum() == 512 // PAGE_TILES
+    view.page.setValue(8)
+    assert view.tiles_shown == PAGE_TILES and "channels 449 to 512" in view.caption.text()
+    view.layer.setCurrentText("dense")
+    assert view.tiles_shown == 1 and "4,096 values" in view.caption.text()
+    assert view.picture.pixmap().height() == 64 * 10  # 4096 / 64 rows of 10-pixel cells
+    assert "c (100%)" in view.prediction.text()
