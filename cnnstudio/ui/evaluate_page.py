@@ -20,13 +20,16 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.core.dataset_config import dataset_config
+from cnnstudio.core.run_files import stored_path
 from cnnstudio.core.runs import overfitting_report
 from cnnstudio.core.training_config import training_config
 from cnnstudio.ui.data_page import to_pixmap
+from cnnstudio.ui.dropout_panel import DropoutPanel
 from cnnstudio.ui.editor import ProjectEditor
 from cnnstudio.ui.feature_maps import FeatureMapView
 from cnnstudio.ui.worker import Task
 
+DROPOUT_TYPES = ("Dropout", "SpatialDropout2D")
 GRID_LIMIT = 200  # thumbnails shown at once; the filter narrows them down
 COLUMNS = 8
 
@@ -58,7 +61,7 @@ class EvaluatePage(QWidget):
         self.run_choice.setMinimumWidth(320)
         self.evaluate_button = QPushButton("Evaluate")
         self.evaluate_button.clicked.connect(self.evaluate)
-        self.status = QLabel("Train a run first: the Evaluate page measures a trained model.")
+        self.status = QLabel()
         self.status.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(QLabel("Run"))
@@ -136,6 +139,8 @@ class EvaluatePage(QWidget):
         self.tabs.addTab(self.feature_maps, "Feature maps")
         self.tabs.addTab(self.dynamics_host, "Layer dynamics")
         self.tabs.addTab(self.report, "Overfitting")
+        self.dropout = DropoutPanel(self._dropout_source)
+        self.tabs.insertTab(3, self.dropout, "Dropout")
         self.tabs.currentChanged.connect(lambda _i: self.show_run_details())
         self.run_choice.currentIndexChanged.connect(lambda _i: self.show_run_details())
         layout = QVBoxLayout(self)
@@ -155,12 +160,18 @@ class EvaluatePage(QWidget):
             self.run_choice.clear()
             for run in runs:
                 epochs = len(run.get("epochs", []))
-                self.run_choice.addItem(f"{run['id']} · {epochs} epochs · {run.get('ended')}",
+                self.run_choice.addItem(f"{run['id']} · {epochs} epoch{'s' * (epochs != 1)} · "
+                                        f"{run.get('ended')}",
                                         run["id"])
             index = self.run_choice.findData(current)
             self.run_choice.setCurrentIndex(index if index >= 0 else len(ids) - 1)
             self.run_choice.blockSignals(False)
         self.evaluate_button.setEnabled(bool(runs) and self.task is None)
+        if not runs:
+            self.status.setText("Train a run first: the Evaluate page measures a trained model.")
+        elif self.result is None and self.task is None:
+            self.status.setText("Press Evaluate to measure the run on held-out images; the "
+                                "other tabs read the run's record directly.")
 
     def show_run_details(self) -> None:
         """Fill the tab in view from the chosen run's record (no model needed)."""
@@ -180,14 +191,15 @@ class EvaluatePage(QWidget):
             frozen = {layer.get("name") for layer in run.get("layers", [])
                       if layer.get("trainable") is False}
             self.dynamics.show_dynamics(run.get("dynamics"), frozen)
+        elif tab is self.dropout:
+            self.dropout.set_layers([layer.get("name") for layer in run.get("layers", [])
+                                     if layer.get("type") in DROPOUT_TYPES])
         elif tab is self.report:
             lines = overfitting_report(run)
             self.report.setText(f"<h3>{run['id']}: overfitting report</h3><p>{lines[0]}</p>"
                                 + "".join(f"<p>{line}</p>" for line in lines[1:]))
 
     def _show_feature_maps(self, run: dict) -> None:
-        from cnnstudio.core.run_files import stored_path
-
         path = stored_path(run.get("probe"), self.path_provider())
         names = self._class_names(run)
         if path is None or not path.is_file():
@@ -197,6 +209,23 @@ class EvaluatePage(QWidget):
 
         probe, outputs = load_outputs(path)
         self.feature_maps.set_outputs(probe, outputs, names)
+
+    def _dropout_source(self):
+        """(run, project file, image scaled as in training) for the Dropout view."""
+        run = self.selected_run()
+        if run is None:
+            return None
+        path = stored_path(run.get("probe"), self.path_provider())
+        if path is not None and path.is_file():
+            from cnnstudio.engine.probe_file import load_outputs
+
+            return run, self.path_provider(), load_outputs(path)[0]
+        if self.result is None:
+            self.dropout.text.setText("Evaluate the run first, or train it with layer "
+                                      "capture on: the view needs an image.")
+            return None
+        scale = 1 / 255 if dataset_config(run.get("dataset", {})).normalize else 1.0
+        return run, self.path_provider(), self.result.x[0] * scale
 
     def _class_names(self, run: dict) -> list[str]:
         if self.result is not None:
@@ -241,6 +270,7 @@ class EvaluatePage(QWidget):
         if self.task is not None:
             self.task.cancel()
             self.task.wait()
+        self.dropout.shutdown()
 
     def _failed(self, message: str, details: str) -> None:
         self.task = None

@@ -65,6 +65,9 @@ def test_evaluate_a_run_and_filter_by_a_confusion_cell(make_window, qtbot, tmp_p
     save_screenshot(window, "evaluate_dynamics.png")
     assert page.save_png(page.dynamics, tmp_path / "dynamics.png")
 
+    page.tabs.setCurrentWidget(page.dropout)
+    assert page.dropout.layer.count() == 0 and "no Dropout layer" in page.dropout.text.text()
+
     page.tabs.setCurrentWidget(page.report)
     assert "Validation loss was best at epoch" in page.report.text()
     assert page.save_png(page.report, tmp_path / "report.png")
@@ -96,3 +99,31 @@ def test_a_512_channel_layer_pages_and_a_4096_unit_strip_renders(qtbot):
     assert view.tiles_shown == 1 and "4,096 values" in view.caption.text()
     assert view.picture.pixmap().height() == 64 * 10  # 4096 / 64 rows of 10-pixel cells
     assert "c (100%)" in view.prediction.text()
+
+
+def test_dropout_view_shows_masks_and_the_scaling(make_window, qtbot, tmp_path):
+    from cnnstudio.core import LayerSpec, edits, save_project
+    from cnnstudio.engine.trainer import Trainer
+
+    project = tiny_project(count=120, epochs=1)
+    project = edits.insert_layers(project, 2, [LayerSpec("Dropout", {"rate": 0.5})])
+    project_file = tmp_path / "d.cnnstudio.json"
+    run = Trainer(project, project_file=project_file).run().run
+    project = edits.add_run(project, run)
+    save_project(project, project_file)
+    window = make_window(project, project_file)
+    window.page_actions[3].trigger()
+    page = window.evaluate_page
+    page.tabs.setCurrentWidget(page.dropout)
+    assert page.dropout.layer.currentText() == "dropout"
+    page.dropout.show_button.click()
+    qtbot.waitUntil(lambda: page.dropout.sample is not None, timeout=60_000)
+    sample = page.dropout.sample
+    assert sample.previous == "flatten" and sample.scale == 2.0
+    for masked in sample.training:
+        kept = masked != 0
+        assert np.allclose(masked[kept], sample.inference[kept] * 2.0, rtol=1e-5)
+        assert 0 < kept.sum() < (sample.inference != 0).sum()
+    assert not np.array_equal(sample.training[0], sample.training[1])  # a new mask each time
+    assert "1/(1 - 0.5) = 2" in page.dropout.text.text()
+    save_screenshot(window, "evaluate_dropout.png")

@@ -1,0 +1,43 @@
+"""What a Dropout layer does to one image's activations: in training versus at inference."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cnnstudio.engine.keras_env import import_keras
+
+keras = import_keras()
+
+
+@dataclass
+class DropoutSample:
+    layer: str
+    previous: str  # the layer whose output it drops from
+    rate: float
+    inference: np.ndarray  # flattened output at inference (= its input)
+    training: list[np.ndarray]  # flattened outputs with dropout on, one per mask
+
+    @property
+    def scale(self) -> float:
+        return 1.0 / (1.0 - self.rate)
+
+
+def dropout_layers(model) -> list[str]:
+    return [layer.name for layer in model.layers
+            if isinstance(layer, (keras.layers.Dropout, keras.layers.SpatialDropout2D))]
+
+
+def dropout_sample(model, image: np.ndarray, layer_name: str, masks: int = 3,
+                   seed: int = 0) -> DropoutSample:
+    """The layer's input for `image`, then the layer applied with training on `masks` times."""
+    layer = model.get_layer(layer_name)
+    index = model.layers.index(layer)
+    previous = model.layers[index - 1]
+    upto = keras.Model(model.input, layer.input)
+    x = upto(image[None].astype(np.float32), training=False)
+    keras.utils.set_random_seed(seed)
+    training = [np.asarray(layer(x, training=True))[0].ravel() for _ in range(masks)]
+    inference = np.asarray(layer(x, training=False))[0].ravel()
+    return DropoutSample(layer.name, previous.name, float(layer.rate), inference, training)
