@@ -286,10 +286,11 @@ class Trainer:
         folder = run_folder(self.project_file, self.run_id)
         folder.mkdir(parents=True, exist_ok=True)
         first_iteration = self.first_epoch * fit.steps_per_epoch
-        callbacks: list = [_Events(self, fit, first_iteration)]
+        # Capture runs before the events callback, so an epoch's reported seconds
+        # include what capturing cost.
         self.capture = self._capture(fit) if self.config.capture else None
-        if self.capture is not None:
-            callbacks.append(self.capture)
+        callbacks: list = [self.capture] if self.capture is not None else []
+        callbacks.append(_Events(self, fit, first_iteration))
         callbacks += self._keras_callbacks(fit, folder)
         self.emit(Started(self.total_epochs, self.first_epoch, fit.steps_per_epoch,
                           fit.train_samples, fit.validation_samples, self.config.batch_size,
