@@ -54,20 +54,26 @@ def run_folder(project_file: str | Path | None, run_id: str) -> Path:
     return path.parent / f"{stem}-runs" / run_id
 
 
-def strategy_for(device: str) -> tuple[Any, int]:
-    """The tf.distribute strategy for the device setting, and how many replicas it has."""
+def strategy_for(device: str) -> tuple[Any, int, str | None]:
+    """The tf.distribute strategy for the device setting, its replica count, and the
+    device to pin a single-replica run to.
+
+    One replica uses TensorFlow's default strategy pinned with tf.device: a
+    OneDeviceStrategy would make Keras distribute every dataset, which cost 2.4x
+    the time per epoch on the Dense baseline (tests/benchmarks/bench_training.py).
+    """
     gpus = tf.config.list_logical_devices("GPU")
     if device == "cpu":
-        return tf.distribute.OneDeviceStrategy("/cpu:0"), 1
+        return tf.distribute.get_strategy(), 1, "/cpu:0"
     if device == "gpu":
         if not gpus:
             raise TrainingError("training.device is 'gpu' but TensorFlow sees no GPU on this "
                                 "machine; choose 'cpu'.")
-        return tf.distribute.OneDeviceStrategy(gpus[0].name), 1
+        return tf.distribute.get_strategy(), 1, gpus[0].name
     devices = [d.name for d in gpus] or [d.name for d in tf.config.list_logical_devices("CPU")]
     if len(devices) == 1:
-        return tf.distribute.OneDeviceStrategy(devices[0]), 1
-    return tf.distribute.MirroredStrategy(devices), len(devices)
+        return tf.distribute.get_strategy(), 1, devices[0]
+    return tf.distribute.MirroredStrategy(devices), len(devices), None
 
 
 def make_optimizer(config: TrainingConfig):
@@ -234,9 +240,11 @@ class Trainer:
             self.config = training_config(self.settings_section)
             fit, callbacks, folder = self._prepare()
             record = self._record(started_at, fit, folder)
-            self.model.fit(fit.train, validation_data=fit.validation,
-                           initial_epoch=self.first_epoch, epochs=self.total_epochs,
-                           callbacks=callbacks, verbose=0, shuffle=False)  # tf.data shuffles
+            with self._on_device():
+                self.model.fit(fit.train, validation_data=fit.validation,
+                               initial_epoch=self.first_epoch, epochs=self.total_epochs,
+                               callbacks=callbacks, verbose=0,
+                               shuffle=False)  # tf.data shuffles
             if self.ending is None:
                 stopper = next((c for c in callbacks
                                 if isinstance(c, keras.callbacks.EarlyStopping)), None)
@@ -268,12 +276,12 @@ class Trainer:
         if self.data is None:
             self.data = load_data(data_config, self.project_file)
         keras.utils.set_random_seed(self.config.seed)
-        strategy, replicas = strategy_for(self.config.device)
+        strategy, replicas, self.device = strategy_for(self.config.device)
         self.replicas = replicas
         fit = fit_data(self.project, report.output_shape, self.data, data_config, self.config,
                        replicas)
         self.fit = fit
-        with strategy.scope():
+        with strategy.scope(), self._on_device():
             self.model = build_keras_model(self.project)
             self.first_epoch = 0
             if self.continue_from is not None:
@@ -296,6 +304,13 @@ class Trainer:
                           fit.train_samples, fit.validation_samples, self.config.batch_size,
                           tuple(["loss", *self.config.metrics])))
         return fit, callbacks, folder
+
+    def _on_device(self):
+        """Pin a single-replica run to its device (a MirroredStrategy places itself)."""
+        import contextlib
+
+        device = getattr(self, "device", None)
+        return tf.device(device) if device else contextlib.nullcontext()
 
     def _capture(self, fit: FitData) -> Capture:
         """Probe image and gradient batch from the validation part (not augmented), else

@@ -10,7 +10,7 @@ or Runs page is first shown: starting the GUI does not load it.
 
 Speed (STYLE.md, pyqtgraph): every curve is made once and fed with `setData`;
 points go into numpy buffers that double when full; `add_*` only append and
-mark curves dirty, and a single-shot 30 Hz timer redraws what changed, so the
+mark curves dirty, and a single-shot 10 Hz timer redraws what changed, so the
 redraw rate does not follow the batch rate. Batch curves are downsampled to one
 (min, max) pair per pixel column and clipped to the view; the y ranges are kept
 here, in steps, rather than by pyqtgraph's auto-range; titles and axes are cached
@@ -35,7 +35,7 @@ from cnnstudio.core.runs import overfitting, overfitting_advice
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, Started
 
 
-REDRAW_MS = 33  # about 30 redraws a second at most
+REDRAW_MS = 100  # 10 redraws a second: drawing takes the GIL from training (bench_training.py)
 ITERATIONS, EPOCHS = "iterations", "epochs"
 X_LABELS = {ITERATIONS: "iteration", EPOCHS: "epoch"}
 DEFAULT_SMOOTHING = 0.9
@@ -242,7 +242,7 @@ class TrainingPlots(QWidget):
 
     Live: `start(Started)`, then `add_batches([BatchEnd, ...])` and
     `add_epoch(EpochEnd)` as events come (cheap: they only append), redrawn at
-    most 30 times a second (`flush()` redraws now). `show_runs(runs)` switches
+    most 10 times a second (`flush()` redraws now). `show_runs(runs)` switches
     to comparing recorded runs; `start` switches back.
     """
 

@@ -2,7 +2,7 @@
 
 The worker never touches a widget: the Trainer's events go into a queue, and a
 queued `pending` signal wakes the GUI thread when the queue was empty. The GUI
-drains the queue at most about 30 times a second whatever the batch rate, so a
+drains the queue at most 10 times a second whatever the batch rate, so a
 fast model with thousands of batches per second cannot flood the event loop;
 epoch and end events are delivered in order with the batches before them.
 """
@@ -22,7 +22,7 @@ from cnnstudio.core.project import Project
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, Finished, Started
 from cnnstudio.ui.worker import pause_gc, resume_gc
 
-DRAIN_INTERVAL_MS = 33
+DRAIN_INTERVAL_MS = 100  # 10 updates a second: each costs the training thread GIL time
 
 
 class _TrainJob(QObject):

@@ -161,7 +161,7 @@ cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 from cnnstudio.engine.trainer import Trainer, strategy_for
 from tests.training_projects import tiny_project
-strategy, replicas = strategy_for("all")
+strategy, replicas, _ = strategy_for("all")
 finished = Trainer(tiny_project(epochs=1, device="all")).run()
 print(type(strategy).__name__, replicas, finished.reason, finished.run["replicas"])
 """
