@@ -144,7 +144,11 @@ class _Events(keras.callbacks.Callback):
         self.iteration += 1
         self.steps_done_in_run += 1
         mean = logs.get("loss", math.nan)
-        own = self.step * mean - (self.step - 1) * self.previous_mean
+        # Keras's running mean weighs each batch by its size (the last may be smaller).
+        size = self.trainer.config.batch_size
+        seen = min(self.step * size, self.fit.train_samples)
+        before = min((self.step - 1) * size, self.fit.train_samples)
+        own = (mean * seen - self.previous_mean * before) / max(seen - before, 1)
         self.previous_mean = mean
         elapsed = max(time.perf_counter() - self.epoch_start - self.paused_seconds, 1e-9)
         rate = self.step * self.fit_batch_size() / elapsed
@@ -248,8 +252,9 @@ class Trainer:
             if self.ending is None:
                 stopper = next((c for c in callbacks
                                 if isinstance(c, keras.callbacks.EarlyStopping)), None)
-                self.ending = ("early_stopping" if stopper is not None and stopper.stopped_epoch
-                               else "completed")
+                early = (stopper is not None and stopper.stopped_epoch
+                         and len(self.epochs) < self.config.epochs)  # not on the last epoch
+                self.ending = "early_stopping" if early else "completed"
             message = self._message()
             details = ""
         except Exception as error:  # noqa: BLE001 - every failure reaches the user

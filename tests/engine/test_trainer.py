@@ -142,16 +142,22 @@ def test_continuing_a_run_starts_from_its_weights_and_epochs(tmp_path):
 
 
 def test_early_stopping_and_reduce_lr_are_keras_callbacks(tmp_path):
-    project = tiny_project(epochs=6, early_stopping={"enabled": True, "monitor": "loss",
-                                                       "patience": 0},
-                           reduce_lr={"enabled": True, "monitor": "loss", "patience": 0,
-                                      "factor": 0.5}, learning_rate=5.0, optimizer="sgd")
+    project = tiny_project(epochs=8, early_stopping={"enabled": True, "monitor": "val_accuracy",
+                                                       "patience": 1},
+                           reduce_lr={"enabled": True, "monitor": "val_accuracy", "patience": 0,
+                                      "factor": 0.5})
     finished = train(project, tmp_path)[2]
-    rates = [e["learning_rate"] for e in finished.run["epochs"]]
-    assert finished.reason in ("early_stopping", "completed")
+    epochs = finished.run["epochs"]
+    rates = [e["learning_rate"] for e in epochs]
+    accuracy = [e["val_accuracy"] for e in epochs]
+    assert rates[0] == 0.001
+    for i in range(1, len(epochs)):  # halved after every epoch that did not improve
+        improved = accuracy[i - 1] > max(accuracy[:i - 1], default=-1)
+        assert rates[i] == pytest.approx(rates[i - 1] * (1 if improved else 0.5))
     if finished.reason == "early_stopping":
-        assert len(rates) < 6
-    assert rates[0] == 5.0
+        assert len(epochs) < 8 and "Early stopping after" in finished.message
+    else:
+        assert finished.reason == "completed" and len(epochs) == 8
 
 
 def test_mirrored_strategy_over_two_logical_cpus():
