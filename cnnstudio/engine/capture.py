@@ -52,15 +52,18 @@ class Capture(keras.callbacks.Callback):
         self.layer_names = [layer.name for layer in layers]
         self.weighted = [layer for layer in layers if layer.weights]
         self.weighted_names = [layer.name for layer in self.weighted]
-        self.probe_model = keras.Model(self.model.input, [layer.output for layer in layers])
+        probe_model = keras.Model(self.model.input, [layer.output for layer in layers])
+        self.probe_model = tf.function(lambda x: probe_model(x, training=False))
         self.previous = self._weights()
+        self._squares = None
+        self._has_trainable = any(layer.trainable_variables for layer in self.weighted)
         self._record_outputs(0)
 
     def _weights(self) -> list[list[np.ndarray]]:
         return [[np.array(w) for w in layer.get_weights()] for layer in self.weighted]
 
     def _record_outputs(self, epoch: int) -> None:
-        values = self.probe_model(self.probe, training=False)
+        values = self.probe_model(self.probe)
         if not isinstance(values, (list, tuple)):
             values = [values]
         self.outputs.append({name: np.asarray(value)[0].astype(np.float16)
@@ -80,18 +83,30 @@ class Capture(keras.callbacks.Callback):
         self._record_outputs(epoch + 1)
 
     def _gradient_norms(self) -> list[float]:
-        """Per weighted layer, the norm of the loss gradient on the fixed batch (0 if frozen)."""
-        images, labels = self.batch
+        """Per weighted layer, the norm of the loss gradient on the fixed batch (0 if frozen).
+
+        Compiled once with tf.function: eagerly it took 7 to 12 ms per epoch, about 4%
+        of an epoch of the Dense baseline.
+        """
         variables = [layer.trainable_variables for layer in self.weighted]
-        flat = [v for group in variables for v in group]
-        with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(self.loss_fn(labels, self.model(images, training=False)))
-        grads = tape.gradient(loss, flat) if flat else []
+        if self._squares is None:
+            flat = [v for group in variables for v in group]
+            model, loss_fn = self.model, self.loss_fn
+
+            @tf.function
+            def squares(images, labels):
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_mean(loss_fn(labels, model(images, training=False)))
+                grads = tape.gradient(loss, flat)
+                return [tf.reduce_sum(tf.square(tf.cast(g, tf.float32))) if g is not None
+                        else tf.constant(0.0) for g in grads]
+
+            self._squares = squares
+        values = [float(v) for v in self._squares(*self.batch)] if self._has_trainable else []
         norms, start = [], 0
         for group in variables:
-            part = grads[start:start + len(group)]
+            norms.append(float(np.sqrt(sum(values[start:start + len(group)]))))
             start += len(group)
-            norms.append(_norm([np.asarray(g) for g in part if g is not None]))
         return norms
 
     def summary(self) -> dict:
