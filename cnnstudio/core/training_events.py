@@ -29,9 +29,13 @@ class BatchEnd:
     step: int  # within the epoch
     iteration: int  # since the start of the run's history
     logs: dict[str, float]  # running means over the epoch so far, as Keras reports them
-    loss: float  # this batch's own loss (from the running mean), for the raw curve
+    batch: dict[str, float]  # this batch's own values (worked back from the means)
     samples_per_second: float
     eta_seconds: float | None
+
+    @property
+    def loss(self) -> float:
+        return self.batch.get("loss", float("nan"))
 
 
 @dataclass(frozen=True)

@@ -128,14 +128,14 @@ class _Events(keras.callbacks.Callback):
         self.iteration = first_iteration
         self.epoch_start = 0.0
         self.paused_seconds = 0.0
-        self.previous_mean = 0.0
+        self.previous_means: dict[str, float] = {}
         self.steps_done_in_run = 0
         self.run_seconds = 0.0
 
     def on_epoch_begin(self, epoch: int, logs=None) -> None:
         self.epoch_start = time.perf_counter()
         self.paused_seconds = 0.0
-        self.previous_mean = 0.0
+        self.previous_means = {}
         self.step = 0
 
     def on_train_batch_end(self, batch: int, logs=None) -> None:
@@ -143,15 +143,10 @@ class _Events(keras.callbacks.Callback):
         self.step = batch + 1
         self.iteration += 1
         self.steps_done_in_run += 1
+        own = self._batch_values(logs)
         mean = logs.get("loss", math.nan)
-        # Keras's running mean weighs each batch by its size (the last may be smaller).
-        size = self.trainer.config.batch_size
-        seen = min(self.step * size, self.fit.train_samples)
-        before = min((self.step - 1) * size, self.fit.train_samples)
-        own = (mean * seen - self.previous_mean * before) / max(seen - before, 1)
-        self.previous_mean = mean
         elapsed = max(time.perf_counter() - self.epoch_start - self.paused_seconds, 1e-9)
-        rate = self.step * self.fit_batch_size() / elapsed
+        rate = self.step * self.trainer.config.batch_size / elapsed
         left = (self.trainer.total_epochs - self.trainer.epoch_index) * self.fit.steps_per_epoch \
             - self.step
         eta = left * elapsed / self.step if self.step else None
@@ -167,8 +162,19 @@ class _Events(keras.callbacks.Callback):
                 self.trainer.ending = "stopped"
             self.model.stop_training = True
 
-    def fit_batch_size(self) -> int:
-        return self.trainer.config.batch_size
+    def _batch_values(self, logs: dict[str, float]) -> dict[str, float]:
+        """This batch's own loss and metrics from Keras's running means over the epoch.
+
+        Keras weighs each batch by its size (the last may be smaller), so with
+        `seen` samples so far: value = (mean * seen - previous mean * before) / size.
+        """
+        size = self.trainer.config.batch_size
+        seen = min(self.step * size, self.fit.train_samples)
+        before = min((self.step - 1) * size, self.fit.train_samples)
+        own = {key: (mean * seen - self.previous_means.get(key, 0.0) * before)
+               / max(seen - before, 1) for key, mean in logs.items()}
+        self.previous_means = logs
+        return own
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         logs = tidy_logs(logs or {})

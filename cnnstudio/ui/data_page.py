@@ -18,6 +18,7 @@ from cnnstudio.core.epochs import iterations, split_counts
 from cnnstudio.core.training_config import LOSS_FOR_LABELS
 from cnnstudio.ui.augmentation_box import AugmentationBox
 from cnnstudio.ui.editor import ProjectEditor
+from cnnstudio.ui.layouts import clear_layout
 from cnnstudio.ui.worker import Task
 
 SOURCE_TITLES = {"shapes": "Built-in Shapes (generated)", "keras": "Keras data set (cache)",
@@ -306,6 +307,11 @@ class DataPage(QWidget):
         self._preview_augmentation()
         self.loaded.emit(data)
 
+    def data_for(self, config):
+        """The loaded data if it was loaded with exactly this configuration, else None:
+        the Train and Evaluate pages reuse it instead of reading it a second time."""
+        return self.data if self.loaded_config == config else None
+
     # showing ------------------------------------------------------------------
     def data_input_shape(self) -> tuple | None:
         from cnnstudio.engine.folder_scan import FolderScan
@@ -366,7 +372,7 @@ class DataPage(QWidget):
         self.histogram.show()
 
     def _show_samples(self) -> None:
-        self._clear(self.grid)
+        clear_layout(self.grid)
         import numpy as np  # not at module level: the window opens before NumPy loads
 
         data = self.data
@@ -473,7 +479,7 @@ class DataPage(QWidget):
         except ProjectError:
             return
         if self.data is None or not specs:
-            self._clear(self.augmented_row)
+            clear_layout(self.augmented_row)
             self.augmented_title.hide()
             self._previewed = (None, ())
             return
@@ -517,7 +523,7 @@ class DataPage(QWidget):
         if dataset_config(self.editor.project.dataset).augmentation != specs:
             self._preview_augmentation()  # changed while this preview was computed
             return
-        self._clear(self.augmented_row)
+        clear_layout(self.augmented_row)
         self.augmented_title.setText(f"<b>Augmented</b> ({' + '.join(s.type for s in specs)}): "
                                      f"the first image as {AUGMENTED_COUNT} training batches "
                                      "might see it")
@@ -530,13 +536,6 @@ class DataPage(QWidget):
     def _augment_failed(self, message: str, details: str) -> None:
         self.augment_task = None
         self.error.setText(f"Augmentation preview failed: {message}")
-
-    @staticmethod
-    def _clear(layout) -> None:
-        while layout.count():
-            item = layout.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
 
     def _use_loss(self) -> None:
         loss = LOSS_FOR_LABELS[self.data.label_form]

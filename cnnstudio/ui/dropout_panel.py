@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.ui.feature_maps import heat_strip, to_qimage
+from cnnstudio.ui.layouts import clear_layout
 from cnnstudio.ui.worker import Task
 
 SHOWN_UNITS = 512
@@ -97,10 +98,7 @@ class DropoutPanel(QWidget):
         self.task = None
         self.sample = sample
         self.text.setText(explain(sample))
-        while self.strips.count():
-            widget = self.strips.takeAt(0).widget()
-            widget.hide()
-            widget.deleteLater()
+        clear_layout(self.strips)
         rows = [("Inference (dropout off): the input passes unchanged (ReLU zeros are "
                  "dark blue)", sample.inference)]
         rows += [(f"Training, mask {i + 1}: dropped units grey, kept ones x{sample.scale:.3g}",

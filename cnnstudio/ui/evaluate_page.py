@@ -27,6 +27,7 @@ from cnnstudio.ui.data_page import to_pixmap
 from cnnstudio.ui.dropout_panel import DropoutPanel
 from cnnstudio.ui.editor import ProjectEditor
 from cnnstudio.ui.feature_maps import FeatureMapView
+from cnnstudio.ui.layouts import clear_layout
 from cnnstudio.ui.worker import Task
 
 DROPOUT_TYPES = ("Dropout", "SpatialDropout2D")
@@ -245,9 +246,7 @@ class EvaluatePage(QWidget):
         project_file = self.path_provider()
         config = dataset_config(run.get("dataset", {}))
         training = training_config(run.get("settings", {}))
-        data = None
-        if self.data_page is not None and self.data_page.loaded_config == config:
-            data = self.data_page.data
+        data = self.data_page.data_for(config) if self.data_page is not None else None
 
         def work(progress, cancelled):
             from cnnstudio.engine.data import load_data
@@ -356,10 +355,7 @@ class EvaluatePage(QWidget):
             what = f"{names[true_class]} predicted as {names[predicted]}"
         more = f" (first {GRID_LIMIT})" if len(cases) > GRID_LIMIT else ""
         self.filter_label.setText(f"<b>{len(cases):,}</b> {what}{more}")
-        while self.grid.count():
-            widget = self.grid.takeAt(0).widget()
-            widget.hide()  # at once: deleteLater alone leaves it painted until the next pass
-            widget.deleteLater()
+        clear_layout(self.grid)
         for n, i in enumerate(cases[:GRID_LIMIT]):
             right = result.y_true[i] == result.y_pred[i]
             cell = QLabel()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from cnnstudio.core import edits
 from cnnstudio.core.runs import best_epoch, describe_ending, metrics_csv, run_changes
 from cnnstudio.ui.editor import ProjectEditor
+from cnnstudio.ui.model_saving import ask_model_path, start_model_save
 
 COLUMNS = ("Run", "Started", "Ended", "Epochs", "Best epoch", "Best val_loss",
            "val_accuracy", "Time", "Optimizer", "Batch", "Continued from", "Message")
@@ -197,31 +198,17 @@ class RunsPage(QWidget):
         chosen = self.selected_runs()
         if len(chosen) != 1:
             return
-        name, _ = QFileDialog.getSaveFileName(self, "Save trained model",
-                                              f"{chosen[0].get('id', 'model')}.keras",
-                                              "Keras model (*.keras)")
-        if name:
-            self.save_to(chosen[0], name if name.endswith(".keras") else name + ".keras")
+        path = ask_model_path(self, chosen[0].get("id", "model"))
+        if path:
+            self.save_to(chosen[0], path)
 
     def save_to(self, run: dict, path: str) -> None:
-        from cnnstudio.ui.worker import Task
-
         if self.save_task is not None:
             return
-        project_file = self.path_provider()
-
-        def work(progress, cancelled):
-            from cnnstudio.engine.run_model import save_run_model
-
-            return save_run_model(run, project_file, path)
-
-        self.save_task = Task(work, self)
-        self.save_task.done.connect(lambda out: self._saved(f"Saved {run.get('id')} as {out}."))
-        self.save_task.failed.connect(lambda message, _details: self._saved(message))
-        self.save_task.start()
+        self.save_task = start_model_save(self, run, self.path_provider(), path, self._saved)
         self.status.setText(f"Saving {run.get('id')}…")
 
-    def _saved(self, text: str) -> None:
+    def _saved(self, text: str, _error: bool = False) -> None:
         self.save_task = None
         self.status.setText(text)
 

@@ -8,11 +8,10 @@ the project as an undoable edit.
 
 from __future__ import annotations
 
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QFileDialog, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
+    QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
     QScrollArea, QVBoxLayout, QWidget,
 )
 
@@ -23,6 +22,7 @@ from cnnstudio.core.runs import format_metrics, overfitting, overfitting_advice
 from cnnstudio.core.training_config import training_config
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, Finished, Started
 from cnnstudio.ui.editor import ProjectEditor
+from cnnstudio.ui.model_saving import ask_model_path, start_model_save
 from cnnstudio.ui.train_settings import TrainSettingsForm
 from cnnstudio.ui.training_session import TrainingSession
 from cnnstudio.ui.worker import Task
@@ -205,9 +205,7 @@ class TrainPage(QWidget):
         except ProjectError as error:
             self._set_message(str(error), error=True)
             return
-        data = None
-        if self.data_page is not None and self.data_page.loaded_config == config:
-            data = self.data_page.data  # already loaded: no second read
+        data = self.data_page.data_for(config) if self.data_page is not None else None
         self.epochs_seen = []
         self.hint.hide()
         self.session = TrainingSession(self.editor.project, data, self.path_provider(),
@@ -337,27 +335,12 @@ class TrainPage(QWidget):
         run = self.last_run()
         if run is None or self.save_task is not None:
             return
-        name, _ = QFileDialog.getSaveFileName(self, "Save trained model",
-                                              f"{self.editor.project.name}.keras",
-                                              "Keras model (*.keras)")
-        if not name:
-            return
-        if not name.endswith(".keras"):
-            name += ".keras"
-        self.save_to(run, name)
+        path = ask_model_path(self, self.editor.project.name)
+        if path:
+            self.save_to(run, path)
 
     def save_to(self, run: dict, path: str) -> None:
-        project_file = self.path_provider()
-
-        def work(progress, cancelled) -> Any:
-            from cnnstudio.engine.run_model import save_run_model
-
-            return save_run_model(run, project_file, path)
-
-        self.save_task = Task(work, self)
-        self.save_task.done.connect(lambda out: self._saved(f"Saved {run['id']} as {out}."))
-        self.save_task.failed.connect(lambda message, _details: self._saved(message, True))
-        self.save_task.start()
+        self.save_task = start_model_save(self, run, self.path_provider(), path, self._saved)
         self.status.setText(f"Saving {run['id']} to {path}…")
 
     def _saved(self, text: str, error: bool = False) -> None:

@@ -258,7 +258,6 @@ class TrainingPlots(QWidget):
         self._advice_context: tuple[list, dict, dict] | None = None
         self._started: Started | None = None
         self._accuracy: str | None = None
-        self._previous: tuple[int, int, float] | None = None  # epoch, step, running mean
         self._epochs: list[dict[str, Any]] = []  # epoch entries, as a run record holds them
         self._epoch_ends: list[tuple[int, int]] = []  # (iteration, epoch) where each ended
         self._runs: list[dict[str, Any]] = []
@@ -468,7 +467,6 @@ class TrainingPlots(QWidget):
         self.mode = "live"
         self._started = started
         self._accuracy = accuracy_key(started.metrics)
-        self._previous = None
         self._epochs = []
         self._epoch_ends = []
         for series in self.series.values():
@@ -519,22 +517,10 @@ class TrainingPlots(QWidget):
         return max(step, 1)
 
     def _batch_value(self, event: BatchEnd) -> float | None:
-        """This batch's own accuracy, from Keras's running means over the epoch.
-
-        mean_n = (v_1 + ... + v_n) / n, so v_n = n * mean_n - (n - 1) * mean_(n-1);
-        when events between were skipped, the average of the batches since then.
-        """
-        if self._accuracy is None or self._accuracy not in event.logs:
+        """This batch's own accuracy (the Trainer works it back from Keras's running means)."""
+        value = event.batch.get(self._accuracy) if self._accuracy is not None else None
+        if value is None or not math.isfinite(value):
             return None
-        mean = float(event.logs[self._accuracy])
-        step = event.step
-        before, mean_before = 0, 0.0
-        if self._previous is not None and self._previous[0] == event.epoch:
-            before, mean_before = self._previous[1], self._previous[2]
-        if step <= before or not math.isfinite(mean):
-            return None
-        self._previous = (event.epoch, step, mean)
-        value = (step * mean - before * mean_before) / (step - before)
         return min(1.0, max(0.0, value))
 
     def add_epoch(self, event: EpochEnd) -> None:
@@ -987,7 +973,8 @@ if __name__ == "__main__":  # a quick look: python -m cnnstudio.ui.training_plot
             mean_loss += (loss - mean_loss) / step
             mean_acc += (acc - mean_acc) / step
             events.append(BatchEnd(epoch, step, (epoch - 1) * steps + step,
-                                   {"loss": mean_loss, "accuracy": mean_acc}, loss, 0.0, None))
+                                   {"loss": mean_loss, "accuracy": mean_acc},
+                                   {"loss": loss, "accuracy": acc}, 0.0, None))
         val = 0.6 + 0.05 * (epoch - 4) ** 2
         events.append(EpochEnd(epoch, epoch * steps,
                                {"loss": mean_loss, "accuracy": mean_acc, "val_loss": val,

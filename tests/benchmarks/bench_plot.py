@@ -51,7 +51,7 @@ def events(count: int, first: int = 1):
         accuracy_sum += accuracy
         out.append(BatchEnd(epoch, step, iteration, {"loss": loss_sum / step,
                                                      "accuracy": accuracy_sum / step},
-                            loss, 5000.0, 10.0))
+                            {"loss": loss, "accuracy": accuracy}, 5000.0, 10.0))
         if step == STEPS:
             out.append(EpochEnd(epoch, iteration, {
                 "loss": loss_sum / step, "accuracy": accuracy_sum / step,

@@ -18,8 +18,8 @@ STEPS = 20
 def run_events(train_losses, val_losses, steps=STEPS, first_epoch=0):
     """Started, then per epoch a list of BatchEnd and its EpochEnd, with Keras-style running means.
 
-    Batch i of epoch e has loss `train_loss + 0.1 * (i % 3)` and accuracy `(i % 5) / 5`, so
-    the plots must undo the running means to get the batch values back.
+    Batch i of epoch e has loss `train_loss + 0.1 * (i % 3)` and accuracy `(i % 5) / 5`; the
+    events carry both the running means and the batch's own values, as the Trainer sends them.
     """
     epochs = first_epoch + len(train_losses)
     started = Started(epochs, first_epoch, steps, steps * 32, 64, 32, ("loss", "accuracy"))
@@ -33,7 +33,7 @@ def run_events(train_losses, val_losses, steps=STEPS, first_epoch=0):
             accuracy_sum += own_accuracy
             batches.append(BatchEnd(epoch, step, (epoch - 1) * steps + step,
                                     {"loss": loss_sum / step, "accuracy": accuracy_sum / step},
-                                    own_loss, 1000.0, 1.0))
+                                    {"loss": own_loss, "accuracy": own_accuracy}, 1000.0, 1.0))
         logs = {"loss": loss_sum / steps, "accuracy": accuracy_sum / steps,
                 "val_loss": val_loss, "val_accuracy": 0.8 - val_loss / 10,
                 "learning_rate": 0.001 / epoch}
@@ -98,7 +98,7 @@ def test_batches_and_epochs_are_drawn_at_their_iterations(plots):
     x, y = data(plots.curves["loss_batch"])
     assert x == list(range(1, 61))
     assert y == pytest.approx([e.loss for batches, _ in run[1] for e in batches])
-    x, y = data(plots.curves["accuracy_batch"])  # undone from Keras's running means
+    x, y = data(plots.curves["accuracy_batch"])  # each batch's own accuracy
     assert x == list(range(1, 61)) and y == pytest.approx([(s % 5) / 5 for s in
                                                           list(range(1, 21)) * 3])
     raw, last, expected = data(plots.curves["loss_batch"])[1], 0.0, []

@@ -1,0 +1,18 @@
+"""Small layout helpers shared by the pages."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLayout
+
+
+def clear_layout(layout: QLayout) -> None:
+    """Remove and delete every widget of a layout.
+
+    Each is hidden at once: deleteLater alone leaves it painted until the next
+    event-loop pass, so old thumbnails would show through new ones.
+    """
+    while layout.count():
+        widget = layout.takeAt(0).widget()
+        if widget is not None:
+            widget.hide()
+            widget.deleteLater()
