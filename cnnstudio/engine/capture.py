@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from cnnstudio.engine.keras_env import import_keras
+from cnnstudio.engine.layer_outputs import outputs_function, shown_layers
 from cnnstudio.engine.probe_file import save_outputs
 
 keras = import_keras()
@@ -47,13 +48,9 @@ class Capture(keras.callbacks.Callback):
         self.epochs: list[int] = []
 
     def on_train_begin(self, logs=None) -> None:
-        layers = [layer for layer in self.model.layers
-                  if not isinstance(layer, keras.layers.InputLayer)]
-        self.layer_names = [layer.name for layer in layers]
-        self.weighted = [layer for layer in layers if layer.weights]
+        self.weighted = [layer for layer in shown_layers(self.model) if layer.weights]
         self.weighted_names = [layer.name for layer in self.weighted]
-        probe_model = keras.Model(self.model.input, [layer.output for layer in layers])
-        self.probe_model = tf.function(lambda x: probe_model(x, training=False))
+        self.probe_outputs = outputs_function(self.model)
         self.previous = self._weights()
         self._squares = None
         self._has_trainable = any(layer.trainable_variables for layer in self.weighted)
@@ -63,11 +60,8 @@ class Capture(keras.callbacks.Callback):
         return [[np.array(w) for w in layer.get_weights()] for layer in self.weighted]
 
     def _record_outputs(self, epoch: int) -> None:
-        values = self.probe_model(self.probe)
-        if not isinstance(values, (list, tuple)):
-            values = [values]
-        self.outputs.append({name: np.asarray(value)[0].astype(np.float16)
-                             for name, value in zip(self.layer_names, values)})
+        self.outputs.append({name: value.astype(np.float16)
+                             for name, value in self.probe_outputs(self.probe).items()})
         self.epochs.append(epoch)
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:

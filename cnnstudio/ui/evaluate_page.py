@@ -4,6 +4,8 @@ Pick a run, press Evaluate: in a worker, its model (the run's layers with its
 saved weights) predicts the held-out images. The confusion matrix is a heat
 map with class names; clicking a cell shows exactly those cases (e.g. squares
 predicted as circles) in the grid of predictions, mistakes outlined in red.
+Clicking an image there shows its feature maps, computed in a worker with the
+run's final weights.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QGridLayout, QHBoxLayout,
     QHeaderView, QLabel, QPushButton, QScrollArea, QSplitter, QTableWidget, QTableWidgetItem,
@@ -41,8 +43,25 @@ def heat(fraction: float) -> QColor:
     return QColor(int(255 - 205 * fraction), int(255 - 150 * fraction), int(255 - 62 * fraction))
 
 
+class Thumbnail(QLabel):
+    """An image in the predictions grid; a click asks for its feature maps."""
+
+    clicked = Signal(int)  # the image's index in the evaluation
+
+    def __init__(self, index: int) -> None:
+        super().__init__()
+        self.index = index
+        self.setCursor(Qt.PointingHandCursor)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.LeftButton:
+            self.clicked.emit(self.index)
+        super().mousePressEvent(event)
+
+
 class EvaluatePage(QWidget):
     evaluated = Signal(object)  # Evaluation
+    sample_maps_shown = Signal(int)  # the picked image's index, once its maps are drawn
 
     def __init__(self, editor: ProjectEditor, data_page=None, path_provider=lambda: None,
                  parent: QWidget | None = None) -> None:
@@ -128,6 +147,8 @@ class EvaluatePage(QWidget):
         splitter.addWidget(right_host)
         splitter.setSizes([480, 720])
         self.feature_maps = FeatureMapView()
+        self.feature_maps.probe_requested.connect(self.show_probe_maps)
+        self.maps_task: Task | None = None
         self.dynamics = None  # pyqtgraph: made when its tab is first opened
         self.dynamics_host = QWidget()
         QVBoxLayout(self.dynamics_host)
@@ -200,6 +221,11 @@ class EvaluatePage(QWidget):
             self.report.setText(f"<h3>{run['id']}: overfitting report</h3><p>{lines[0]}</p>"
                                 + "".join(f"<p>{line}</p>" for line in lines[1:]))
 
+    def show_probe_maps(self) -> None:
+        run = self.selected_run()
+        if run is not None:
+            self._show_feature_maps(run)
+
     def _show_feature_maps(self, run: dict) -> None:
         path = stored_path(run.get("probe"), self.path_provider())
         names = self._class_names(run)
@@ -225,8 +251,52 @@ class EvaluatePage(QWidget):
             self.dropout.text.setText("Evaluate the run first, or train it with layer "
                                       "capture on: the view needs an image.")
             return None
+        return run, self.path_provider(), self._as_trained(run, self.result.x[0])
+
+    @staticmethod
+    def _as_trained(run: dict, image):
+        """An evaluated image scaled as the run's model saw images in training."""
         scale = 1 / 255 if dataset_config(run.get("dataset", {})).normalize else 1.0
-        return run, self.path_provider(), self.result.x[0] * scale
+        return image * scale
+
+    def show_sample_maps(self, index: int) -> None:
+        """Every layer's output for evaluated image `index`, with the run's final weights."""
+        run, result = self.selected_run(), self.result
+        if run is None or result is None or self.maps_task is not None:
+            return
+        project_file = self.path_provider()
+        image = self._as_trained(run, result.x[index])
+        names = result.class_names
+        source = (f"{result.part.capitalize()} image #{index + 1} (true class "
+                  f"{names[result.y_true[index]]}) with the final weights of {run['id']}: "
+                  "click another image on the Predictions tab to compare.")
+
+        def work(progress, cancelled):
+            from cnnstudio.engine.layer_outputs import layer_outputs
+            from cnnstudio.engine.run_model import model_for_run
+
+            return layer_outputs(model_for_run(run, project_file), image)
+
+        def done(outputs) -> None:
+            self.maps_task = None
+            self._maps_run = run
+            self.feature_maps.set_outputs(result.x[index], {len(run.get("epochs", [])): outputs},
+                                          names, source)
+            self.tabs.setCurrentWidget(self.feature_maps)
+            self.status.setText(f"Feature maps of {result.part} image #{index + 1}.")
+            self.sample_maps_shown.emit(index)
+
+        def failed(message: str, details: str) -> None:
+            self.maps_task = None
+            self.status.setText(f"<span style='color:#a4262c'>Cannot compute the feature "
+                                f"maps: {message}</span>")
+
+        self.maps_task = Task(work, self)
+        self.maps_task.done.connect(done)
+        self.maps_task.failed.connect(failed)
+        self.maps_task.start()
+        self.status.setText(f"Computing every layer's output for {result.part} image "
+                            f"#{index + 1}…")
 
     def _class_names(self, run: dict) -> list[str]:
         if self.result is not None:
@@ -266,9 +336,10 @@ class EvaluatePage(QWidget):
         self.status.setText(f"Evaluating {run['id']}…")
 
     def shutdown(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            self.task.wait()
+        for task in (self.task, self.maps_task):
+            if task is not None:
+                task.cancel()
+                task.wait()
         self.dropout.shutdown()
 
     def _failed(self, message: str, details: str) -> None:
@@ -358,7 +429,9 @@ class EvaluatePage(QWidget):
         clear_layout(self.grid)
         for n, i in enumerate(cases[:GRID_LIMIT]):
             right = result.y_true[i] == result.y_pred[i]
-            cell = QLabel()
+            cell = Thumbnail(int(i))
+            cell.clicked.connect(self.show_sample_maps)
+            cell.setToolTip("Click to see this image's feature maps")
             cell.setPixmap(to_pixmap(result.x[i]))
             cell.setAlignment(Qt.AlignCenter)
             cell.setStyleSheet("border: 2px solid %s;" % ("#3a7d44" if right else "#c42b1c"))

@@ -1,4 +1,5 @@
-"""Feature maps: every layer's output for the probe image, epoch by epoch.
+"""Feature maps: every layer's output for the probe image, epoch by epoch, or
+for any image the user picks on the Predictions tab with the final weights.
 
 A convolution or pooling output (H, W, C) shows as one tile per channel, a
 Flatten or Dense output as a heat strip. Tiles are drawn into one image (a
@@ -10,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QLabel, QScrollArea, QSlider, QSpinBox, QVBoxLayout, QWidget,
+    QComboBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSlider, QSpinBox, QVBoxLayout,
+    QWidget,
 )
 
 PAGE_TILES = 64
@@ -76,8 +78,15 @@ def to_qimage(array) -> QImage:
     return QImage(array.data, w, h, 3 * w, QImage.Format_RGB888).copy()
 
 
+PROBE_SOURCE = ("The probe image, captured at every epoch end: move the epoch slider to "
+                "watch each layer's output change as the network learns. Click any image "
+                "on the Predictions tab to see its maps instead.")
+
+
 class FeatureMapView(QWidget):
     """Choose a layer and an epoch; see that layer's output for the probe image."""
+
+    probe_requested = Signal()  # "Back to the probe image" clicked
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -95,7 +104,8 @@ class FeatureMapView(QWidget):
         controls = QHBoxLayout()
         controls.addWidget(QLabel("Layer"))
         controls.addWidget(self.layer, 1)
-        controls.addWidget(QLabel("Epoch"))
+        self.epoch_title = QLabel("Epoch")
+        controls.addWidget(self.epoch_title)
         controls.addWidget(self.epoch, 2)
         controls.addWidget(self.epoch_label)
         controls.addWidget(self.page)
@@ -122,7 +132,16 @@ class FeatureMapView(QWidget):
         right.addWidget(self.caption)
         right.addWidget(scroll, 1)
         body.addLayout(right, 1)
+        self.source = QLabel(PROBE_SOURCE)
+        self.source.setWordWrap(True)
+        self.back = QPushButton("Back to the probe image")
+        self.back.clicked.connect(self.probe_requested)
+        self.back.hide()
+        source_row = QHBoxLayout()
+        source_row.addWidget(self.source, 1)
+        source_row.addWidget(self.back)
         layout = QVBoxLayout(self)
+        layout.addLayout(source_row)
         layout.addLayout(controls)
         layout.addLayout(body, 1)
         self.empty = QLabel("No layer outputs for this run: train with 'Capture layer "
@@ -132,20 +151,29 @@ class FeatureMapView(QWidget):
         self.tiles_shown = 0
 
     def set_outputs(self, probe, outputs: dict[int, dict[str, Any]],
-                    class_names: list[str]) -> None:
+                    class_names: list[str], source: str = "") -> None:
+        """Show `outputs` ({epoch: {layer: array}}) of the image `probe`; `source` says
+        which image it is (empty: the run's probe image). The chosen layer is kept."""
         from cnnstudio.ui.data_page import to_pixmap
 
         self.probe, self.outputs, self.class_names = probe, outputs, class_names
+        self.source.setText(source or PROBE_SOURCE)
+        self.back.setVisible(bool(source))
+        chosen = self.layer.currentText()
         epochs = sorted(outputs)
         self.empty.setVisible(not epochs)
         names = list(outputs[epochs[-1]]) if epochs else []
         self.layer.blockSignals(True)
         self.layer.clear()
         self.layer.addItems(names)
+        if chosen in names:
+            self.layer.setCurrentText(chosen)
         self.layer.blockSignals(False)
         self.epoch.blockSignals(True)
         self.epoch.setRange(0, max(len(epochs) - 1, 0))
         self.epoch.setValue(len(epochs) - 1)
+        self.epoch.setVisible(len(epochs) > 1)  # a picked image: the final weights only
+        self.epoch_title.setVisible(len(epochs) > 1)
         self.epoch.blockSignals(False)
         if probe is not None:
             self.input_view.setPixmap(to_pixmap(probe).scaled(
@@ -170,7 +198,10 @@ class FeatureMapView(QWidget):
             self.picture.clear()
             self.tiles_shown = 0
             return
-        self.epoch_label.setText("before training" if epoch == 0 else f"{epoch}")
+        if len(self.outputs) == 1:
+            self.epoch_label.setText(f"weights after epoch {epoch}")
+        else:
+            self.epoch_label.setText("before training" if epoch == 0 else f"{epoch}")
         values = np.asarray(values, np.float32)
         name = self.layer.currentText()
         if values.ndim == 3:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import Qt
 
 from tests.training_projects import tiny_project
 from tests.ui.conftest import save_screenshot
@@ -58,6 +59,25 @@ def test_evaluate_a_run_and_filter_by_a_confusion_cell(make_window, qtbot, tmp_p
     assert "Prediction" in maps.prediction.text()
     save_screenshot(window, "evaluate_feature_maps.png")
     assert page.save_png(maps, tmp_path / "maps.png")
+
+    # any evaluated image: click it, see its maps with the final weights, then go back
+    page.mistakes_only.setChecked(False)
+    page.clear_filter()
+    thumbnail = page.grid.itemAtPosition(0, 1).widget()
+    with qtbot.waitSignal(page.sample_maps_shown, timeout=60_000) as shown:
+        qtbot.mouseClick(thumbnail, Qt.LeftButton)
+    assert shown.args == [thumbnail.index] and page.tabs.currentWidget() is maps
+    assert maps.epochs() == [2] and maps.epoch.isHidden()
+    assert f"image #{thumbnail.index + 1}" in maps.source.text()
+    assert maps.layer.currentText() == "flatten"  # the chosen layer stays
+    maps.layer.setCurrentText("conv2d")
+    assert maps.tiles_shown == 4
+    assert "after epoch 2" in maps.prediction.text()
+    expected_name = result.class_names[result.y_pred[thumbnail.index]]
+    assert expected_name in maps.prediction.text()  # the same model, the same prediction
+    save_screenshot(window, "evaluate_sample_maps.png")
+    qtbot.mouseClick(maps.back, Qt.LeftButton)
+    assert maps.epochs() == [0, 1, 2] and maps.back.isHidden()
 
     page.tabs.setCurrentWidget(page.dynamics_host)
     assert set(page.dynamics.curves) == {"conv2d", "dense"}
