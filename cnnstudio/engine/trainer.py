@@ -142,6 +142,7 @@ class _Events(keras.callbacks.Callback):
         logs = {k: float(v) for k, v in (logs or {}).items()}
         self.step = batch + 1
         self.iteration += 1
+        self.trainer.iteration = self.iteration
         self.steps_done_in_run += 1
         own = self._batch_values(logs)
         mean = logs.get("loss", math.nan)
@@ -210,6 +211,7 @@ class Trainer:
         self.ending: str | None = None
         self.epochs: list[dict] = []
         self.epoch_index = 0
+        self.iteration = 0  # the last finished batch, counted as BatchEnd.iteration
         self.total_epochs = 0
         self.model = None
         self.capture: Capture | None = None
