@@ -62,8 +62,21 @@ def _positive(text: str) -> int:
     return value
 
 
+def _export_parser(sub) -> None:
+    parser = sub.add_parser("export", help="write the project as a script or a model file")
+    parser.add_argument("file", help="a .cnnstudio.json project")
+    parser.add_argument("--to", required=True, dest="target", choices=EXPORT_TARGETS,
+                        help="what to write")
+    parser.add_argument("out", help="the file to write")
+    parser.add_argument("--run", help="models: the run whose weights to use (default: the "
+                                      "newest run that fits the project, else untrained)")
+    parser.set_defaults(handler=cmd_export)
+
+
+EXPORT_TARGETS = ("keras-script", "pytorch-script", "keras-model", "onnx")
+
 COMMANDS = {"shapes": _shapes_parser, "templates": _templates_parser, "new": _new_parser,
-            "train": _train_parser}
+            "train": _train_parser, "export": _export_parser}
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
@@ -92,9 +105,25 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from cnnstudio.engine.exports import export
+
+    project = load_project(args.file)
+    exported = export(project, args.file, args.target, args.out, args.run)
+    print(f"Wrote {exported.path} ({args.target}).")
+    for note in exported.notes:
+        print(note)
+    return EXIT_OK
+
+
 def cmd_shapes(args: argparse.Namespace) -> int:
     project = load_project(args.file)
     report = infer(project)
+    if report.pending is not None:  # a pre-trained base: Keras measures it once (seconds)
+        from cnnstudio.engine.builder import measure_bases
+
+        measure_bases(project)
+        report = infer(project)
     if args.json:
         print(json.dumps(report.to_json()))
     else:
@@ -107,7 +136,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     import signal
 
     from cnnstudio.core import edits
-    from cnnstudio.core.training_events import EpochEnd, Started
+    from cnnstudio.core.training_events import EpochEnd, PhaseStarted, Started
 
     project = load_project(args.file)
     from cnnstudio.engine.trainer import Trainer
@@ -117,6 +146,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(f"Training {project.name}: {event.train_samples:,} training and "
                   f"{event.validation_samples:,} validation images, batch {event.batch_size}, "
                   f"{event.steps_per_epoch:,} iterations per epoch.", flush=True)
+        elif isinstance(event, PhaseStarted) and not args.json:
+            print(event.message, flush=True)
         elif isinstance(event, EpochEnd):
             line = {"epoch": event.epoch, **event.logs, "seconds": round(event.seconds, 3)}
             print(json.dumps(line) if args.json else format_epoch(line, trainer.total_epochs),
@@ -204,17 +235,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-# DESIGN.md section 4 commands that later work brings; until then they say so
-# instead of being taken for a FILE to open in the GUI.
-PLANNED = ("export",)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in PLANNED:
-        print(f"cnnstudio: the {argv[0]!r} command is not available in this version yet.",
-              file=sys.stderr)
-        return EXIT_UNREADABLE
     if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
         return open_gui(argv[0] if argv else None)
     args = _parser().parse_args(argv)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from cnnstudio.core.arguments import REQUIRED, Arg, Kind
 from cnnstudio.core.catalogue import LAYER_TYPES, LayerType
+from cnnstudio.core.catalogue.applications import APPLICATION
 
 SMALL = 6  # kernels, strides and the like: small enough to fit small inputs often
 
@@ -135,8 +136,8 @@ def stacks(draw, max_layers: int = 10, allow_invalid: bool = True):
     input_shape = [draw(dim) for _ in range(rank - 1)]
     if draw(st.integers(0, 6)) == 0:
         input_shape[draw(st.integers(0, rank - 2))] = None
-    names = sorted(LAYER_TYPES)
-    layers = []
+    names = sorted(n for n in LAYER_TYPES if n != APPLICATION.name)  # seconds to build each:
+    layers = []  # tests/engine/test_applications.py checks pre-trained bases against Keras
     for _ in range(draw(st.integers(1, max_layers))):
         fitting = [n for n in names if _accepts(LAYER_TYPES[n], rank)]
         pool = fitting if fitting and draw(st.integers(0, 9)) else names

@@ -30,6 +30,8 @@ class Kind(str, Enum):
     SHAPE = "shape"  # Reshape target: list of positive ints, one may be -1
     NOISE_SHAPE = "noise_shape"  # Dropout mask shape: list of ints or null
     FACTOR = "factor"  # a float or a [lower, upper] pair (Random* layers)
+    NAME = "name"  # a name such as a layer inside a pre-trained base, or null
+    PATH = "path"  # a file on this machine (weights), or null
 
 
 class _Required:
@@ -111,6 +113,10 @@ class Arg:
             return "null, or a list of whole numbers or nulls, one per input axis including the batch"
         if self.kind is Kind.FACTOR:
             return f"{_bound_text(self, 'number')}, or a list [lower, upper] of such numbers"
+        if self.kind is Kind.NAME:
+            return "a name, or null"
+        if self.kind is Kind.PATH:
+            return "the path of a file on this computer, or null"
         return _bound_text(self, "whole number" if self.kind is Kind.INT else "number")
 
 
@@ -239,6 +245,13 @@ def _resolve_factor(arg: Arg, value: Any, where: str) -> float | tuple[float, fl
     raise _fail(arg, where, value)
 
 
+def _resolve_text(arg: Arg, value: Any, where: str) -> str | None:
+    """A name or a path: any non-empty string; an empty one means null."""
+    if not isinstance(value, str):
+        raise _fail(arg, where, value)
+    return value.strip() or None
+
+
 _RESOLVERS = {
     Kind.INT: _resolve_int,
     Kind.FLOAT: _resolve_float,
@@ -249,4 +262,6 @@ _RESOLVERS = {
     Kind.SHAPE: _resolve_shape,
     Kind.NOISE_SHAPE: _resolve_noise_shape,
     Kind.FACTOR: _resolve_factor,
+    Kind.NAME: _resolve_text,
+    Kind.PATH: _resolve_text,
 }

@@ -29,6 +29,7 @@ class DatasetConfig:
     count: int = 6000  # for "shapes": training images generated
     image_size: tuple[int, int] = (28, 28)  # for "shapes" and "folder"
     channels: int = 1  # for "shapes" and "folder": 1 grey, 3 colour
+    classes: int = 6  # for "shapes": the first N kinds (2: circle and square, a binary task)
     seed: int = 0
     test_split: float = 0.1  # held out for evaluation when the source has no test part
     normalize: bool = True  # rescale pixel values to 0..1
@@ -77,6 +78,7 @@ def dataset_config(section: Mapping[str, Any] | None) -> DatasetConfig:
         raise ProjectError("dataset.channels", f"got {show_value(channels)}, expected 1 "
                            "(grey) or 3 (colour).")
     values["channels"] = channels
+    values["classes"] = whole(section, "classes", 6, 2, 6, D)
     values["seed"] = whole(section, "seed", 0, 0, 2**31 - 1, D)
     values["test_split"] = number(section, "test_split", 0.1, 0.0, 0.9, D, high_open=True)
     values["normalize"] = flag(section, "normalize", True, D)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cnnstudio.core.base_figures import PendingShape
 from cnnstudio.core.catalogue import Shape
 from cnnstudio.core.catalogue.common import rank_words, show_shape
 from cnnstudio.core.project import Project, layer_names
@@ -36,6 +37,7 @@ class LayerResult:
     non_trainable_params: int | None
     error: str | None = None
     arithmetic: tuple[Arithmetic, ...] = ()
+    pending: bool = False  # a pre-trained base still being measured: `error` says so
 
     @property
     def params(self) -> int | None:
@@ -63,6 +65,7 @@ class LayerResult:
             "trainable_params": self.trainable_params,
             "non_trainable_params": self.non_trainable_params,
             "error": self.error,
+            **({"pending": True} if self.pending else {}),
         }
 
 
@@ -77,6 +80,13 @@ class ShapeReport:
     @property
     def valid(self) -> bool:
         return self.error_index is None
+
+    @property
+    def pending(self) -> LayerResult | None:
+        """The layer whose figures are still being measured (a pre-trained base), if any."""
+        if self.error_index is None or not self.layers[self.error_index].pending:
+            return None
+        return self.layers[self.error_index]
 
     @property
     def output_shape(self) -> Shape | None:
@@ -128,7 +138,7 @@ def infer(project: Project) -> ShapeReport:
         except ShapeError as error:
             error_index = index
             results.append(LayerResult(index, name, spec.type, shape, None, None, None,
-                                       str(error)))
+                                       str(error), pending=isinstance(error, PendingShape)))
             continue
         if not spec.trainable:
             trainable, frozen = 0, trainable + frozen

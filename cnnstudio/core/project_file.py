@@ -3,21 +3,29 @@
 Reading never crashes on bad input: every problem becomes a ProjectError that
 names the file, the field (``layers[3].params.kernel_size``) and what was
 expected. Writing is atomic, so a crash mid-save never leaves half a file.
+
+A project may carry `start_weights`: weights a new training run starts from
+(an imported Keras model's), kept only while the layers are the ones they were
+made for. The file records where they are and that architecture; the helpers
+at the end of this module read, compare and move it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from cnnstudio.core.dataset_config import dataset_config
 from cnnstudio.core.errors import ProjectError, show_value
 from cnnstudio.core.project import (
-    FORMAT, VERSION, Project, check_input_shape, layer_from_dict,
+    FORMAT, VERSION, LayerSpec, Project, check_input_shape, layer_from_dict, layer_names,
 )
+from cnnstudio.core.run_files import path_to_store, stored_path
 
 _KNOWN_KEYS = {"format", "version", "name", "input", "layers", "dataset", "training", "runs"}
 
@@ -51,6 +59,8 @@ def project_from_dict(doc: Any) -> Project:
                                f"{'an object' if kind is dict else 'a list'}.")
         sections[key] = value
     dataset_config(sections["dataset"])  # refuse a bad data set now, naming its field
+    if START_WEIGHTS in doc:  # kept in `extra` as written; checked here, once
+        start_weights_from_dict(doc[START_WEIGHTS])
     specs = tuple(layer_from_dict(item, f"layers[{i}]") for i, item in enumerate(layers))
     return Project(
         input_shape=check_input_shape(input_section["shape"]),
@@ -138,3 +148,168 @@ def write_text_atomic(path: Path, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+# Starting weights ------------------------------------------------------------------
+
+START_WEIGHTS = "start_weights"
+"""The top-level field: weights a new run starts from, and the layers they fit.
+
+    "start_weights": {
+      "path": "mnist-imported.weights.h5",        # relative to the project file
+      "source": "/home/me/models/mnist.keras",    # where they came from (optional)
+      "input": {"shape": [28, 28, 1]},
+      "layers": [{"type": "Conv2D", "name": "conv2d", "params": {...}}, ...]
+    }
+"""
+_START_WEIGHTS_KEYS = ("path", "source", "input", "layers")
+
+
+def start_weights_from_dict(value: Any, where: str = START_WEIGHTS) -> dict[str, Any]:
+    """Validate a `start_weights` entry; a ProjectError names the field that is wrong.
+
+    Its layers are checked like the project's own, so comparing them with the
+    project's later cannot fail on a malformed record.
+    """
+    if not isinstance(value, dict):
+        raise ProjectError(where, f"got {_kind(value)}, expected an object with the fields "
+                           "path, input and layers (or leave start_weights out).")
+    unknown = sorted(set(value) - set(_START_WEIGHTS_KEYS))
+    if unknown:
+        raise ProjectError(f"{where}.{unknown[0]}", "not a start_weights field; it has "
+                           + ", ".join(_START_WEIGHTS_KEYS) + ".")
+    path = value.get("path")
+    if not isinstance(path, str) or not path.strip():
+        raise ProjectError(f"{where}.path", f"got {show_value(path)}, expected the weights "
+                           "file's path (relative to the project file), e.g. "
+                           '"model-imported.weights.h5".')
+    source = value.get("source")
+    if source is not None and not isinstance(source, str):
+        raise ProjectError(f"{where}.source", f"got {show_value(source)}, expected the path "
+                           "of the model file the weights came from, or null.")
+    section = value.get("input")
+    if not isinstance(section, dict) or "shape" not in section:
+        raise ProjectError(f"{where}.input", f"got {show_value(section)}, expected the input "
+                           'the weights were made for, e.g. {"shape": [28, 28, 1]}.')
+    check_input_shape(section["shape"], f"{where}.input.shape")
+    layers = value.get("layers")
+    if not isinstance(layers, list):
+        raise ProjectError(f"{where}.layers", f"got {_kind(layers)}, expected the list of "
+                           "layers the weights were made for.")
+    for i, item in enumerate(layers):
+        layer_from_dict(item, f"{where}.layers[{i}]")
+    return dict(value)
+
+
+def start_weights_of(project: Project) -> dict[str, Any] | None:
+    """The project's `start_weights` entry, or None when it has none."""
+    entry = project.extra.get(START_WEIGHTS)
+    return dict(entry) if isinstance(entry, Mapping) else None
+
+
+def with_start_weights(project: Project, entry: Mapping[str, Any] | None) -> Project:
+    """The project with this `start_weights` entry (validated), or without one (None)."""
+    extra = {k: v for k, v in project.extra.items() if k != START_WEIGHTS}
+    if entry is not None:
+        extra[START_WEIGHTS] = start_weights_from_dict(dict(entry))
+    return replace(project, extra=extra)
+
+
+def start_weights_entry(project: Project, path: str, source: str | None = None
+                        ) -> dict[str, Any]:
+    """A `start_weights` entry for weights that fit the project's layers as they are now.
+
+    Layers are recorded with their names filled in, as run records keep them, so
+    a generated name that would change after an edit counts as a change.
+    """
+    names = layer_names(project.layers)
+    entry: dict[str, Any] = {"path": path}
+    if source is not None:
+        entry["source"] = source
+    entry["input"] = {"shape": list(project.input_shape)}
+    entry["layers"] = [{**spec.to_dict(), "name": name}
+                       for spec, name in zip(project.layers, names)]
+    return entry
+
+
+def start_weights_change(project: Project, entry: Mapping[str, Any]) -> str | None:
+    """None when the start weights still fit the project, else what changed, in words.
+
+    The weights fit while the input and every layer's type, name and arguments
+    are the recorded ones. Freezing or unfreezing a layer does not count: the
+    weights are the same shape, and freezing is how an imported model is fine-tuned.
+    """
+    before = tuple(entry["input"]["shape"])
+    if tuple(project.input_shape) != before:
+        return (f"the input changed from {list(before)} to {list(project.input_shape)} "
+                "since the weights were imported")
+    recorded = [layer_from_dict(item, f"{START_WEIGHTS}.layers[{i}]")
+                for i, item in enumerate(entry["layers"])]
+    if len(recorded) != len(project.layers):
+        return (f"the model had {len(recorded)} layers when its weights were imported and "
+                f"has {len(project.layers)} now")
+    for i, (old, new, old_name, new_name) in enumerate(zip(
+            recorded, project.layers, layer_names(recorded), layer_names(project.layers))):
+        change = _layer_change(old, new, old_name, new_name)
+        if change:
+            return f"layers[{i}] ({new_name}) {change} since the weights were imported"
+    return None
+
+
+def _layer_change(old: LayerSpec, new: LayerSpec, old_name: str, new_name: str) -> str:
+    if old.type != new.type:
+        return f"became a {new.type} (was a {old.type})"
+    if old_name != new_name:
+        return f"was renamed (was {old_name!r})"
+    for key, value in old.resolved.items():
+        if new.resolved.get(key) != value:
+            return (f"changed {key} from {show_value(_plain(value))} to "
+                    f"{show_value(_plain(new.resolved.get(key)))}")
+    return ""
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def start_weights_path(project: Project, project_file: str | os.PathLike[str] | None
+                       ) -> Path | None:
+    """Where the project's start weights are (a relative path starts at the project)."""
+    entry = start_weights_of(project)
+    return None if entry is None else stored_path(entry["path"], project_file)
+
+
+def place_start_weights(project: Project, project_file: str | os.PathLike[str]) -> Project:
+    """Move start weights that lie outside the project's folder beside the project file
+    (`NAME-imported.weights.h5`) and return the project recording them there.
+
+    An import without a project file leaves its weights in a temporary folder;
+    call this before saving such a project, so that the weights travel with it.
+    Weights already in the project's folder, or missing, are left as they are.
+    """
+    entry = start_weights_of(project)
+    if entry is None:
+        return project
+    current = stored_path(entry["path"], project_file)
+    folder = Path(project_file).resolve().parent
+    if current is None or not current.is_file():
+        return project
+    current = current.resolve()
+    if folder in current.parents:
+        return with_start_weights(project, {**entry, "path": path_to_store(current,
+                                                                           project_file)})
+    stem = Path(project_file).name.removesuffix(".json").removesuffix(".cnnstudio")
+    target = folder / f"{stem}-imported.weights.h5"
+    shutil.move(str(current), str(target))
+    if current.parent.name.startswith(IMPORT_FOLDER_PREFIX):
+        try:
+            current.parent.rmdir()  # the import's own temporary folder, now empty
+        except OSError:
+            pass
+    return with_start_weights(project, {**entry, "path": path_to_store(target, project_file)})
+
+
+IMPORT_FOLDER_PREFIX = "cnnstudio-import-"
+"""Temporary folders that hold an import's weights until the project is saved."""

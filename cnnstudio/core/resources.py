@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 _CHECKOUT = Path(__file__).resolve().parents[2] / "resources"
@@ -19,3 +20,9 @@ def templates_dir() -> Path:
 def default_example() -> Path:
     """The project the GUI opens when there is no file and no last project."""
     return templates_dir() / "mnist_cnn.cnnstudio.json"
+
+
+def user_cache_dir() -> Path:
+    """Where CNN Studio keeps what it can work out again (XDG_CACHE_HOME, else ~/.cache)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "cnnstudio"

@@ -55,6 +55,19 @@ def new_run_id(runs: Sequence[Mapping[str, Any]]) -> str:
     return f"run-{max(numbers) + 1}"
 
 
+def same_architecture(run: Mapping[str, Any], project) -> bool:
+    """Whether a run's weights fit the project's model as it is now."""
+    layers = [{k: v for k, v in layer.items() if k != "name"} for layer in run.get("layers", [])]
+    now = [{k: v for k, v in layer.to_dict().items() if k != "name"} for layer in project.layers]
+    return run.get("input", {}).get("shape") == list(project.input_shape) and layers == now
+
+
+def latest_trained_run(project) -> Mapping[str, Any] | None:
+    """The newest run with saved weights that fit the project as it is now."""
+    return next((run for run in reversed(project.runs)
+                 if run.get("weights") and same_architecture(run, project)), None)
+
+
 def epoch_series(run: Mapping[str, Any], key: str) -> list[float]:
     """One metric over the run's epochs (NaN where an epoch lacks it)."""
     return [float(e.get(key, math.nan)) if e.get(key) is not None else math.nan

@@ -81,6 +81,19 @@ REDUCE_LR = (
             low=0, high=10),
 )
 
+FINE_TUNE = (
+    Setting("enabled", "bool", False, "Fine-tune the base", "After `epochs` with the "
+            "pre-trained base as set (frozen: only the head learns), unfreeze its top layers "
+            "and train on at a lower learning rate. Needs an Application layer."),
+    Setting("epochs", "int", 3, "More epochs", "Epochs of the second phase.", low=1,
+            high=100_000),
+    Setting("unfreeze_top", "int", 30, "Unfreeze top layers", "The last N layers of the "
+            "base learn in the second phase.", low=1, high=100_000),
+    Setting("learning_rate", "float", 1e-5, "Learning rate", "Much lower than the first "
+            "phase's, so the pre-trained features are adjusted, not wiped out.", low=0,
+            high=1e6, low_open=True),
+)
+
 SETTINGS = (
     Setting("optimizer", "choice", "adam", "Optimizer", "How the weights move along the "
             "gradient: Adam adapts a step per weight; SGD with momentum is the classic.",
@@ -115,7 +128,7 @@ SETTINGS = (
     Setting("tensorboard_dir", "text", None, "TensorBoard logs", "A folder for TensorBoard "
             "logs (relative to the project), or empty for none."),
 )
-GROUPS = {"early_stopping": EARLY_STOPPING, "reduce_lr": REDUCE_LR}
+GROUPS = {"early_stopping": EARLY_STOPPING, "reduce_lr": REDUCE_LR, "fine_tune": FINE_TUNE}
 
 
 @dataclass(frozen=True)
@@ -133,6 +146,14 @@ class ReduceLR:
     factor: float = 0.5
     patience: int = 2
     min_lr: float = 1e-6
+
+
+@dataclass(frozen=True)
+class FineTune:
+    enabled: bool = False
+    epochs: int = 3
+    unfreeze_top: int = 30
+    learning_rate: float = 1e-5
 
 
 @dataclass(frozen=True)
@@ -154,6 +175,7 @@ class TrainingConfig:
     tensorboard_dir: str | None = None
     early_stopping: EarlyStopping = field(default_factory=EarlyStopping)
     reduce_lr: ReduceLR = field(default_factory=ReduceLR)
+    fine_tune: FineTune = field(default_factory=FineTune)
 
     def to_dict(self) -> dict[str, Any]:
         """Every setting, defaults included: what a run records as its settings."""
@@ -164,7 +186,8 @@ class TrainingConfig:
         return out
 
 
-_GROUP_CLASSES = {"early_stopping": EarlyStopping, "reduce_lr": ReduceLR}
+_GROUP_CLASSES = {"early_stopping": EarlyStopping, "reduce_lr": ReduceLR,
+                  "fine_tune": FineTune}
 
 
 def training_config(section: Mapping[str, Any] | None) -> TrainingConfig:

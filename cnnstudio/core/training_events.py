@@ -47,6 +47,15 @@ class EpochEnd:
 
 
 @dataclass(frozen=True)
+class PhaseStarted:
+    """A second phase begins (fine-tuning): plots mark where, the log says what changed."""
+
+    epoch: int  # epochs done before it
+    iteration: int
+    message: str
+
+
+@dataclass(frozen=True)
 class Finished:
     run: dict[str, Any]  # the run record, as stored in the project's `runs`
     reason: str  # completed, stopped, early_stopping, nan, error
@@ -55,4 +64,4 @@ class Finished:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-Event = Union[Started, BatchEnd, EpochEnd, Finished]
+Event = Union[Started, BatchEnd, EpochEnd, PhaseStarted, Finished]

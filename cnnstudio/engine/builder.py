@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from cnnstudio.core.catalogue.common import show_shape
 from cnnstudio.core.inference import infer
 from cnnstudio.core.project import INPUT_NAME, LayerSpec, Project
 from cnnstudio.core.shape_math import ShapeError
+from cnnstudio.core.catalogue.applications import APPLICATION
 from cnnstudio.engine.keras_env import import_keras
 
 keras = import_keras()
@@ -29,10 +31,18 @@ def _tuples(value: Any) -> Any:
     return value
 
 
-def make_keras_layer(spec: LayerSpec, name: str):
-    """One Keras layer object for a spec (not yet called on a tensor)."""
-    layer_class = getattr(keras.layers, spec.type)
-    layer = layer_class(name=name, **keras_kwargs(spec))
+def make_keras_layer(spec: LayerSpec, name: str, input_shape: tuple | None = None,
+                     project_file: str | Path | None = None):
+    """One Keras layer object for a spec (not yet called on a tensor).
+
+    A pre-trained base is a whole keras.applications model, built for its input
+    shape (batch axis first) with the weights of its local file."""
+    if spec.type == APPLICATION.name:
+        from cnnstudio.engine.applications import build_base
+
+        layer = build_base(spec.resolved, input_shape[1:], name, project_file)
+    else:
+        layer = getattr(keras.layers, spec.type)(name=name, **keras_kwargs(spec))
     if not spec.trainable:
         layer.trainable = False
     return layer
@@ -44,12 +54,15 @@ def model_name(project: Project) -> str:
     return name or "model"
 
 
-def build_keras_model(project: Project):
+def build_keras_model(project: Project, project_file: str | Path | None = None):
     """An uncompiled functional model with the project's layers and names.
 
     The stack is checked by the shape engine first, so an invalid stack fails
-    with the same learner-friendly message the editor shows.
+    with the same learner-friendly message the editor shows. A pre-trained
+    base not measured yet is measured here (this thread may wait for Keras).
+    `project_file` locates relative weights files.
     """
+    measure_bases(project)
     report = infer(project)
     if not report.valid:
         bad = report.layers[report.error_index]
@@ -57,9 +70,28 @@ def build_keras_model(project: Project):
     inputs = keras.Input(shape=project.input_shape, name=INPUT_NAME)
     x = inputs
     for spec, result in zip(project.layers, report.layers):
-        x = make_keras_layer(spec, result.name)(x)
+        layer = make_keras_layer(spec, result.name, result.input_shape, project_file)
+        if spec.type == APPLICATION.name and spec.resolved["weights"]:
+            # Keras's transfer-learning guide: a pre-trained base's BatchNormalization
+            # keeps its ImageNet statistics even once unfrozen for fine-tuning
+            x = layer(x, training=False)
+        else:
+            x = layer(x)
     model = keras.Model(inputs, x, name=model_name(project))
     if tuple(model.output.shape) != report.output_shape:  # pragma: no cover - parity guard
         raise RuntimeError(f"Keras built {show_shape(tuple(model.output.shape))} where the "
                            f"shape engine expected {show_shape(report.output_shape)}.")
     return model
+
+
+def measure_bases(project: Project) -> int:
+    """Measure every pre-trained base the shape engine is waiting for, in order (a
+    second base's input is known only once the first is measured); returns how many."""
+    from cnnstudio.engine.applications import measure
+
+    count = 0
+    while (pending := infer(project).pending) is not None:
+        spec = project.layers[pending.index]
+        measure(pending.input_shape, spec.resolved)
+        count += 1
+    return count

@@ -52,9 +52,10 @@ class Capture(keras.callbacks.Callback):
         self.weighted_names = [layer.name for layer in self.weighted]
         self.probe_outputs = outputs_function(self.model)
         self.previous = self._weights()
-        self._squares = None
+        self._squares = None  # traced again: a second phase may have unfrozen layers
         self._has_trainable = any(layer.trainable_variables for layer in self.weighted)
-        self._record_outputs(0)
+        if not self.outputs:  # the first fit of the run; fine-tuning fits again
+            self._record_outputs(0)
 
     def _weights(self) -> list[list[np.ndarray]]:
         return [[np.array(w) for w in layer.get_weights()] for layer in self.weighted]

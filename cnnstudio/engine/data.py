@@ -36,13 +36,14 @@ def load_data(config: DatasetConfig, project_file: str | Path | None = None,
 def shapes_data(config: DatasetConfig) -> ImageData:
     """Training images from the seed; the test part from another seed, never the same."""
     h, w = config.image_size
-    x, y = generate(ShapesSpec(config.count, h, w, config.channels, config.seed))
+    x, y = generate(ShapesSpec(config.count, h, w, config.channels, config.seed,
+                               classes=config.classes))
     test_count = max(int(config.count * config.test_split), 0)
     x_test = y_test = None
     if test_count:
         x_test, y_test = generate(ShapesSpec(test_count, h, w, config.channels,
-                                             config.seed + 1_000_003))
-    return ImageData(x, y, x_test, y_test, list(CLASS_NAMES))
+                                             config.seed + 1_000_003, classes=config.classes))
+    return ImageData(x, y, x_test, y_test, list(CLASS_NAMES[:config.classes]))
 
 
 def with_test_part(data: ImageData, config: DatasetConfig) -> ImageData:

@@ -30,7 +30,15 @@ def outputs_function(model) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
     """
     layers = shown_layers(model)
     names = [layer.name for layer in layers]
-    inner = keras.Model(model.input, [layer.output for layer in layers])
+    # The stack is a chain: call its layers again on a new input rather than read
+    # `layer.output`, which for a nested model (a pre-trained base) is its own inner
+    # tensor, not the one in this graph. The weights are the same objects.
+    x = inputs = keras.Input(shape=tuple(model.input.shape[1:]))
+    outputs = []
+    for layer in layers:
+        x = layer(x)
+        outputs.append(x)
+    inner = keras.Model(inputs, outputs)
     compiled = tf.function(lambda x: inner(x, training=False))
 
     def outputs(batch: np.ndarray) -> dict[str, np.ndarray]:

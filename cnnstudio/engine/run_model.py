@@ -32,7 +32,7 @@ def weights_path(run: dict, project_file: str | Path | None, best: bool = False)
 
 def model_for_run(run: dict, project_file: str | Path | None, best: bool = False):
     """An uncompiled Keras model with the run's last (or best) weights."""
-    model = build_keras_model(run_project(run))
+    model = build_keras_model(run_project(run), project_file)
     model.load_weights(str(weights_path(run, project_file, best)))
     return model
 

@@ -28,6 +28,7 @@ class ShapesSpec:
     channels: int = 1
     seed: int = 0
     noise: float = 0.08
+    classes: int = len(CLASS_NAMES)  # the first N kinds: 2 gives circle and square
 
     def __post_init__(self) -> None:
         if self.count < 1:
@@ -57,7 +58,7 @@ def generate(spec: ShapesSpec, batch: int = 2048) -> tuple[np.ndarray, np.ndarra
     """Images (N, H, W, C) uint8 in 0..255 and integer labels (N,), balanced by class."""
     rng = np.random.default_rng(spec.seed)
     n, h, w = spec.count, spec.height, spec.width
-    labels = np.arange(n) % len(CLASS_NAMES)
+    labels = np.arange(n) % spec.classes
     rng.shuffle(labels)
     images = np.empty((n, h, w, spec.channels), dtype=np.uint8)
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)

@@ -19,20 +19,25 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
+from cnnstudio.core.catalogue.applications import APPLICATION
 from cnnstudio.core.dataset_config import dataset_config
 from cnnstudio.core.errors import CnnStudioError
 from cnnstudio.core.inference import infer
 from cnnstudio.core.project import Project, layer_names
+from cnnstudio.core.project_file import start_weights_change, start_weights_of
 from cnnstudio.core.run_files import path_to_store, stored_path
 from cnnstudio.core.runs import best_epoch, format_metrics, new_run_id
 from cnnstudio.core.training_config import TrainingConfig, training_config
-from cnnstudio.core.training_events import BatchEnd, EpochEnd, Event, Finished, Started
+from cnnstudio.core.training_events import (
+    BatchEnd, EpochEnd, Event, Finished, PhaseStarted, Started,
+)
 from cnnstudio.engine.keras_env import import_keras
 
 keras = import_keras()
+import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from cnnstudio.engine.builder import build_keras_model  # noqa: E402
+from cnnstudio.engine.builder import build_keras_model, measure_bases  # noqa: E402
 from cnnstudio.engine.capture import Capture  # noqa: E402
 from cnnstudio.engine.training_data import FitData, fit_data  # noqa: E402
 
@@ -76,16 +81,16 @@ def strategy_for(device: str) -> tuple[Any, int, str | None]:
     return tf.distribute.MirroredStrategy(devices), len(devices), None
 
 
-def make_optimizer(config: TrainingConfig):
+def make_optimizer(config: TrainingConfig, learning_rate: float | None = None):
+    """The configured optimizer; `learning_rate` overrides the rate (fine-tuning)."""
+    rate = config.learning_rate if learning_rate is None else learning_rate
     if config.optimizer == "sgd":
-        return keras.optimizers.SGD(learning_rate=config.learning_rate,
-                                    momentum=config.momentum)
+        return keras.optimizers.SGD(learning_rate=rate, momentum=config.momentum)
     if config.optimizer == "adamw":
-        return keras.optimizers.AdamW(learning_rate=config.learning_rate,
-                                      weight_decay=config.weight_decay)
+        return keras.optimizers.AdamW(learning_rate=rate, weight_decay=config.weight_decay)
     if config.optimizer == "rmsprop":
-        return keras.optimizers.RMSprop(learning_rate=config.learning_rate)
-    return keras.optimizers.Adam(learning_rate=config.learning_rate)
+        return keras.optimizers.RMSprop(learning_rate=rate)
+    return keras.optimizers.Adam(learning_rate=rate)
 
 
 def make_metrics(names: tuple[str, ...]) -> list:
@@ -215,6 +220,7 @@ class Trainer:
         self.total_epochs = 0
         self.model = None
         self.capture: Capture | None = None
+        self.started_from: dict[str, str] = {}  # imported weights or scratch, for the record
         self.run_id = new_run_id(project.runs)
 
     # control, from any thread -------------------------------------------------
@@ -253,15 +259,16 @@ class Trainer:
             fit, callbacks, folder = self._prepare()
             record = self._record(started_at, fit, folder)
             with self._on_device():
-                self.model.fit(fit.train, validation_data=fit.validation,
-                               initial_epoch=self.first_epoch, epochs=self.total_epochs,
-                               callbacks=callbacks, verbose=0,
-                               shuffle=False)  # tf.data shuffles
+                self._fit(fit, callbacks, self.first_epoch + self.config.epochs)
+                if self.ending is None and self.config.fine_tune.enabled:
+                    record["fine_tune"] = self._unfreeze_for_fine_tuning()
+                    self._fit(fit, callbacks, self.total_epochs)
             if self.ending is None:
                 stopper = next((c for c in callbacks
                                 if isinstance(c, keras.callbacks.EarlyStopping)), None)
+                planned = self.total_epochs - self.first_epoch
                 early = (stopper is not None and stopper.stopped_epoch
-                         and len(self.epochs) < self.config.epochs)  # not on the last epoch
+                         and len(self.epochs) < planned)  # not on the last epoch
                 self.ending = "early_stopping" if early else "completed"
             message = self._message()
             details = ""
@@ -273,6 +280,37 @@ class Trainer:
             record = self._finish_record(record, time.perf_counter() - clock, message)
         return self._finished(record, message, details)
 
+    def _fit(self, fit: FitData, callbacks: list, until: int) -> None:
+        self.model.fit(fit.train, validation_data=fit.validation,
+                       initial_epoch=self.epoch_index, epochs=until, callbacks=callbacks,
+                       verbose=0, shuffle=False)  # tf.data shuffles
+
+    def _bases(self) -> list:
+        """The pre-trained bases in the model (Application layers), in stack order."""
+        names = layer_names(self.project.layers)
+        return [self.model.get_layer(name) for spec, name in zip(self.project.layers, names)
+                if spec.type == APPLICATION.name]
+
+    def _unfreeze_for_fine_tuning(self) -> dict[str, Any]:
+        """The second phase: the top layers of each base learn, at the lower rate.
+
+        As in Keras's transfer-learning guide: set `trainable`, then compile again (the
+        optimizer starts afresh) so the change takes effect."""
+        tune = self.config.fine_tune
+        for base in self._bases():
+            base.trainable = True
+            for layer in base.layers[:-tune.unfreeze_top]:
+                layer.trainable = False
+        self.model.compile(optimizer=make_optimizer(self.config, tune.learning_rate),
+                           loss=self.fit.loss, metrics=make_metrics(self.config.metrics))
+        trainable = sum(int(np.prod(w.shape)) for w in self.model.trainable_weights)
+        self.emit(PhaseStarted(self.epoch_index, self.epoch_index * self.fit.steps_per_epoch,
+                               f"Fine-tuning: the top {tune.unfreeze_top} layers of the base "
+                               f"learn at rate {tune.learning_rate:g} ({trainable:,} "
+                               "trainable weights)."))
+        return {"from_epoch": self.epoch_index, "unfreeze_top": tune.unfreeze_top,
+                "learning_rate": tune.learning_rate, "trainable_params": trainable}
+
     def _finished(self, record, message: str, details: str) -> Finished:
         event = Finished(record, self.ending or "error", message, details)
         self.emit(event)
@@ -281,6 +319,7 @@ class Trainer:
     def _prepare(self):
         from cnnstudio.engine.data import load_data
 
+        measure_bases(self.project)  # a pre-trained base's figures, if not known yet
         report = infer(self.project)
         if not report.valid:
             bad = report.layers[report.error_index]
@@ -295,15 +334,22 @@ class Trainer:
                        replicas)
         self.fit = fit
         with strategy.scope(), self._on_device():
-            self.model = build_keras_model(self.project)
+            self.model = build_keras_model(self.project, self.project_file)
             self.first_epoch = 0
             if self.continue_from is not None:
                 self._load_weights(self.continue_from)
                 self.first_epoch = len(self.continue_from.get("epochs", []))
+            else:
+                self._load_start_weights()
             self.model.compile(optimizer=make_optimizer(self.config), loss=fit.loss,
                                metrics=make_metrics(self.config.metrics))
         self.epoch_index = self.first_epoch
-        self.total_epochs = self.first_epoch + self.config.epochs
+        tune = self.config.fine_tune
+        if tune.enabled and not self._bases():
+            raise TrainingError("Fine-tuning unfreezes a pre-trained base, and the model has "
+                                "none: add an Application layer, or turn fine-tuning off.")
+        self.total_epochs = (self.first_epoch + self.config.epochs
+                             + (tune.epochs if tune.enabled else 0))
         folder = run_folder(self.project_file, self.run_id)
         folder.mkdir(parents=True, exist_ok=True)
         first_iteration = self.first_epoch * fit.steps_per_epoch
@@ -379,6 +425,29 @@ class Trainer:
                                 f"now ({_sentence(error)}); the layers changed since that "
                                 "run, so start a new run.") from None
 
+    def _load_start_weights(self) -> None:
+        """A new run of an imported model starts from the imported weights (the project's
+        `start_weights`) while its layers are the imported ones; once they changed, or the
+        file is gone, from scratch. The run record says which, and why."""
+        entry = start_weights_of(self.project)
+        if entry is None:
+            return
+        path = self._stored_path(entry["path"])
+        change = start_weights_change(self.project, entry)
+        if change is None and (path is None or not path.is_file()):
+            change = f"the imported weights file {path} is missing (moved or deleted?)"
+        if change is not None:
+            self.started_from = {"started_from": "scratch", "start_note": f"Trained from "
+                                 f"scratch, not from the imported weights: {change}."}
+            return
+        try:
+            self.model.load_weights(str(path))
+        except (ValueError, OSError) as error:
+            raise TrainingError(f"The imported weights in {path} cannot be read "
+                                f"({_sentence(error)}); import the model again.") from None
+        self.started_from = {"started_from": "imported weights",
+                             "start_weights": self._relative(path)}
+
     def _stored_path(self, text: str | None) -> Path | None:
         return stored_path(text, self.project_file)
 
@@ -401,6 +470,7 @@ class Trainer:
             "validation_samples": fit.validation_samples, "device": self.config.device,
             "replicas": self.replicas,
             "continued_from": self.continue_from.get("id") if self.continue_from else None,
+            **self.started_from,
         }
 
     def _finish_record(self, record: dict, seconds: float, message: str) -> dict:

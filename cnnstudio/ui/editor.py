@@ -2,7 +2,10 @@
 
 Widgets change the project only through `ProjectEditor.edit`, which pushes an
 undoable command; they redraw from `changed`. Inference runs synchronously
-here because it takes well under a millisecond for hundreds of layers.
+here because it takes well under a millisecond for hundreds of layers. The
+one exception is a pre-trained base, whose figures Keras must measure once by
+building it (seconds): the report marks it pending, a worker measures it, and
+`changed` fires again when its figures are known.
 """
 
 from __future__ import annotations
@@ -54,7 +57,9 @@ class ProjectEditor(QObject):
         until the user edits the input; false for an opened file, whose input was chosen."""
         self._input_shape = project.input_shape
         self._following = False
+        self.measuring = None  # the Task measuring a pre-trained base, while one runs
         self.document.subscribe(self._on_project)
+        self._measure_pending()
 
     @property
     def project(self) -> Project:
@@ -121,3 +126,49 @@ class ProjectEditor(QObject):
         self.report = infer(project)
         self._hints = None
         self.changed.emit()
+        self._measure_pending()
+
+    # pre-trained bases ------------------------------------------------------------------
+    def _measure_pending(self) -> None:
+        """Measure the base the report waits for, in a worker (one at a time)."""
+        pending = self.report.pending
+        if pending is None or self.measuring is not None:
+            return
+        from cnnstudio.ui.worker import Task
+
+        spec = self.project.layers[pending.index]
+        shape, params = pending.input_shape, spec.resolved
+
+        def work(progress, cancelled):
+            from cnnstudio.engine.applications import measure
+
+            return measure(shape, params)
+
+        self.measuring = Task(work, self)
+        self.measuring.done.connect(self._measured)
+        self.measuring.failed.connect(self._measure_failed)
+        self.measuring.start()
+
+    def _measured(self, _figures=None) -> None:
+        self.measuring = None
+        self.report = infer(self.project)
+        self._hints = None
+        self.changed.emit()
+        self._measure_pending()  # the next base, or this one again if edited meanwhile
+
+    def _measure_failed(self, message: str, details: str) -> None:
+        """E.g. TensorFlow failing to load: the row shows why instead of waiting forever."""
+        from cnnstudio.core.base_figures import BaseFigures, figures_key, remember
+
+        pending = self.report.pending
+        if pending is not None:
+            spec = self.project.layers[pending.index]
+            remember(figures_key(pending.input_shape, spec.resolved),
+                     BaseFigures(error=f"Cannot build {spec.params.get('application')}: "
+                                       f"{message}"), persist=False)
+        self._measured()
+
+    def shutdown(self) -> None:
+        """Wait for a measuring worker (closing the window)."""
+        if self.measuring is not None:
+            self.measuring.wait()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.core import CnnStudioError, Project, load_project, save_project
+from cnnstudio.core.project_file import place_start_weights
 from cnnstudio.ui import recovery
 from cnnstudio.ui.data_page import DataPage
 from cnnstudio.ui.evaluate_page import EvaluatePage
@@ -24,6 +25,7 @@ from cnnstudio.ui.design.properties import PropertiesPanel
 from cnnstudio.ui.design.stack import StackView
 from cnnstudio.ui.design.summary_bar import SummaryBar
 from cnnstudio.ui.editor import ProjectEditor
+from cnnstudio.ui.interop import EXPORTS, MODEL_FILTER, Exporter, Importer, export_name
 
 APP_NAME = "CNN Studio"
 PAGES = ("Design", "Data", "Train", "Evaluate", "Runs")
@@ -94,6 +96,8 @@ class MainWindow(QMainWindow):
         self.runs_page = RunsPage(self.editor, lambda: self.path)
         self.pages.addWidget(self.runs_page)
         self.setCentralWidget(self.pages)
+        self.exporter = Exporter(self)
+        self.importer = Importer(self, self._imported)
         self.setAcceptDrops(True)
         self._build_workflow_bar()
         self._build_menus()
@@ -136,6 +140,12 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addAction("&Save", self.save, QKeySequence.Save)
         menu.addAction("Save &As…", self.save_as, QKeySequence.SaveAs)
+        menu.addSeparator()
+        menu.addAction("&Import Keras Model…", self.import_dialog)
+        exports = menu.addMenu("&Export")
+        self.export_actions = {
+            target: exports.addAction(text, lambda t=target: self.export_dialog(t))
+            for target, (text, _suffix, _filter) in EXPORTS.items()}
         menu.addSeparator()
         menu.addAction("&Quit", self.close, QKeySequence.Quit)
         self._fill_recent_menu()
@@ -213,7 +223,10 @@ class MainWindow(QMainWindow):
 
     def save_to(self, path: Path) -> bool:
         try:
-            save_project(self.editor.project, path)
+            project = place_start_weights(self.editor.project, path)  # imported weights
+            if project != self.editor.project:
+                self.editor.document.set_project(project)
+            save_project(project, path)
         except OSError as error:
             QMessageBox.warning(self, APP_NAME, f"Cannot save to {path}.\n\n{error.strerror}. "
                                 "Your work is still open; try another folder.")
@@ -235,6 +248,37 @@ class MainWindow(QMainWindow):
         if answer == QMessageBox.Save:
             return self.save()
         return answer == QMessageBox.Discard
+
+    def import_dialog(self) -> None:
+        start = str(self.path.parent) if self.path else ""
+        name, _ = QFileDialog.getOpenFileName(self, "Import Keras Model", start, MODEL_FILTER)
+        if name:
+            self.import_model(Path(name))
+
+    def import_model(self, path: Path) -> None:
+        """Open a .keras or .h5 model as a new, unsaved project (asks to save this one)."""
+        if self.maybe_save():
+            self.importer.start(path)
+            self.statusBar().showMessage(f"Reading {path.name}…", 5000)
+
+    def _imported(self, imported) -> None:
+        self.set_document(imported.project, None)
+        notes = "".join(f"\n• {note}" for note in imported.notes)
+        kept = ("Its weights are the starting weights of the next run while the layers stay "
+                "as imported." if imported.weights else "The file held no weights.")
+        QMessageBox.information(self, APP_NAME, f"Imported {imported.project.name} "
+                                f"({len(imported.project.layers)} layers). {kept}{notes}")
+
+    def export_dialog(self, target: str) -> None:
+        out = export_name(self, target, self.editor.project.name,
+                          self.path.parent if self.path else None)
+        if out is not None:
+            self.export_to(target, out)
+
+    def export_to(self, target: str, out: Path) -> None:
+        """Export the project as it is now (saved or not) in a worker."""
+        self.exporter.start(self.editor.project, self.path, target, out)
+        self.statusBar().showMessage(f"Exporting {out.name}…", 5000)
 
     def new_from_template(self) -> None:
         from cnnstudio.ui.template_dialog import TemplateDialog
@@ -308,6 +352,9 @@ class MainWindow(QMainWindow):
             return
         self.discard_recovery()
         self.train_page.shutdown()
+        self.editor.shutdown()
+        self.exporter.wait()
+        self.importer.wait()
         self.runs_page.shutdown()
         self.evaluate_page.shutdown()
         self.data_page.shutdown()

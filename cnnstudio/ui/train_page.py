@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
 from cnnstudio.core import ProjectError, edits
 from cnnstudio.core.dataset_config import dataset_config
 from cnnstudio.core.epochs import iterations, split_counts
-from cnnstudio.core.runs import format_metrics, overfitting, overfitting_advice
+from cnnstudio.core.runs import (
+    format_metrics, overfitting, overfitting_advice, same_architecture,
+)
 from cnnstudio.core.training_config import training_config
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, Finished, Started
 from cnnstudio.ui.editor import ProjectEditor
@@ -37,13 +39,6 @@ def format_duration(seconds: float | None) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def same_architecture(run: dict, project) -> bool:
-    """Whether a run's weights fit the project's model as it is now."""
-    layers = [{k: v for k, v in layer.items() if k != "name"} for layer in run.get("layers", [])]
-    now = [{k: v for k, v in layer.to_dict().items() if k != "name"} for layer in project.layers]
-    return run.get("input", {}).get("shape") == list(project.input_shape) and layers == now
 
 
 class TrainPage(QWidget):
@@ -213,6 +208,7 @@ class TrainPage(QWidget):
         self.session.started.connect(self._started)
         self.session.batches.connect(self._batches)
         self.session.epoch_ended.connect(self._epoch_ended)
+        self.session.phase_started.connect(self._phase_started)
         self.session.finished.connect(self._finished)
         self.progress.setRange(0, 0)
         self.status.setText("Preparing: loading data and building the model…")
@@ -291,6 +287,10 @@ class TrainPage(QWidget):
         self._check_overfitting()
         shown = format_metrics(event.logs, ("loss", "accuracy", "val_loss", "val_accuracy"))
         self._set_message(f"Epoch {event.epoch}: {shown} ({event.seconds:.1f} s)")
+
+    def _phase_started(self, event) -> None:
+        self.ensure_plots().mark_phase(event)
+        self._set_message(f"After epoch {event.epoch}: {event.message}")
 
     def _finished(self, event: Finished) -> None:
         self.ensure_plots().flush()

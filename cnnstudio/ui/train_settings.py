@@ -18,7 +18,8 @@ from cnnstudio.core import ProjectError, edits
 from cnnstudio.core.training_config import GROUPS, SETTINGS, Setting, training_config
 from cnnstudio.ui.editor import ProjectEditor
 
-GROUP_TITLES = {"early_stopping": "Early stopping", "reduce_lr": "Reduce learning rate"}
+GROUP_TITLES = {"early_stopping": "Early stopping", "reduce_lr": "Reduce learning rate",
+                "fine_tune": "Two-phase fine-tuning"}
 
 
 class _Control:

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.core.runs import overfitting, overfitting_advice
-from cnnstudio.core.training_events import BatchEnd, EpochEnd, Started
+from cnnstudio.core.training_events import BatchEnd, EpochEnd, PhaseStarted, Started
 
 
 REDRAW_MS = 100  # 10 redraws a second: drawing takes the GIL from training (bench_training.py)
@@ -358,6 +358,12 @@ class TrainingPlots(QWidget):
         self.line_labels = [
             pg.InfLineLabel(line, "continued", position=0.96, anchors=[(1.05, 0), (1.05, 0)],
                             color="#6a6a6a") for line in self.continued_lines]
+        self.phase_lines = [self._vertical_line(plot, "#7b3294", Qt.DashLine, width=2)
+                            for plot in (self.loss_plot, self.accuracy_plot, self.lr_plot)]
+        self.line_labels += [
+            pg.InfLineLabel(line, "fine-tuning", position=0.9, anchors=[(1.05, 0), (1.05, 0)],
+                            color="#7b3294") for line in self.phase_lines[:2]]
+        self._phase_start: tuple[int, int] | None = None  # (iteration, epoch)
         self.overfitting_region = pg.LinearRegionItem(
             orientation="vertical", movable=False, brush=pg.mkBrush(214, 39, 40, 36),
             pen=pg.mkPen(None))
@@ -469,6 +475,7 @@ class TrainingPlots(QWidget):
         self._accuracy = accuracy_key(started.metrics)
         self._epochs = []
         self._epoch_ends = []
+        self._phase_start = None
         for series in self.series.values():
             series.clear()
         for curve in self.curves.values():
@@ -543,6 +550,16 @@ class TrainingPlots(QWidget):
         self._set_overfitting(overfitting(self._epochs))
         self._schedule()
 
+    def mark_phase(self, event: PhaseStarted) -> None:
+        """A dashed line where fine-tuning starts, on every plot, in either x unit."""
+        self._phase_start = (event.iteration, event.epoch)
+        self._marks_dirty = True
+        self._schedule()
+
+    @property
+    def phase_start(self) -> tuple[int, int] | None:
+        return self._phase_start
+
     def set_advice_context(self, layers: Sequence[Mapping[str, Any]],
                            settings: Mapping[str, Any], dataset: Mapping[str, Any]) -> None:
         """The run's layers, training settings and dataset section: the overfitting
@@ -610,6 +627,10 @@ class TrainingPlots(QWidget):
                 line.show()
             else:
                 line.hide()
+        for line in self.phase_lines:
+            line.setVisible(self._phase_start is not None)
+            if self._phase_start is not None:
+                line.setValue(self._phase_start[at])
         self._update_labels()
         ends = {end[1]: end[at] for end in self._epoch_ends}  # epoch -> x where it ended
         begin = ends.get(self.overfitting_epoch)
@@ -768,6 +789,7 @@ class TrainingPlots(QWidget):
         for series in self.series.values():
             series.clear()
         self._epochs, self._epoch_ends = [], []
+        self._phase_start = None
         for key, curve in self.curves.items():
             curve.setData(np.empty(0), np.empty(0))
         self._set_overfitting(None)
@@ -787,7 +809,8 @@ class TrainingPlots(QWidget):
             curve.hide()
         for lines in self.epoch_lines.values():
             lines.setVisible(False)
-        for item in [self.overfitting_region, self.overfitting_line, *self.continued_lines]:
+        for item in [self.overfitting_region, self.overfitting_line, *self.continued_lines,
+                     *self.phase_lines]:
             item.hide()
         self.empty_text.hide()
         self._draw_runs()

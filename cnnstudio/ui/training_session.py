@@ -28,7 +28,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from cnnstudio.core.project import Project
-from cnnstudio.core.training_events import BatchEnd, EpochEnd, Finished, Started
+from cnnstudio.core.training_events import BatchEnd, EpochEnd, Finished, PhaseStarted, Started
 from cnnstudio.ui.worker import pause_gc, resume_gc
 
 DRAIN_INTERVAL_MS = 100  # at most 10 updates a second
@@ -79,6 +79,7 @@ class TrainingSession(QObject):
     started = Signal(object)  # Started
     batches = Signal(list)  # list[BatchEnd], in order, coalesced
     epoch_ended = Signal(object)  # EpochEnd
+    phase_started = Signal(object)  # PhaseStarted (fine-tuning)
     finished = Signal(object)  # Finished
 
     def __init__(self, project: Project, data: Any = None, project_file: str | Path | None = None,
@@ -225,6 +226,8 @@ class TrainingSession(QObject):
         elif isinstance(event, EpochEnd):
             gc.collect(1)  # young garbage, here in the GUI thread; cheap
             self.epoch_ended.emit(event)
+        elif isinstance(event, PhaseStarted):
+            self.phase_started.emit(event)
         elif isinstance(event, Finished):
             self.wait()
             self.result = event

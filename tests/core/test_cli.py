@@ -105,9 +105,12 @@ def test_templates_and_new(tmp_path):
     assert unknown.returncode == 2 and "mnist_cnn" in unknown.stderr
 
 
-def test_later_commands_are_not_mistaken_for_a_file():
-    result = cnnstudio("export", "x.cnnstudio.json")
-    assert result.returncode == 2 and "not available" in result.stderr
+def test_export_needs_a_target_and_reads_the_project_first(tmp_path):
+    missing = cnnstudio("export", tmp_path / "x.cnnstudio.json", "--to", "keras-model",
+                        tmp_path / "x.keras")
+    assert missing.returncode == 2 and "x.cnnstudio.json" in missing.stderr
+    no_target = cnnstudio("export", tmp_path / "x.cnnstudio.json", tmp_path / "x.keras")
+    assert no_target.returncode == 2 and "--to" in no_target.stderr
 
 
 def test_train_prints_json_lines_and_records_the_run(tmp_path):

@@ -136,3 +136,95 @@ def test_unreadable_files(tmp_path):
 def test_unknown_top_level_keys_survive_a_save():
     doc = {"input": {"shape": [4]}, "layers": [], "description": "kept"}
     assert json.loads(project_to_json(project_from_dict(doc)))["description"] == "kept"
+
+
+# start_weights: an imported model's weights, and the layers they fit --------------------
+
+IMPORTED = {"input": {"shape": [8, 8, 1]}, "layers": [
+    {"type": "Conv2D", "name": "conv2d", "params": {"filters": 4, "kernel_size": [3, 3]}},
+    {"type": "Flatten", "name": "flatten"},
+    {"type": "Dense", "name": "dense", "params": {"units": 2, "activation": "softmax"}}]}
+START = {"path": "p-imported.weights.h5", "source": "/models/p.keras",
+         "input": {"shape": [8, 8, 1]}, "layers": IMPORTED["layers"]}
+
+
+def test_start_weights_round_trip_and_default_to_absent(tmp_path):
+    from cnnstudio.core.project_file import start_weights_of
+
+    plain = project_from_dict(IMPORTED)
+    assert start_weights_of(plain) is None
+    assert "start_weights" not in json.loads(project_to_json(plain))
+    path = write(tmp_path, {**IMPORTED, "start_weights": START})
+    project = load_project(path)
+    assert start_weights_of(project) == START
+    target = tmp_path / "copy.cnnstudio.json"
+    save_project(project, target)
+    assert json.loads(target.read_text())["start_weights"] == START
+    assert load_project(target) == project
+
+
+@pytest.mark.parametrize("entry, field, words", [
+    ("weights.h5", "start_weights", "expected an object"),
+    ({**START, "path": ""}, "start_weights.path", "weights file's path"),
+    ({**START, "origin": "x"}, "start_weights.origin", "not a start_weights field"),
+    ({**START, "source": 3}, "start_weights.source", "model file"),
+    ({**START, "input": [8, 8, 1]}, "start_weights.input", "e.g. {\"shape\""),
+    ({**START, "input": {"shape": [8, 0]}}, "start_weights.input.shape[1]", "whole number"),
+    ({**START, "layers": {}}, "start_weights.layers", "list of layers"),
+    ({**START, "layers": [{"type": "Dense"}]}, "start_weights.layers[0].params.units",
+     "needs 'units'"),
+])
+def test_a_bad_start_weights_entry_names_its_field(tmp_path, entry, field, words):
+    path = write(tmp_path, {**IMPORTED, "start_weights": entry})
+    with pytest.raises(ProjectError) as caught:
+        load_project(path)
+    assert caught.value.field == field and words in str(caught.value)
+    assert str(path) in str(caught.value)
+
+
+def test_start_weights_fit_while_type_name_arguments_and_input_are_unchanged():
+    from cnnstudio.core import edits
+    from cnnstudio.core.project_file import start_weights_change, start_weights_entry
+
+    project = project_from_dict(IMPORTED)
+    entry = start_weights_entry(project, "w.weights.h5")
+    assert entry["layers"] == IMPORTED["layers"] and entry["input"] == IMPORTED["input"]
+    assert start_weights_change(project, entry) is None
+    same = edits.set_param(project, 0, "kernel_size", 3)  # [3, 3] written another way
+    assert start_weights_change(same, entry) is None
+    assert start_weights_change(edits.set_trainable(project, 0, False), entry) is None
+    changes = {
+        "the input changed from [8, 8, 1] to [9, 9, 1]":
+            edits.set_input_shape(project, [9, 9, 1]),
+        "had 3 layers when its weights were imported and has 4 now":
+            edits.insert_layers(project, 2, [LayerSpec("Dense", {"units": 3})]),
+        "layers[2] (dense) changed units from 2 to 3": edits.set_param(project, 2, "units", 3),
+        "layers[2] (dense) changed activation from \"softmax\" to null":
+            edits.set_param(project, 2, "activation", None),
+        "layers[0] (first) was renamed (was 'conv2d')": edits.rename_layer(project, 0, "first"),
+        "layers[1] (max_pooling2d) became a MaxPooling2D (was a Flatten)":
+            edits.replace_layer(project, 1, LayerSpec("MaxPooling2D")),
+    }
+    for words, changed in changes.items():
+        assert words in start_weights_change(changed, entry)
+
+
+def test_place_start_weights_moves_a_temporary_file_beside_the_project(tmp_path):
+    from cnnstudio.core.project_file import (
+        place_start_weights, start_weights_entry, start_weights_of, with_start_weights,
+    )
+
+    temp = tmp_path / "cnnstudio-import-abc"
+    temp.mkdir()
+    (temp / "m-imported.weights.h5").write_bytes(b"weights")
+    project = project_from_dict(IMPORTED)
+    project = with_start_weights(project, start_weights_entry(
+        project, str(temp / "m-imported.weights.h5")))
+    target = tmp_path / "home" / "net.cnnstudio.json"
+    target.parent.mkdir()
+    placed = place_start_weights(project, target)
+    assert start_weights_of(placed)["path"] == "net-imported.weights.h5"
+    assert (target.parent / "net-imported.weights.h5").read_bytes() == b"weights"
+    assert not temp.exists()
+    assert place_start_weights(placed, target) == placed
+    assert start_weights_of(with_start_weights(placed, None)) is None

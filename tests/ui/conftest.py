@@ -24,6 +24,7 @@ def _isolated(monkeypatch, tmp_path):
                         lambda *a, **k: answers.pop(0) if answers else QMessageBox.Discard)
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: QMessageBox.Ok)
     monkeypatch.setattr(QMessageBox, "critical", lambda *a, **k: QMessageBox.Ok)
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: QMessageBox.Ok)
     from cnnstudio.ui import recovery
 
     folder = tmp_path / "recovery"

@@ -367,3 +367,27 @@ def test_show_runs_reads_incomplete_records_without_failing(plots):
     plots.show_runs([])
     assert plots.empty_text.isVisible() and plots.empty_text.toPlainText() == (
         "Choose runs to compare")
+
+
+def test_the_switch_to_fine_tuning_is_marked_in_both_x_units(plots):
+    from cnnstudio.core.training_events import PhaseStarted
+
+    run = run_events([1.0, 0.8, 0.6, 0.5], [0.9, 0.8, 0.7, 0.65])
+    started, per_epoch = run
+    plots.start(started)
+    for n, (batches, epoch_end) in enumerate(per_epoch):
+        if n == 2:
+            plots.mark_phase(PhaseStarted(2, 2 * STEPS, "Fine-tuning: the top 30 layers"))
+        plots.add_batches(batches)
+        plots.add_epoch(epoch_end)
+    plots.flush()
+    assert plots.phase_start == (2 * STEPS, 2)
+    assert all(line.isVisible() for line in plots.phase_lines)
+    assert plots.phase_lines[0].value() == 2 * STEPS
+    plots.set_x_axis("epochs")
+    plots.flush()
+    assert plots.phase_lines[0].value() == 2
+    save_screenshot(plots, "training_plots_fine_tuning.png")
+    plots.start(started)  # a new run: no mark
+    plots.flush()
+    assert not any(line.isVisible() for line in plots.phase_lines)

@@ -274,10 +274,50 @@ def parse_text_value(text: str) -> Any:
         raise ValueError(str(error)) from None
 
 
+class NameField(Field):
+    """A name (e.g. a layer inside a pre-trained base); empty means None."""
+
+    def __init__(self, arg: Arg, parent=None) -> None:
+        super().__init__(arg, parent)
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText(NONE_TEXT)
+        self.row.addWidget(self.edit)
+        self.edit.editingFinished.connect(self._changed)
+
+    def _changed(self) -> None:
+        self.edited.emit(self.edit.text().strip() or None)
+
+    def _show(self, value: Any) -> None:
+        self.edit.setText(value or "")
+
+
+class PathField(NameField):
+    """A file on this computer, typed or chosen with a file dialog."""
+
+    def __init__(self, arg: Arg, parent=None) -> None:
+        super().__init__(arg, parent)
+        self.edit.setPlaceholderText("None (random initial weights)")
+        browse = QToolButton()
+        browse.setText("…")
+        browse.setToolTip("Choose the file")
+        browse.clicked.connect(self._browse)
+        self.row.addWidget(browse)
+
+    def _browse(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        name, _ = QFileDialog.getOpenFileName(self, "Choose a weights file", self.edit.text(),
+                                              "Keras weights (*.h5 *.weights.h5);;All files (*)")
+        if name:
+            self.edit.setText(name)
+            self._changed()
+
+
 FIELDS = {
     Kind.INT: IntField, Kind.FLOAT: FloatField, Kind.BOOL: BoolField, Kind.CHOICE: ChoiceField,
     Kind.INT_TUPLE: TupleField, Kind.PAIR_OF_PAIRS: TextField, Kind.SHAPE: TextField,
-    Kind.NOISE_SHAPE: TextField, Kind.FACTOR: TextField,
+    Kind.NOISE_SHAPE: TextField, Kind.FACTOR: TextField, Kind.NAME: NameField,
+    Kind.PATH: PathField,
 }
 
 

@@ -56,11 +56,14 @@ def row_values(model: "StackModel", row: int) -> dict[int, tuple]:
     result = model.editor.report.layers[row]
     if result.output_shape is not None:
         shape = show_shape(result.output_shape)
+    elif result.pending:
+        shape = "computing…"
     else:
         shape = "invalid" if result.error else "—"
     frozen = not spec.trainable
-    background = ERROR_BG if result.error else (FROZEN_BG if frozen else None)
-    foreground = ERROR_FG if result.error else (FROZEN_FG if frozen else None)
+    failed = result.error and not result.pending
+    background = ERROR_BG if failed else (FROZEN_BG if frozen else None)
+    foreground = ERROR_FG if failed else (FROZEN_FG if frozen else None)
     values = {
         DISPLAY: (result.name, spec.type + ("  (frozen)" if frozen else ""), short_args(spec),
                   shape, "—" if result.params is None else f"{result.params:,}"),

@@ -1,0 +1,97 @@
+"""Every export of a project, for the `export` command and the File menu alike.
+
+Scripts are text made in core (no TensorFlow needed to write them); models are
+built by Keras here: the newest run whose weights fit the project as it is now,
+else the untrained model, and the result says which.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from cnnstudio.core.errors import CnnStudioError
+from cnnstudio.core.project import Project
+from cnnstudio.core.runs import latest_trained_run
+
+ONNX_HINT = ("ONNX export uses tf2onnx, an optional extra: pip install 'cnnstudio[onnx]' "
+             "(or pip install tf2onnx), then export again.")
+
+
+class ExportError(CnnStudioError):
+    """An export that cannot be written; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Exported:
+    path: Path
+    notes: list[str] = field(default_factory=list)  # what the user should know (untrained...)
+
+
+def _model(project: Project, project_file: str | Path | None, run_id: str | None):
+    """(Keras model, note): a run's trained model, else the untrained one."""
+    from cnnstudio.engine.builder import build_keras_model
+    from cnnstudio.engine.run_model import model_for_run
+
+    if run_id is not None:
+        run = next((r for r in project.runs if r.get("id") == run_id), None)
+        if run is None:
+            ids = ", ".join(r["id"] for r in project.runs) or "none yet"
+            raise ExportError(f"The project has no run {run_id!r} (its runs: {ids}).")
+        return model_for_run(run, project_file), f"with the weights of {run_id}"
+    run = latest_trained_run(project)
+    if run is not None:
+        return model_for_run(run, project_file), f"with the weights of {run['id']}"
+    return (build_keras_model(project, project_file),
+            "untrained: no run's weights fit the model as it is now")
+
+
+def keras_model(project: Project, project_file: str | Path | None, out: Path,
+                run_id: str | None = None) -> Exported:
+    """A `.keras` file that `keras.models.load_model` reads in a fresh process."""
+    if out.suffix != ".keras":
+        raise ExportError(f"{out}: Keras saves whole models as .keras files; use that "
+                          "extension.")
+    model, note = _model(project, project_file, run_id)
+    model.save(str(out))
+    return Exported(out, [f"The model is {note}."])
+
+
+def onnx_model(project: Project, project_file: str | Path | None, out: Path,
+               run_id: str | None = None) -> Exported:
+    """An ONNX file through tf2onnx, when that optional extra is installed."""
+    try:
+        import tf2onnx  # noqa: F401 - an optional extra
+    except ImportError:
+        raise ExportError(ONNX_HINT) from None
+    import tensorflow as tf
+
+    model, note = _model(project, project_file, run_id)
+    spec = (tf.TensorSpec((None, *project.input_shape), tf.float32, name="input"),)
+    try:
+        tf2onnx.convert.from_keras(model, input_signature=spec, output_path=str(out))
+    except Exception as error:  # noqa: BLE001 - tf2onnx raises many kinds
+        raise ExportError(f"tf2onnx could not convert the model: {error}") from None
+    return Exported(out, [f"The model is {note}."])
+
+
+EXPORTERS: dict[str, Callable[..., Exported]] = {
+    "keras-model": keras_model,
+    "onnx": onnx_model,
+}
+
+
+def export(project: Project, project_file: str | Path | None, target: str, out: str | Path,
+           run_id: str | None = None) -> Exported:
+    """Write `project` as `target` to `out`; ExportError says what went wrong."""
+    exporter = EXPORTERS.get(target)
+    if exporter is None:
+        raise ExportError(f"Unknown export {target!r}; use one of {', '.join(EXPORTERS)}.")
+    out = Path(out)
+    if not out.parent.is_dir():
+        raise ExportError(f"Cannot write {out}: the folder {out.parent} does not exist.")
+    try:
+        return exporter(project, project_file, out, run_id)
+    except OSError as error:
+        raise ExportError(f"Cannot write {out}: {error.strerror or error}.") from None

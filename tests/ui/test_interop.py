@@ -1,0 +1,91 @@
+"""Export from the File menu, and pre-trained bases measured in the background."""
+
+from __future__ import annotations
+
+from cnnstudio.core import LayerSpec, Project
+from tests.training_projects import tiny_project
+from tests.ui.conftest import save_screenshot
+
+
+def test_export_a_keras_model_from_the_file_menu(make_window, qtbot, tmp_path):
+    window = make_window(tiny_project())
+    assert set(window.export_actions) == {"keras-script", "pytorch-script", "keras-model",
+                                          "onnx"}
+    told = []
+    window.exporter.on_done = told.append
+    out = tmp_path / "tiny.keras"
+    window.export_to("keras-model", out)
+    qtbot.waitUntil(lambda: bool(told), timeout=60_000)
+    assert out.is_file() and "untrained" in told[0]
+
+
+def test_a_failed_export_is_explained_and_the_project_stays(make_window, qtbot, tmp_path):
+    window = make_window(tiny_project())
+    before = window.editor.project
+    told = []
+    window.exporter.on_done = told.append
+    window.export_to("keras-model", tmp_path / "no-such-folder" / "x.keras")
+    qtbot.waitUntil(lambda: bool(told), timeout=60_000)
+    assert "does not exist" in told[0] and window.editor.project == before
+
+
+def test_a_pretrained_base_row_says_computing_then_shows_keras_figures(make_window, qtbot):
+    from cnnstudio.ui.design.stack import row_values
+
+    project = Project(name="transfer", input_shape=(40, 40, 3), layers=(
+        LayerSpec("Application", {"application": "MobileNetV2", "pooling": "avg"},
+                  trainable=False),
+        LayerSpec("Dense", {"units": 2, "activation": "softmax"})))
+    window = make_window(project)
+    editor = window.editor
+    model = window.design.stack.model()
+    display = row_values(model, 0)[0]  # Qt.DisplayRole
+    assert editor.report.pending is not None and display[3] == "computing…"
+    assert "Measuring application" in window.design.summary.text()
+    qtbot.waitUntil(lambda: editor.report.pending is None, timeout=60_000)
+    assert editor.report.valid
+    base, dense = editor.report.layers
+    assert base.output_shape == (None, 1280)
+    assert base.trainable_params == 0 and base.non_trainable_params == 2_257_984
+    assert dense.trainable_params == 1280 * 2 + 2
+    assert row_values(model, 0)[0][3] == "(None, 1280)"
+    save_screenshot(window, "design_pretrained_base.png")
+
+
+def test_import_a_keras_model_then_save_keeps_its_weights_beside_the_project(
+        make_window, qtbot, tmp_path):
+    from cnnstudio.core import load_project
+    from cnnstudio.core.project_file import start_weights_of
+    from cnnstudio.engine.builder import build_keras_model
+
+    source = tmp_path / "source" / "small.keras"
+    source.parent.mkdir()
+    build_keras_model(tiny_project()).save(str(source))
+    window = make_window(tiny_project())
+    window.import_model(source)
+    qtbot.waitUntil(lambda: start_weights_of(window.editor.project) is not None,
+                    timeout=60_000)
+    project = window.editor.project
+    assert [layer.type for layer in project.layers] == ["Conv2D", "Flatten", "Dense"]
+    assert window.path is None  # a new, unsaved project
+    saved = tmp_path / "imported.cnnstudio.json"
+    assert window.save_to(saved)
+    entry = start_weights_of(load_project(saved))
+    assert entry["path"] == "imported-imported.weights.h5"
+    assert (tmp_path / entry["path"]).is_file()
+
+
+def test_a_corrupt_model_file_is_refused_and_the_open_project_stays(make_window, qtbot,
+                                                                   tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    bad = tmp_path / "broken.keras"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warnings.append(a[2]))
+    window = make_window(tiny_project())
+    before = window.editor.project
+    window.import_model(bad)
+    qtbot.waitUntil(lambda: bool(warnings), timeout=60_000)
+    assert "broken.keras" in warnings[0] and "unchanged" in warnings[0]
+    assert window.editor.project == before
