@@ -22,6 +22,8 @@ LOSS_FOR_LABELS = {"sparse": "sparse_categorical_crossentropy",
                    "one_hot": "categorical_crossentropy", "binary": "binary_crossentropy"}
 """The loss that fits each label form a data set can have."""
 METRICS = ("accuracy", "top_k_categorical_accuracy", "auc", "precision", "recall")
+ONE_HOT_METRICS = ("auc", "precision", "recall")
+"""Keras compares these with labels shaped like the output: one-hot for several classes."""
 MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
 DEVICES = ("cpu", "gpu", "all")
 

@@ -35,5 +35,6 @@ def augment(data: tf.data.Dataset, specs: Sequence[LayerSpec]) -> tf.data.Datase
     if not specs:
         return data
     apply = augmenter(specs)
-    return data.map(lambda images, labels: (apply(images), labels),
-                    num_parallel_calls=tf.data.AUTOTUNE)
+    # One batch at a time: parallel calls would draw from the layers' seeded random
+    # state in whatever order they ran, and the same seed would no longer give the same run.
+    return data.map(lambda images, labels: (apply(images), labels))

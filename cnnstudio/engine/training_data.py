@@ -17,7 +17,7 @@ from cnnstudio.core.catalogue.common import show_shape
 from cnnstudio.core.dataset_config import DatasetConfig
 from cnnstudio.core.epochs import iterations, split_counts
 from cnnstudio.core.project import Project
-from cnnstudio.core.training_config import LOSS_FOR_LABELS, TrainingConfig
+from cnnstudio.core.training_config import LOSS_FOR_LABELS, ONE_HOT_METRICS, TrainingConfig
 from cnnstudio.engine.arrays import DataError, ImageData
 from cnnstudio.engine.augment import augment
 from cnnstudio.engine.folder_data import folder_dataset
@@ -46,13 +46,17 @@ def data_shape(data: ImageData | FolderScan, config: DatasetConfig) -> tuple[int
     return data.input_shape
 
 
-def choose_loss(setting: str, data: ImageData | FolderScan, output_shape: tuple) -> str:
-    """`auto` picks the loss that fits the labels and the output layer, as a Keras user would."""
+def choose_loss(setting: str, data: ImageData | FolderScan, output_shape: tuple,
+                metrics: tuple[str, ...] = ()) -> str:
+    """`auto` picks the loss that fits the labels and the output layer, as a Keras user would:
+    one-hot labels (categorical) when a metric such as precision needs them."""
     if setting != "auto":
         return setting
     form = getattr(data, "label_form", "sparse")
     if output_shape[-1] == 1:
         return "binary_crossentropy"
+    if any(name in ONE_HOT_METRICS for name in metrics):
+        return LOSS_FOR_LABELS["one_hot"]
     return LOSS_FOR_LABELS["one_hot" if form == "one_hot" else "sparse"]
 
 
@@ -85,11 +89,23 @@ def check_fit(project: Project, output_shape: tuple, data: ImageData | FolderSca
                         f"units to {classes}.")
 
 
+def _check_metrics(loss: str, metrics: tuple[str, ...]) -> None:
+    """Keras's AUC, Precision and Recall fail on integer class labels mid-fit (a segment
+    error): refuse before training, with the fix."""
+    needing = [name for name in metrics if name in ONE_HOT_METRICS]
+    if loss == LOSS_FOR_LABELS["sparse"] and needing:
+        raise DataError(f"{', '.join(needing)} compare{'s' * (len(needing) == 1)} one-hot "
+                        f"labels with the output, and the loss {loss} keeps integer labels. "
+                        "Set the loss to auto or categorical_crossentropy, or drop "
+                        f"{', '.join(needing)}.")
+
+
 def fit_data(project: Project, output_shape: tuple, data: ImageData | FolderScan,
              config: DatasetConfig, training: TrainingConfig, replicas: int = 1) -> FitData:
     """Training and validation batches for `model.fit` (batch size is global over replicas)."""
-    loss = choose_loss(training.loss, data, output_shape)
+    loss = choose_loss(training.loss, data, output_shape, training.metrics)
     check_fit(project, output_shape, data, config, loss)
+    _check_metrics(loss, training.metrics)
     classes = len(data.class_names)
     units = output_shape[-1]
     total = len(data.files) if isinstance(data, FolderScan) else len(data.x_train)

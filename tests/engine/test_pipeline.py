@@ -33,3 +33,27 @@ def test_augmentation_changes_training_batches_differently_each_epoch():
     assert not np.allclose(first[0].numpy(), x / 255.0)
     assert not np.allclose(first[0].numpy(), second[0].numpy())
     assert augment(array_dataset(x, y, 16), ()) is not None
+
+
+def test_augmented_batches_are_the_same_for_the_same_seed():
+    """Same seed, same run, augmentation included (parallel calls would reorder draws)."""
+    from cnnstudio.core import edits, infer
+    from cnnstudio.core.dataset_config import dataset_config
+    from cnnstudio.core.training_config import training_config
+    from cnnstudio.engine.data import load_data
+    from cnnstudio.engine.trainer import keras
+    from cnnstudio.engine.training_data import fit_data
+    from tests.training_projects import tiny_project
+
+    project = edits.set_dataset(tiny_project(count=200), {
+        "source": "shapes", "count": 200, "image_size": [12, 12], "augmentation": [
+            {"type": "RandomFlip"}, {"type": "RandomRotation", "params": {"factor": 0.2}}]})
+    runs = []
+    for _ in range(2):
+        training, data_config = training_config(project.training), dataset_config(project.dataset)
+        keras.utils.set_random_seed(training.seed)
+        fit = fit_data(project, infer(project).output_shape, load_data(data_config),
+                       data_config, training)
+        runs.append([x.numpy() for x, _ in fit.train])
+    assert len(runs[0]) > 4
+    assert all(np.array_equal(a, b) for a, b in zip(*runs))

@@ -198,3 +198,21 @@ def test_tensorboard_logs_go_to_a_folder_per_run(tmp_path, monkeypatch):
     assert finished.reason == "completed"
     written = list((tmp_path / "logs" / "run-1").rglob("events.out.tfevents.*"))
     assert written, "TensorBoard wrote no event files"
+
+
+def test_precision_recall_and_auc_train_with_one_hot_labels():
+    """Keras's AUC, Precision and Recall need labels shaped like the output: 'auto' picks
+    categorical cross-entropy for them, and a sparse loss is refused before training."""
+    from cnnstudio.core import edits
+    from cnnstudio.engine.trainer import Trainer
+
+    project = edits.set_training(tiny_project(epochs=1), {
+        "metrics": ["accuracy", "precision", "recall", "auc"], "capture": False})
+    finished = Trainer(project).run()
+    assert finished.reason == "completed", finished.message
+    assert finished.run["settings"]["loss"] == "categorical_crossentropy"
+    assert {"precision", "recall", "auc", "val_auc"} <= set(finished.run["epochs"][0])
+    sparse = edits.set_training(project, {"loss": "sparse_categorical_crossentropy"})
+    refused = Trainer(sparse).run()
+    assert refused.reason == "error"
+    assert "Set the loss to auto or categorical_crossentropy" in refused.message
