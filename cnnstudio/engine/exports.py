@@ -76,7 +76,20 @@ def onnx_model(project: Project, project_file: str | Path | None, out: Path,
     return Exported(out, [f"The model is {note}."])
 
 
+def keras_script(project: Project, project_file: str | Path | None, out: Path,
+                 run_id: str | None = None) -> Exported:
+    """A standalone, commented Keras script that builds, compiles and trains the model."""
+    from cnnstudio.core.keras_script import write_keras_script
+    from cnnstudio.engine.builder import measure_bases
+
+    measure_bases(project)  # the script's comments give a base's shape and counts
+    write_keras_script(project, out, project_file)
+    return Exported(out, [f"Run it with: python {out.name}   (--summary-json prints the "
+                          "layers' shapes and counts; --epochs N trains N epochs)"])
+
+
 EXPORTERS: dict[str, Callable[..., Exported]] = {
+    "keras-script": keras_script,
     "keras-model": keras_model,
     "onnx": onnx_model,
 }

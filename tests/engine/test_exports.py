@@ -73,3 +73,14 @@ def test_bad_exports_say_what_to_do(trained, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "tf2onnx", None)  # as where the extra is not installed
     with pytest.raises(ExportError, match=r"pip install 'cnnstudio\[onnx\]'"):
         export(project, project_file, "onnx", tmp_path / "m.onnx")
+
+
+def test_export_a_keras_script_from_the_command_line(trained, tmp_path):
+    project, project_file = trained
+    out = tmp_path / "tiny_train.py"
+    result = cnnstudio("export", project_file, "--to", "keras-script", out)
+    assert result.returncode == 0, result.stderr
+    assert "python tiny_train.py" in result.stdout
+    text = out.read_text(encoding="utf-8")
+    compile(text, str(out), "exec")
+    assert "keras.layers.Conv2D(" in text and "def main(" in text

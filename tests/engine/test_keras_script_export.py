@@ -1,0 +1,236 @@
+"""Exported Keras scripts, run as a user runs them: in their own Python process.
+
+They build what the shape engine describes, read exactly the batches the
+engine's training pipeline makes, never download, and train.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cnnstudio.core import LayerSpec, Project, infer
+from cnnstudio.core.dataset_config import dataset_config
+from cnnstudio.core.keras_script import write_keras_script
+from cnnstudio.core.templates import list_templates
+from cnnstudio.core.training_config import training_config
+from cnnstudio.engine.data import load_data
+from cnnstudio.engine.keras_env import import_keras
+from cnnstudio.engine.training_data import fit_data
+from tests.images import write_png
+
+keras = import_keras()
+
+
+def run_script(path: Path, *args: str, timeout: int = 180) -> subprocess.CompletedProcess:
+    """The script in a fresh interpreter, from its own folder, as `python script.py`."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.run([sys.executable, str(path), *args], capture_output=True, text=True,
+                          timeout=timeout, env=env, cwd=path.parent)
+
+
+def last_json(result: subprocess.CompletedProcess):
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def small(input_shape=(12, 12, 1), units: int = 6, dataset=None, training=None,
+          layers=None) -> Project:
+    layers = layers or (LayerSpec("Conv2D", {"filters": 4, "kernel_size": 3,
+                                             "activation": "relu"}),
+                        LayerSpec("MaxPooling2D"), LayerSpec("Flatten"),
+                        LayerSpec("Dense", {"units": units, "activation": "softmax"}))
+    return Project(name="small", input_shape=input_shape, layers=layers,
+                   dataset=dataset or {"source": "shapes", "image_size": [12, 12]},
+                   training={"batch_size": 16, "epochs": 1, **(training or {})})
+
+
+# The model ------------------------------------------------------------------------------
+
+FROZEN = Project(name="frozen parts", input_shape=(16, 16, 3), layers=(
+    LayerSpec("Conv2D", {"filters": 8, "kernel_size": 3, "padding": "same"}, trainable=False),
+    LayerSpec("BatchNormalization"),
+    LayerSpec("BatchNormalization", name="frozen_norm", trainable=False),
+    LayerSpec("Activation", {"activation": "relu"}),
+    LayerSpec("GlobalAveragePooling2D"),
+    LayerSpec("Dense", {"units": 5, "activation": "softmax"}, trainable=False)))
+
+CASES = [pytest.param(t.project, t.path, id=t.key) for t in list_templates()] + \
+    [pytest.param(FROZEN, None, id="frozen_layers")]
+
+
+@pytest.mark.parametrize("project, project_file", CASES)
+def test_summary_json_equals_the_shape_engine(project, project_file, tmp_path):
+    from cnnstudio.engine.builder import measure_bases
+
+    measure_bases(project)  # a pre-trained base's figures come from Keras, as the export does
+    script = write_keras_script(project, tmp_path / "model_script.py", project_file)
+    layers = last_json(run_script(script, "--summary-json"))
+    expected = [{"name": r.name, "output_shape": list(r.output_shape),
+                 "trainable_params": r.trainable_params,
+                 "non_trainable_params": r.non_trainable_params}
+                for r in infer(project).layers]
+    assert layers == expected
+
+
+# The data -------------------------------------------------------------------------------
+
+def digest(batches) -> dict:
+    """What the script's --data-checksum prints, from the engine's batches."""
+    hashed, samples = hashlib.sha256(), 0
+    for images, labels in batches:
+        hashed.update(np.ascontiguousarray(images.numpy()).tobytes())
+        hashed.update(np.ascontiguousarray(labels.numpy()).tobytes())
+        samples += int(images.shape[0])
+    return {"sha256": hashed.hexdigest(), "samples": samples}
+
+
+def engine_checksums(project: Project, project_file: Path | None = None) -> dict:
+    """The first epoch's batches as the Trainer makes them (seed set first, as it does),
+    without augmentation, which is random."""
+    config = dataset_config({**project.dataset, "augmentation": []})
+    training = training_config(project.training)
+    data = load_data(config, project_file)
+    keras.utils.set_random_seed(training.seed)
+    fit = fit_data(project, infer(project).output_shape, data, config, training)
+    return {"train": digest(fit.train),
+            "validation": None if fit.validation is None else digest(fit.validation)}
+
+
+def npz_one_hot_without_test_part(root: Path) -> Project:
+    """Grey (N, H, W) images and one-hot labels: a channel axis, a held-out test part and
+    categorical_crossentropy with one-hot rows, as the engine does."""
+    rng = np.random.default_rng(1)
+    labels = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 60)]
+    np.savez(root / "data" / "set.npz", x_train=rng.integers(0, 256, (60, 12, 12),
+                                                             dtype=np.uint8), y_train=labels)
+    return small(dataset={"source": "npz", "path": "data/set.npz", "test_split": 0.2,
+                          "seed": 3}, training={"validation_split": 0.25, "seed": 2})
+
+
+def image_folder(root: Path) -> Project:
+    """Two class folders of PNGs of another size (resized), one file that is no image."""
+    rng = np.random.default_rng(2)
+    for label in ("cats", "dogs"):
+        for i in range(12):
+            write_png(root / "data" / "pictures" / label / f"{i:02}.png",
+                      rng.integers(0, 256, (14, 10), dtype=np.uint8))
+    (root / "data" / "pictures" / "cats" / "notes.txt").write_text("not an image")
+    return small(dataset={"source": "folder", "path": "data/pictures", "image_size": [12, 12],
+                          "test_split": 0.2}, training={"validation_split": 0.2})
+
+
+def mnist_cache(root: Path) -> Project:
+    rng = np.random.default_rng(3)
+    np.savez(root / "datasets" / "mnist.npz",
+             x_train=rng.integers(0, 256, (40, 28, 28), dtype=np.uint8),
+             y_train=rng.integers(0, 10, 40).astype(np.uint8),
+             x_test=np.zeros((4, 28, 28), np.uint8), y_test=np.arange(4))
+    return small((28, 28, 1), 10, {"source": "keras", "name": "mnist"})
+
+
+def _idx(path: Path, header_bytes: int, array: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, "wb") as handle:
+        handle.write(b"\0" * header_bytes + array.astype(np.uint8).tobytes())
+
+
+def fashion_cache(root: Path) -> Project:
+    rng = np.random.default_rng(4)
+    folder = root / "datasets" / "fashion-mnist"
+    _idx(folder / "train-labels-idx1-ubyte.gz", 8, rng.integers(0, 10, 30))
+    _idx(folder / "train-images-idx3-ubyte.gz", 16, rng.integers(0, 256, (30, 28, 28)))
+    _idx(folder / "t10k-labels-idx1-ubyte.gz", 8, np.arange(2))
+    _idx(folder / "t10k-images-idx3-ubyte.gz", 16, np.zeros((2, 28, 28)))
+    return small((28, 28, 1), 10, {"source": "keras", "name": "fashion_mnist"})
+
+
+def _cifar_batch(path: Path, label_key: bytes, count: int, rng) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    batch = {b"data": rng.integers(0, 256, (count, 3 * 32 * 32), dtype=np.uint8),
+             label_key: rng.integers(0, 10, count).tolist()}
+    with open(path, "wb") as handle:
+        pickle.dump(batch, handle, protocol=4)
+
+
+def cifar10_cache(root: Path) -> Project:
+    rng = np.random.default_rng(5)
+    folder = root / "datasets" / "cifar-10-batches-py-target" / "cifar-10-batches-py"
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        _cifar_batch(folder / name, b"labels", 6, rng)
+    return small((32, 32, 3), 10, {"source": "keras", "name": "cifar10"})
+
+
+def cifar100_cache(root: Path) -> Project:
+    rng = np.random.default_rng(6)
+    folder = root / "datasets" / "cifar-100-python-target" / "cifar-100-python"
+    _cifar_batch(folder / "train", b"fine_labels", 30, rng)
+    _cifar_batch(folder / "test", b"fine_labels", 4, rng)
+    return small((32, 32, 3), 100, {"source": "keras", "name": "cifar100"})
+
+
+@pytest.mark.parametrize("make", [npz_one_hot_without_test_part, image_folder, mnist_cache,
+                                  fashion_cache, cifar10_cache, cifar100_cache],
+                         ids=lambda make: make.__name__)
+def test_the_script_reads_the_batches_the_engine_makes(make, tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    (tmp_path / "keras" / "datasets").mkdir(parents=True)
+    (tmp_path / "project" / "data").mkdir(parents=True)
+    project = make(tmp_path / ("keras" if "cache" in make.__name__ else "project"))
+    project_file = tmp_path / "project" / "p.cnnstudio.json"
+    (tmp_path / "out").mkdir()
+    script = write_keras_script(project, tmp_path / "out" / "train_it.py", project_file)
+    expected = engine_checksums(project, project_file)
+    assert last_json(run_script(script, "--data-checksum")) == expected
+    assert expected["train"]["samples"] > 0
+
+
+def test_a_missing_cache_file_is_named_and_nothing_is_downloaded(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    script = write_keras_script(small((28, 28, 1), 10, {"source": "keras", "name": "mnist"}),
+                                tmp_path / "mnist_script.py")
+    result = run_script(script, timeout=120)
+    assert result.returncode == 1
+    missing = tmp_path / "keras" / "datasets" / "mnist.npz"
+    assert f"MNIST is not in the Keras cache: {missing} is missing. This script never " \
+           f"downloads: on a connected machine fetch https://storage.googleapis.com/" \
+           f"tensorflow/tf-keras-datasets/mnist.npz, then put it in {missing.parent}." \
+           in result.stderr
+    assert not missing.exists()
+    assert "Traceback" not in result.stderr
+
+
+# Training ---------------------------------------------------------------------------------
+
+@pytest.mark.slow  # real training, two runs of the script: 9 s, near 20 s on a busy machine
+def test_a_tiny_shapes_project_trains_end_to_end_on_the_engines_data(tmp_path):
+    project = small(dataset={"source": "shapes", "count": 200, "image_size": [12, 12],
+                             "seed": 4, "augmentation": [
+                                 {"type": "RandomFlip", "params": {"mode": "horizontal"}}]},
+                    training={"epochs": 3, "seed": 1, "optimizer": "sgd",
+                              "learning_rate": 0.05,
+                              "early_stopping": {"enabled": True, "patience": 1},
+                              "reduce_lr": {"enabled": True, "patience": 1}})
+    script = write_keras_script(project, tmp_path / "shapes_script.py")
+    result = run_script(script, "--epochs", "1")
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    assert 'Model: "small"' in out  # model.summary() first
+    assert f"Total params: {infer(project).total_params:,}" in out
+    assert out.index("Total params") < out.index("loss:")
+    final = next(line for line in out.splitlines() if line.startswith("Final epoch:"))
+    assert " loss " in final and "val_loss" in final
+    assert (tmp_path / "shapes_script.keras").is_file()
+    assert (tmp_path / "shapes_script.best.weights.h5").is_file()
+    trained = keras.models.load_model(tmp_path / "shapes_script.keras")
+    assert [layer.name for layer in trained.layers[1:]] == project.layer_names()
+    assert last_json(run_script(script, "--data-checksum")) == engine_checksums(project)
