@@ -47,3 +47,7 @@ def show_value(value: Any) -> str:
         return json.dumps(value)
     except (TypeError, ValueError):
         return repr(value)
+
+
+class ExportError(CnnStudioError):
+    """An export that cannot be written; the message says what to do."""

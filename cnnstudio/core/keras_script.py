@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from cnnstudio.core.dataset_config import DatasetConfig, dataset_config
-from cnnstudio.core.errors import CnnStudioError
+from cnnstudio.core.errors import ExportError
 from cnnstudio.core.inference import LayerResult, ShapeReport, infer
 from cnnstudio.core.project import INPUT_NAME, LayerSpec, Project
 from cnnstudio.core.project_file import (
@@ -61,8 +61,6 @@ METRIC_OBJECTS = {
 any other is passed by its name."""
 
 
-class ExportError(CnnStudioError):
-    """A project that cannot be written as a script, with what to change."""
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from cnnstudio.core.errors import CnnStudioError
+from cnnstudio.core.errors import ExportError
 from cnnstudio.core.project import Project
 from cnnstudio.core.runs import latest_trained_run
 
 ONNX_HINT = ("ONNX export uses tf2onnx, an optional extra: pip install 'cnnstudio[onnx]' "
              "(or pip install tf2onnx), then export again.")
-
-
-class ExportError(CnnStudioError):
-    """An export that cannot be written; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -88,8 +84,34 @@ def keras_script(project: Project, project_file: str | Path | None, out: Path,
                           "layers' shapes and counts; --epochs N trains N epochs)"])
 
 
+def pytorch_script(project: Project, project_file: str | Path | None, out: Path,
+                   run_id: str | None = None) -> Exported:
+    """An nn.Sequential with the same layers in channels-first order, and the same counts;
+    layers PyTorch has no equivalent for are named, never guessed."""
+    from cnnstudio.core.pytorch_script import pytorch_script as write_text
+    from cnnstudio.engine.builder import measure_bases
+
+    measure_bases(project)
+    script = write_text(project)
+    _write_text(out, script.text)
+    notes = [f"Run it with: python {out.name}   (needs PyTorch: pip install torch; "
+             "--summary-json prints the layers' shapes and counts)"]
+    if script.unsupported:
+        notes.append("Not translated:")
+        notes += [f"- {line}" for line in script.unsupported]
+    return Exported(out, notes)
+
+
+def _write_text(out: Path, text: str) -> None:
+    """Atomically: a failed export leaves no half-written file."""
+    temporary = out.with_name(f".{out.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(out)
+
+
 EXPORTERS: dict[str, Callable[..., Exported]] = {
     "keras-script": keras_script,
+    "pytorch-script": pytorch_script,
     "keras-model": keras_model,
     "onnx": onnx_model,
 }

@@ -145,4 +145,8 @@ def test_cropping_too_much_explains():
 
 @pytest.mark.parametrize("template", sorted(p.name for p in templates_dir().glob("*.json")))
 def test_every_template_is_valid(template):
-    assert infer(load_project(templates_dir() / template)).valid
+    report = infer(load_project(templates_dir() / template))
+    if report.pending is not None:  # a pre-trained base: Keras measures it (test_applications)
+        assert report.pending.type == "Application"
+        return
+    assert report.valid

@@ -84,3 +84,17 @@ def test_export_a_keras_script_from_the_command_line(trained, tmp_path):
     text = out.read_text(encoding="utf-8")
     compile(text, str(out), "exec")
     assert "keras.layers.Conv2D(" in text and "def main(" in text
+
+
+def test_export_a_pytorch_script_names_what_it_leaves_out(tmp_path):
+    from cnnstudio.core import LayerSpec, Project
+
+    project = Project(name="aug", input_shape=(12, 12, 1), layers=(
+        LayerSpec("RandomFlip"), LayerSpec("Conv2D", {"filters": 4, "kernel_size": 3}),
+        LayerSpec("Flatten"), LayerSpec("Dense", {"units": 6, "activation": "softmax"})))
+    exported = export(project, None, "pytorch-script", tmp_path / "aug_torch.py")
+    text = exported.path.read_text(encoding="utf-8")
+    compile(text, "aug_torch.py", "exec")
+    assert "nn.Conv2d(1, 4" in text
+    assert any("random_flip" in note and "no PyTorch equivalent" in note
+               for note in exported.notes)

@@ -10,6 +10,9 @@ from cnnstudio.core.catalogue.common import (
     kernel_size_arg, padding_arg, require_channels, strides_arg, use_bias_arg,
 )
 from cnnstudio.core.catalogue.spec import Category, LayerType, Resolved, Shape
+from cnnstudio.core.catalogue.torch_common import (
+    conv_padding, options, size_text, with_activation,
+)
 from cnnstudio.core.errors import ArgumentError
 from cnnstudio.core.shape_math import AXIS_NAMES, slide_windows, transpose_length
 
@@ -121,6 +124,91 @@ def _check_transpose(a: Resolved, where: str) -> None:
                             f"values smaller than strides {list(strides)} on each axis")
 
 
+def _torch_conv_options(a: Resolved, padding: str, **extra) -> str:
+    """The arguments every PyTorch conv shares, leaving out PyTorch's defaults."""
+    dilation = a["dilation_rate"]
+    return (f"kernel_size={size_text(a['kernel_size'])}, stride={size_text(a['strides'])}, "
+            f"{padding}"
+            + options(dilation=None if max(dilation) == 1 else size_text(dilation), **extra,
+                      bias=None if a["use_bias"] else False))
+
+
+def _conv_torch(shape: Shape, a: Resolved) -> list[str]:
+    """Conv1D/Conv2D: nn.ConvNd(in, filters, ...), padding as Keras pads."""
+    padding = conv_padding(shape, a, a["kernel_size"])
+    dims = len(a["kernel_size"])
+    conv = (f"nn.Conv{dims}d({shape[-1]}, {a['filters']}, "
+            f"{_torch_conv_options(a, padding.argument)})")
+    return with_activation([*padding.before, conv], a)
+
+
+def _depthwise_torch(shape: Shape, a: Resolved) -> list[str]:
+    """One kernel per input channel is PyTorch's groups=in_channels."""
+    padding = conv_padding(shape, a, a["kernel_size"])
+    channels = shape[-1]
+    conv = (f"nn.Conv2d({channels}, {channels * a['depth_multiplier']}, "
+            f"{_torch_conv_options(a, padding.argument, groups=channels)})")
+    return with_activation([*padding.before, conv], a)
+
+
+def _separable_torch(shape: Shape, a: Resolved) -> list[str]:
+    """A depthwise conv without bias, then a 1x1 conv, as Keras computes it."""
+    padding = conv_padding(shape, a, a["kernel_size"])
+    channels = shape[-1]
+    mid = channels * a["depth_multiplier"]
+    depthwise_options = _torch_conv_options({**a, "use_bias": False}, padding.argument,
+                                            groups=channels)
+    depthwise = f"nn.Conv2d({channels}, {mid}, {depthwise_options})"
+    bias = options(bias=None if a["use_bias"] else False)
+    pointwise = f"nn.Conv2d({mid}, {a['filters']}, kernel_size=1{bias})"
+    return with_activation([*padding.before, depthwise, pointwise], a)
+
+
+def _transpose_torch(shape: Shape, a: Resolved) -> list[str]:
+    """Conv2DTranspose as nn.ConvTranspose2d, cropped where TF crops unevenly.
+
+    Of the full transposed output, (n - 1)*s + reach, TF keeps the Keras output
+    size starting `before` values in (padding='same' crops like a forward conv
+    pads: the odd one at the end), filling any missing end with zeros.
+    PyTorch's padding crops evenly and its output_padding extends the end; where
+    they cannot express TF's crop, the full output is cropped explicitly.
+    """
+    axes = [_transpose_axis(k, s, d, a["padding"], op)
+            for k, s, d, op in zip(a["kernel_size"], a["strides"], a["dilation_rate"],
+                                   a["output_padding"] or (None, None))]
+    limits = [max(s, d) for s, d in zip(a["strides"], a["dilation_rate"])]
+    crop: list[str] = []
+    if all(0 <= delta + 2 * before < limit for (delta, before), limit in zip(axes, limits)):
+        padding = tuple(before for _, before in axes)
+        extra = tuple(delta + 2 * before for delta, before in axes)
+    else:
+        padding = (0,) * len(axes)
+        extra = tuple(max(delta, 0) for delta, _ in axes)
+        pairs = [(before, max(-delta, 0) - before) for delta, before in axes]
+        crop = [f"Crop({', '.join(str(pair) for pair in pairs)})"]
+    conv_options = _torch_conv_options(a, f"padding={size_text(padding)}",
+                                       output_padding=size_text(extra) if any(extra) else None)
+    conv = f"nn.ConvTranspose2d({shape[-1]}, {a['filters']}, {conv_options})"
+    return with_activation([conv, *crop], a)
+
+
+def _transpose_axis(kernel: int, stride: int, dilation: int, padding: str,
+                    output_padding: int | None) -> tuple[int, int]:
+    """(Keras output - full transposed output, values TF crops at the start).
+
+    Both are independent of the input size (see `transpose_length`).
+    """
+    reach = dilation * (kernel - 1) + 1
+    if padding == "valid":
+        delta = max(reach, stride) - reach if output_padding is None else output_padding
+        return delta, 0
+    if output_padding is None:
+        delta = stride - reach
+    else:
+        delta = reach % 2 + output_padding - reach
+    return delta, max(-delta, 0) // 2
+
+
 def _conv_args(rank: int, causal: bool = False) -> tuple[Arg, ...]:
     return (filters_arg(), kernel_size_arg(rank), strides_arg(rank), padding_arg(causal),
             dilation_arg(rank), activation_arg(), use_bias_arg())
@@ -134,7 +222,7 @@ CONV1D = LayerType(
     formula=_conv_formula, macs=_conv_macs,
     ranks=(3,), rank_hint="Conv1D works on sequences (steps, channels); for images use "
                           "Conv2D, or Reshape to (steps, channels) first.",
-    check=check_strides_dilation,
+    check=check_strides_dilation, torch=_conv_torch,
 )
 
 CONV2D = LayerType(
@@ -147,7 +235,7 @@ CONV2D = LayerType(
     ranks=(4,), rank_hint="Conv2D needs images (height, width, channels); a vector from "
                           "Flatten or Dense cannot be convolved. Move the layer above "
                           "Flatten, or Reshape to (height, width, channels) first.",
-    check=check_strides_dilation,
+    check=check_strides_dilation, torch=_conv_torch,
 )
 
 SEPARABLE_CONV2D = LayerType(
@@ -159,6 +247,7 @@ SEPARABLE_CONV2D = LayerType(
     output=_conv_output("SeparableConv2D"), weights=_separable_weights, ranks=(4,),
     formula=_separable_formula, macs=_separable_macs,
     rank_hint="SeparableConv2D needs images (height, width, channels).",
+    torch=_separable_torch,
 )
 
 DEPTHWISE_CONV2D = LayerType(
@@ -170,6 +259,7 @@ DEPTHWISE_CONV2D = LayerType(
     output=_depthwise_output, weights=_depthwise_weights, ranks=(4,),
     formula=_depthwise_formula, macs=_depthwise_macs,
     rank_hint="DepthwiseConv2D needs images (height, width, channels).",
+    torch=_depthwise_torch,
 )
 
 CONV2D_TRANSPOSE = LayerType(
@@ -185,7 +275,7 @@ CONV2D_TRANSPOSE = LayerType(
     output=_transpose_output, weights=_conv_weights, ranks=(4,),
     formula=_conv_formula, macs=_transpose_macs,
     rank_hint="Conv2DTranspose needs images (height, width, channels).",
-    check=_check_transpose,
+    check=_check_transpose, torch=_transpose_torch,
 )
 
 LAYERS = (CONV1D, CONV2D, SEPARABLE_CONV2D, DEPTHWISE_CONV2D, CONV2D_TRANSPOSE)

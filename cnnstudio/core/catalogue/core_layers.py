@@ -7,6 +7,7 @@ from math import prod
 from cnnstudio.core.arguments import REQUIRED, Arg, Kind
 from cnnstudio.core.catalogue.common import activation_arg, show_shape, use_bias_arg
 from cnnstudio.core.catalogue.spec import Category, LayerType, Resolved, Shape
+from cnnstudio.core.catalogue.torch_common import options, with_activation
 from cnnstudio.core.shape_math import ShapeError
 
 
@@ -32,6 +33,13 @@ def _dense_macs(shape: Shape, out: Shape, a: Resolved) -> int:
     return prod(d or 0 for d in shape[1:]) * a["units"]
 
 
+def _dense_torch(shape: Shape, a: Resolved) -> list[str]:
+    """nn.Linear; on more than two axes Keras's Dense acts on the channels, axis 1 here."""
+    linear = (f"nn.Linear({shape[-1]}, {a['units']}"
+              f"{options(bias=None if a['use_bias'] else False)})")
+    return with_activation([linear if len(shape) == 2 else f"LastAxis({linear})"], a)
+
+
 DENSE = LayerType(
     name="Dense", category=Category.CORE,
     summary="Every output unit is a weighted sum of every input value plus a bias: "
@@ -41,6 +49,7 @@ DENSE = LayerType(
               minimum=1, initial=128, key=True),
           activation_arg(), use_bias_arg()),
     output=_dense_output, weights=_dense_weights, formula=_dense_formula, macs=_dense_macs,
+    torch=_dense_torch,
 )
 
 LAYERS = (DENSE,)

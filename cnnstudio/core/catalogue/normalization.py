@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from cnnstudio.core.arguments import Arg, Kind
 from cnnstudio.core.catalogue.common import show_shape
-from cnnstudio.core.catalogue.spec import Category, LayerType, Resolved, Shape
+from cnnstudio.core.catalogue.spec import (
+    Category, LayerType, NoTorchEquivalent, Resolved, Shape,
+)
+from cnnstudio.core.catalogue.torch_common import options, py, torch_axis
 from cnnstudio.core.shape_math import ShapeError
 
 
@@ -70,6 +73,48 @@ def _layernorm_formula(shape: Shape, a: Resolved) -> str:
     return f"{learned}*{size} (gamma, beta) = {_layernorm_weights(shape, a)[0]:,}"
 
 
+_BATCHNORM_DIMS = {2: 1, 3: 1, 4: 2, 5: 3}  # input rank (batch included) -> BatchNormNd
+
+
+def _batchnorm_torch(shape: Shape, a: Resolved) -> list[str]:
+    """nn.BatchNormNd with Keras's epsilon, and its momentum turned around.
+
+    Keras keeps `momentum` of the old running value, PyTorch takes `momentum` of
+    the new batch value: torch momentum = 1 - Keras momentum. PyTorch's running
+    mean and variance are buffers: Keras's two non-trainable weights.
+    """
+    if a["center"] != a["scale"]:
+        raise NoTorchEquivalent(
+            f"center={a['center']} with scale={a['scale']}: PyTorch's BatchNorm learns "
+            f"both gamma and beta or neither")
+    if len(shape) not in _BATCHNORM_DIMS:
+        raise NoTorchEquivalent(f"PyTorch has no BatchNorm for {len(shape)}-axis tensors")
+    momentum = round(1 - a["momentum"], 12)
+    norm = (f"nn.BatchNorm{_BATCHNORM_DIMS[len(shape)]}d({shape[a['axis']]}, "
+            f"eps={py(a['epsilon'])}, momentum={py(momentum)}"
+            f"{options(affine=None if a['scale'] else False)})")
+    axis = torch_axis(shape, a["axis"])
+    return [norm if axis == 1 else f"AxisAsChannels({norm}, dim={axis})"]
+
+
+def _layernorm_torch(shape: Shape, a: Resolved) -> list[str]:
+    """nn.LayerNorm over the one Keras axis, moved last where it is not last here."""
+    if a["center"] and not a["scale"]:
+        raise NoTorchEquivalent("center=True with scale=False: PyTorch's LayerNorm has "
+                                "no bias without a weight")
+    size = shape[a["axis"]]
+    if size is None:
+        raise NoTorchEquivalent(f"nn.LayerNorm needs the size of axis {a['axis']}, "
+                                f"which is unknown here")
+    affine = options(elementwise_affine=None if a["scale"] else False,
+                     bias=None if a["center"] or not a["scale"] else False)
+    norm = f"nn.LayerNorm({size}, eps={py(a['epsilon'])}{affine})"
+    axis = torch_axis(shape, a["axis"])
+    if axis == len(shape) - 1:
+        return [norm]
+    return [f"LastAxis({norm})" if axis == 1 else f"LastAxis({norm}, dim={axis})"]
+
+
 BATCH_NORMALIZATION = LayerType(
     name="BatchNormalization", category=Category.NORMALIZATION,
     summary="Normalises each channel with the batch's mean and variance, then scales "
@@ -80,6 +125,7 @@ BATCH_NORMALIZATION = LayerType(
               "follow each batch.", minimum=0.0, maximum=1.0, keras_checks=False),
           EPSILON, CENTER, SCALE),
     output=_batchnorm_output, weights=_batchnorm_weights, formula=_batchnorm_formula,
+    torch=_batchnorm_torch,
 )
 
 LAYER_NORMALIZATION = LayerType(
@@ -88,6 +134,7 @@ LAYER_NORMALIZATION = LayerType(
             "then scales and shifts it.",
     args=(_axis_arg(), EPSILON, CENTER, SCALE),
     output=_layernorm_output, weights=_layernorm_weights, formula=_layernorm_formula,
+    torch=_layernorm_torch,
 )
 
 LAYERS = (BATCH_NORMALIZATION, LAYER_NORMALIZATION)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from cnnstudio.core.arguments import REQUIRED, Arg, Kind
 from cnnstudio.core.catalogue.common import int_tuple_arg, padding_arg
 from cnnstudio.core.catalogue.spec import Category, LayerType, Resolved, Shape
+from cnnstudio.core.catalogue.torch_common import same_pads, size_text
 from cnnstudio.core.shape_math import AXIS_NAMES, slide_windows
 
 
@@ -26,6 +27,44 @@ def _pool_output(shape: Shape, a: Resolved):
     return (shape[0], *sizes, shape[-1]), steps
 
 
+def _pool_torch(kind: str):
+    """nn.MaxPoolNd / nn.AvgPoolNd; 'same' as PyTorch's padding where TF pads evenly.
+
+    TF's 'same' pooling ignores the padding: max pooling never picks it and
+    average pooling divides by the real values only (count_include_pad=False).
+    Uneven padding, or padding for an unknown size, needs the `SamePool` helper.
+    """
+    module = "Max" if kind == "max" else "Avg"
+
+    def rule(shape: Shape, a: Resolved) -> list[str]:
+        size = a["pool_size"]
+        strides = a["strides"] or size
+        window = f"kernel_size={size_text(size)}, stride={size_text(strides)}"
+        dims = len(size)
+        if a["padding"] == "valid":
+            return [f"nn.{module}Pool{dims}d({window})"]
+        pads = same_pads(shape, size, strides, (1,) * dims)
+        if pads is None or any(b != e or 2 * b > k for (b, e), k in zip(pads, size)):
+            return [f'SamePool("{kind}", {size_text(size)}, {size_text(strides)})']
+        if not any(b for b, _ in pads):
+            return [f"nn.{module}Pool{dims}d({window})"]
+        exclude = ", count_include_pad=False" if kind == "avg" else ""
+        padding = size_text(tuple(b for b, _ in pads))
+        return [f"nn.{module}Pool{dims}d({window}, padding={padding}{exclude})"]
+    return rule
+
+
+def _global_torch(kind: str):
+    """An adaptive pool to size 1, then nn.Flatten() unless keepdims (Keras keeps
+    (None, 1, 1, C), which is (N, C, 1, 1) here)."""
+    module = "Max" if kind == "max" else "Avg"
+
+    def rule(shape: Shape, a: Resolved) -> list[str]:
+        pool = f"nn.Adaptive{module}Pool{len(shape) - 2}d(1)"
+        return [pool] if a["keepdims"] else [pool, "nn.Flatten()"]
+    return rule
+
+
 KEEPDIMS = Arg("keepdims", Kind.BOOL, False,
                "Keep the spatial axes as size 1 instead of dropping them.")
 
@@ -41,6 +80,7 @@ def _pooling(name: str, rank: int, summary: str, pool_default=2) -> LayerType:
         name=name, category=Category.POOLING, summary=summary,
         args=_pool_args(rank, pool_default),
         output=_pool_output, ranks=(rank + 2,),
+        torch=_pool_torch("max" if name.startswith("Max") else "avg"),
         rank_hint=f"{name} needs a {rank + 1}-D input per sample "
                   f"({', '.join(AXIS_NAMES[rank])}, channels); put it before Flatten.",
     )
@@ -50,6 +90,7 @@ def _global(name: str, rank: int, summary: str) -> LayerType:
     return LayerType(
         name=name, category=Category.POOLING, summary=summary, args=(KEEPDIMS,),
         output=_global_output, ranks=(rank + 2,),
+        torch=_global_torch("max" if name.startswith("GlobalMax") else "avg"),
         rank_hint=f"{name} needs a {rank + 1}-D input per sample "
                   f"({', '.join(AXIS_NAMES[rank])}, channels).",
     )

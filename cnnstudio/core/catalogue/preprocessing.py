@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from cnnstudio.core.arguments import REQUIRED, Arg, Kind
 from cnnstudio.core.catalogue.common import same_shape
-from cnnstudio.core.catalogue.spec import Category, LayerType
+from cnnstudio.core.catalogue.spec import Category, LayerType, Resolved, Shape
+from cnnstudio.core.catalogue.torch_common import py
 
 SEED = Arg("seed", Kind.INT, None, "Seed of the random transformations.")
 FILL_MODE = Arg("fill_mode", Kind.CHOICE, "reflect", "How pixels moved in from outside "
@@ -24,6 +25,14 @@ def _factor(name: str, required: bool, help: str, open_below: bool = False) -> A
                nullable=not required, initial=0.1 if required else None, key=True)
 
 
+def _rescaling_torch(shape: Shape, a: Resolved) -> list[str]:
+    return [f"Rescaling({py(a['scale'])}, {py(a['offset'])})"]
+
+
+# The Random* augmentations have no torch rule: PyTorch has no layer for them
+# (torchvision's transforms work on data, not in the model). They act only in
+# training, so the PyTorch export leaves them out and says so.
+
 RESCALING = LayerType(
     name="Rescaling", category=Category.PREPROCESSING,
     summary="Multiplies every input value by `scale` and adds `offset`, e.g. 1/255 to "
@@ -31,7 +40,7 @@ RESCALING = LayerType(
     args=(Arg("scale", Kind.FLOAT, REQUIRED, "Factor applied to every value.",
               initial=1 / 255, key=True),
           Arg("offset", Kind.FLOAT, 0.0, "Added after scaling.")),
-    output=same_shape,
+    output=same_shape, torch=_rescaling_torch,
 )
 
 RANDOM_FLIP = LayerType(

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from cnnstudio.core.arguments import REQUIRED, Arg, Kind
 from cnnstudio.core.catalogue.common import same_shape, show_shape
-from cnnstudio.core.catalogue.spec import Category, LayerType, Resolved, Shape
+from cnnstudio.core.catalogue.spec import (
+    Category, LayerType, NoTorchEquivalent, Resolved, Shape,
+)
+from cnnstudio.core.catalogue.torch_common import py
 
 
 def _rate(initial: float) -> Arg:
@@ -37,6 +40,28 @@ def noise_shape_problem(shape: Shape, noise: tuple | None) -> str | None:
     return None
 
 
+def _dropout_torch(shape: Shape, a: Resolved) -> list[str]:
+    """nn.Dropout; a noise_shape becomes the `MaskDropout` helper, axes moved."""
+    noise = a["noise_shape"]
+    if noise is None:
+        return [f"nn.Dropout({py(a['rate'])})"]
+    problem = noise_shape_problem(shape, noise)
+    if problem is not None:
+        raise NoTorchEquivalent(problem)
+    if len(noise) > 2:
+        noise = (noise[0], noise[-1], *noise[1:-1])  # channels to axis 1
+    return [f"MaskDropout({py(a['rate'])}, {py(tuple(noise))})"]
+
+
+def _spatial_dropout_torch(shape: Shape, a: Resolved) -> list[str]:
+    """nn.Dropout2d also zeroes whole channels of an (N, C, H, W) tensor."""
+    return [f"nn.Dropout2d({py(a['rate'])})"]
+
+
+def _gaussian_noise_torch(shape: Shape, a: Resolved) -> list[str]:
+    return [f"GaussianNoise({py(a['stddev'])})"]
+
+
 DROPOUT = LayerType(
     name="Dropout", category=Category.REGULARIZATION,
     summary="During training, zeroes a random fraction `rate` of the values coming from "
@@ -48,14 +73,14 @@ DROPOUT = LayerType(
               "decision along that axis (e.g. [null, 1, 1, null] drops whole channels).",
               nullable=True),
           SEED),
-    output=same_shape,
+    output=same_shape, torch=_dropout_torch,
 )
 
 SPATIAL_DROPOUT2D = LayerType(
     name="SpatialDropout2D", category=Category.REGULARIZATION,
     summary="Drops whole feature maps (channels) instead of single values, because "
             "neighbouring pixels are strongly correlated.",
-    args=(_rate(0.2), SEED), output=same_shape, ranks=(4,),
+    args=(_rate(0.2), SEED), output=same_shape, ranks=(4,), torch=_spatial_dropout_torch,
     rank_hint="SpatialDropout2D needs images (height, width, channels); use Dropout "
               "after Flatten.",
 )
@@ -66,7 +91,7 @@ GAUSSIAN_NOISE = LayerType(
             "and a form of data augmentation.",
     args=(Arg("stddev", Kind.FLOAT, REQUIRED, "Standard deviation of the added noise.",
               minimum=0.0, maximum=1.0, initial=0.1, key=True), SEED),
-    output=same_shape,
+    output=same_shape, torch=_gaussian_noise_torch,
 )
 
 LAYERS = (DROPOUT, SPATIAL_DROPOUT2D, GAUSSIAN_NOISE)

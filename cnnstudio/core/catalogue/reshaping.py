@@ -6,7 +6,10 @@ from math import prod
 
 from cnnstudio.core.arguments import REQUIRED, Arg, Kind
 from cnnstudio.core.catalogue.common import flat_size, int_tuple_arg, show_shape
-from cnnstudio.core.catalogue.spec import Category, LayerType, Resolved, Shape
+from cnnstudio.core.catalogue.spec import (
+    Category, LayerType, NoTorchEquivalent, Resolved, Shape,
+)
+from cnnstudio.core.catalogue.torch_common import pad_module, py, size_text
 from cnnstudio.core.shape_math import AXIS_NAMES, PlainArithmetic, ShapeError
 
 
@@ -75,6 +78,37 @@ def _upsampling_output(shape: Shape, a: Resolved):
     return (*out, shape[3]), steps
 
 
+def _flatten_torch(shape: Shape, a: Resolved) -> list[str]:
+    """`KerasFlatten` moves the channels last before flattening, as Keras orders them."""
+    return ["KerasFlatten()"]
+
+
+def _reshape_torch(shape: Shape, a: Resolved) -> list[str]:
+    return [f"KerasReshape({py(tuple(a['target_shape']))})"]
+
+
+def _zero_padding_torch(shape: Shape, a: Resolved) -> list[str]:
+    return [pad_module(list(a["padding"]))]
+
+
+def _cropping_torch(shape: Shape, a: Resolved) -> list[str]:
+    (top, bottom), (left, right) = a["cropping"]
+    return [f"Crop({(top, bottom)}, {(left, right)})"]
+
+
+_TORCH_MODES = {"nearest": 'mode="nearest"', "bilinear": 'mode="bilinear", align_corners=False'}
+"""Keras's interpolations PyTorch computes alike: TF's bilinear resize uses half-pixel
+centres (align_corners=False); its bicubic uses another kernel than PyTorch's."""
+
+
+def _upsampling_torch(shape: Shape, a: Resolved) -> list[str]:
+    mode = _TORCH_MODES.get(a["interpolation"])
+    if mode is None:
+        raise NoTorchEquivalent(f"interpolation={a['interpolation']!r} is computed "
+                                f"differently by PyTorch; use 'nearest' or 'bilinear'")
+    return [f"nn.Upsample(scale_factor={size_text(a['size'])}, {mode})"]
+
+
 _IMAGE_HINT = "needs images (height, width, channels); put it before Flatten."
 
 FLATTEN = LayerType(
@@ -82,7 +116,7 @@ FLATTEN = LayerType(
     summary="Lays every value of a sample out in one long vector (height x width x "
             "channels values) so Dense layers can follow. It has no weights; its output "
             "changes during training only because the layers before it learn.",
-    args=(), output=_flatten_output,
+    args=(), output=_flatten_output, torch=_flatten_torch,
 )
 
 RESHAPE = LayerType(
@@ -92,7 +126,7 @@ RESHAPE = LayerType(
     args=(Arg("target_shape", Kind.SHAPE, REQUIRED,
               "New shape per sample, without the batch axis; one size may be -1 to be "
               "worked out from the others.", initial=[-1], key=True),),
-    output=_reshape_output,
+    output=_reshape_output, torch=_reshape_torch,
 )
 
 ZERO_PADDING2D = LayerType(
@@ -103,7 +137,7 @@ ZERO_PADDING2D = LayerType(
               "Zeros added: an integer for all sides, [height, width], or "
               "[[top, bottom], [left, right]].", key=True),),
     output=_padding_output(1, "padding", "ZeroPadding2D"), ranks=(4,),
-    rank_hint="ZeroPadding2D " + _IMAGE_HINT,
+    rank_hint="ZeroPadding2D " + _IMAGE_HINT, torch=_zero_padding_torch,
 )
 
 CROPPING2D = LayerType(
@@ -113,7 +147,7 @@ CROPPING2D = LayerType(
               "Rows/columns removed: an integer for all sides, [height, width], or "
               "[[top, bottom], [left, right]].", key=True),),
     output=_padding_output(-1, "cropping", "Cropping2D"), ranks=(4,),
-    rank_hint="Cropping2D " + _IMAGE_HINT,
+    rank_hint="Cropping2D " + _IMAGE_HINT, torch=_cropping_torch,
 )
 
 UP_SAMPLING2D = LayerType(
@@ -124,7 +158,7 @@ UP_SAMPLING2D = LayerType(
           Arg("interpolation", Kind.CHOICE, "nearest", "How new pixels are filled.",
               choices=("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area"))),
     output=_upsampling_output, ranks=(4,),
-    rank_hint="UpSampling2D " + _IMAGE_HINT,
+    rank_hint="UpSampling2D " + _IMAGE_HINT, torch=_upsampling_torch,
 )
 
 LAYERS = (FLATTEN, RESHAPE, ZERO_PADDING2D, CROPPING2D, UP_SAMPLING2D)

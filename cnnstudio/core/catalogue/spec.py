@@ -21,6 +21,23 @@ WeightRule = Callable[[Shape, Resolved], tuple[int, int]]
 ArgsCheck = Callable[[Resolved, str], None]
 FormulaRule = Callable[[Shape, Resolved], str]
 MacsRule = Callable[[Shape, Shape, Resolved], int]
+TorchRule = Callable[[Shape, Resolved], list[str]]
+"""The PyTorch modules standing for one layer, as constructor expressions in text.
+
+Called with the layer's channels-last input shape (batch None) and resolved
+arguments; returns e.g. ``["nn.Conv2d(3, 32, kernel_size=(3, 3), stride=(1, 1),
+padding=0)", "nn.ReLU()"]`` for a channels-first model. An empty list means the
+layer does nothing PyTorch needs to do (``nn.Identity()``). Raises
+`NoTorchEquivalent` for argument values PyTorch cannot express exactly.
+"""
+
+
+class NoTorchEquivalent(Exception):
+    """A layer's arguments have no exact PyTorch counterpart; the message says which.
+
+    Raised by a torch rule rather than writing code that would only look right:
+    an export that guesses would give a model whose weights cannot be carried over.
+    """
 
 
 class Category(str, Enum):
@@ -32,6 +49,7 @@ class Category(str, Enum):
     RESHAPING = "Reshaping"
     ACTIVATION = "Activation"
     PREPROCESSING = "Preprocessing/Augmentation"
+    PRETRAINED = "Pre-trained"
 
 
 def no_weights(shape: Shape, a: Resolved) -> tuple[int, int]:
@@ -49,7 +67,9 @@ class LayerType:
     argument combinations that Keras's constructor refuses; `formula` writes
     the parameter count out with the layer's numbers; `macs` counts the
     multiply-adds per sample (for FLOPs) where they are worth counting;
-    `augments` marks the random augmentations that act only in training.
+    `augments` marks the random augmentations that act only in training;
+    `torch` writes the PyTorch modules for the layer (None: no equivalent,
+    which the PyTorch export names instead of guessing).
     """
 
     name: str
@@ -65,6 +85,8 @@ class LayerType:
     macs: MacsRule | None = None
     augments: bool = False
     """A random image augmentation, active only in training; the Data page offers these."""
+    torch: TorchRule | None = None
+    """The PyTorch script export's code for this layer (see `TorchRule`)."""
     arg_index: dict[str, Arg] = field(init=False, repr=False, compare=False)
     snake_name: str = field(init=False, repr=False, compare=False)
     """The prefix Keras gives automatic names (``MaxPooling2D`` -> ``max_pooling2d``)."""
