@@ -15,7 +15,7 @@ def base_project(application: str, size: int, trainable: bool = False, **params)
         name="transfer", input_shape=(size, size, 3),
         layers=(LayerSpec("Application", {"application": application, **params},
                           trainable=trainable),
-                LayerSpec("GlobalAveragePooling2D"),
+                *(() if params.get("pooling") else (LayerSpec("GlobalAveragePooling2D"),)),
                 LayerSpec("Dense", {"units": 3, "activation": "softmax"})),
         dataset={"source": "shapes", "count": 60, "image_size": [size, size], "channels": 3,
                  "classes": 3},
