@@ -28,14 +28,17 @@ from typing import Any, Iterable
 from cnnstudio.core.dataset_config import DatasetConfig, dataset_config
 from cnnstudio.core.errors import ExportError
 from cnnstudio.core.inference import LayerResult, ShapeReport, infer
-from cnnstudio.core.project import INPUT_NAME, LayerSpec, Project
+from cnnstudio.core.project import INPUT_NAME, LayerSpec, Project, model_name
 from cnnstudio.core.project_file import (
     start_weights_change, start_weights_of, write_text_atomic,
 )
 from cnnstudio.core.resources import resources_dir
 from cnnstudio.core.catalogue.applications import APPLICATION, APPLICATIONS
 from cnnstudio.core.run_files import stored_path
-from cnnstudio.core.training_config import ONE_HOT_METRICS, TrainingConfig, training_config
+from cnnstudio.core.training_config import (
+    ONE_HOT_METRICS, OPTIMIZER_CLASSES, OPTIMIZER_EXTRAS, TrainingConfig, metric_class,
+    training_config,
+)
 
 PARTS_FILE = Path("export") / "keras_script_parts.py.txt"  # under resources/
 SHAPES_SOURCE = Path(__file__).resolve().parents[1] / "engine" / "shapes_data.py"
@@ -45,20 +48,6 @@ INDENT = " " * 8  # of items in a list inside a function
 NOT_EXPORTED: dict[str, str] = {}
 """Layer types a script cannot build from their arguments alone, with why."""
 
-OPTIMIZERS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop", "adamw": "AdamW"}
-OPTIMIZER_EXTRAS = {"sgd": ("momentum",), "adamw": ("weight_decay",)}
-"""The Keras class of each optimizer setting and the settings it takes beyond the
-learning rate, as the Trainer makes them (engine/trainer.py, make_optimizer)."""
-
-METRIC_OBJECTS = {
-    "top_k_categorical_accuracy":
-        'keras.metrics.SparseTopKCategoricalAccuracy(name="top_k_categorical_accuracy")',
-    "auc": 'keras.metrics.AUC(name="auc")',
-    "precision": 'keras.metrics.Precision(name="precision")',
-    "recall": 'keras.metrics.Recall(name="recall")',
-}
-"""Metrics the Trainer compiles as Keras objects (engine/trainer.py, make_metrics);
-any other is passed by its name."""
 
 
 
@@ -335,20 +324,38 @@ def _layer_comment(spec: LayerSpec, result: LayerResult) -> str:
     return text
 
 
+def _metric(name: str) -> tuple[str, list[str]]:
+    """A metric as the Trainer compiles it (engine/trainer.py, make_metrics): by name, or a
+    keras.metrics object; where the class depends on the label form (top-k), the lines
+    that choose it from the loss come with it."""
+    sparse, one_hot = metric_class(name, False), metric_class(name, True)
+    if sparse is None:
+        return _py(name), []
+    if sparse == one_hot:
+        return f"keras.metrics.{sparse}(name={_py(name)})", []
+    variable = name.split("_categorical")[0]  # top_k
+    chooser = [f"    # {name}: one-hot or integer labels, as the loss has them",
+               f"    {variable} = (keras.metrics.{one_hot} if loss == \"categorical_crossentropy\"",
+               f"        {' ' * len(variable)}else keras.metrics.{sparse})"]
+    return f"{variable}(name={_py(name)})", chooser
+
+
 def _compile_model(training: TrainingConfig) -> str:
     """`compile_model()`: the Trainer's optimizer and metric objects; the loss comes from
     main(), which settles 'auto' for a .npz file once it has read the labels."""
     optimizer_arguments = ["learning_rate=learning_rate"]
     optimizer_arguments += [f"{key}={_py(getattr(training, key))}"
                             for key in OPTIMIZER_EXTRAS.get(training.optimizer, ())]
-    metrics = [METRIC_OBJECTS.get(name, _py(name)) for name in training.metrics]
+    made = [_metric(name) for name in training.metrics]
+    metrics = [expression for expression, _ in made]
     lines = [
         f"def compile_model(model: keras.Model, loss: str, "
         f"learning_rate: float = {_py(training.learning_rate)}) -> None:",
-        '    """Optimizer, loss and metrics as CNN Studio compiles them (fine-tuning compiles '
-        'again at a lower rate)."""',
+        '    """Optimizer, loss and metrics as CNN Studio compiles them; fine-tuning compiles '
+        'again."""',
+        *[line for _, chooser in made for line in chooser],
         "    model.compile(",
-        *_call("        optimizer=", f"keras.optimizers.{OPTIMIZERS[training.optimizer]}",
+        *_call("        optimizer=", f"keras.optimizers.{OPTIMIZER_CLASSES[training.optimizer]}",
                optimizer_arguments, ","),
         "        loss=loss,",
         *_call("        metrics=", "", metrics, ",", brackets="[]"),
@@ -656,10 +663,6 @@ def _needed(units: list[_Unit], code: Iterable[str]) -> list[_Unit]:
 
 # Small helpers --------------------------------------------------------------------------
 
-def model_name(project: Project) -> str:
-    """A Keras-safe model name from the project's name (the builder's rule)."""
-    name = re.sub(r"[^0-9A-Za-z_.-]+", "_", project.name).strip("_")
-    return name or "model"
 
 
 def _py(value: Any) -> str:

@@ -7,6 +7,8 @@ started with while the user edits on.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
@@ -213,3 +215,9 @@ def layer_names(layers: Iterable[LayerSpec]) -> list[str]:
         taken.add(candidate)
         names.append(candidate)
     return names
+
+
+def model_name(project: Project) -> str:
+    """A Keras-safe model name from the project's name (the builder's and the scripts')."""
+    name = re.sub(r"[^0-9A-Za-z_.-]+", "_", project.name).strip("_")
+    return name or "model"

@@ -23,6 +23,10 @@ LOSS_FOR_LABELS = {"sparse": "sparse_categorical_crossentropy",
 """The loss that fits each label form a data set can have."""
 METRICS = ("accuracy", "top_k_categorical_accuracy", "auc", "precision", "recall")
 ONE_HOT_METRICS = ("auc", "precision", "recall")
+OPTIMIZER_CLASSES = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop", "adamw": "AdamW"}
+OPTIMIZER_EXTRAS = {"sgd": ("momentum",), "adamw": ("weight_decay",)}
+"""The keras.optimizers class of each optimizer setting, and the settings it takes beyond
+the learning rate: read by the Trainer and by the Keras script export alike."""
 """Keras compares these with labels shaped like the output: one-hot for several classes."""
 MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
 DEVICES = ("cpu", "gpu", "all")
@@ -205,6 +209,14 @@ def training_config(section: Mapping[str, Any] | None) -> TrainingConfig:
         _known(part, [s.key for s in settings], where)
         values[group] = _GROUP_CLASSES[group](**{s.key: s.read(part, where) for s in settings})
     return TrainingConfig(**values)
+
+
+def metric_class(name: str, one_hot: bool) -> str | None:
+    """The keras.metrics class a metric is compiled as, or None where Keras takes the
+    name itself ('accuracy' adapts to the labels); top-k needs to know the label form."""
+    if name == "top_k_categorical_accuracy":
+        return "TopKCategoricalAccuracy" if one_hot else "SparseTopKCategoricalAccuracy"
+    return {"auc": "AUC", "precision": "Precision", "recall": "Recall"}.get(name)
 
 
 def _known(section: Mapping[str, Any], keys: list[str], where: str) -> None:

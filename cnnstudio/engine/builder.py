@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from cnnstudio.core.catalogue.common import show_shape
 from cnnstudio.core.inference import infer
-from cnnstudio.core.project import INPUT_NAME, LayerSpec, Project
+from cnnstudio.core.project import INPUT_NAME, LayerSpec, Project, model_name
 from cnnstudio.core.shape_math import ShapeError
 from cnnstudio.core.catalogue.applications import APPLICATION
 from cnnstudio.engine.keras_env import import_keras
@@ -46,12 +45,6 @@ def make_keras_layer(spec: LayerSpec, name: str, input_shape: tuple | None = Non
     if not spec.trainable:
         layer.trainable = False
     return layer
-
-
-def model_name(project: Project) -> str:
-    """A Keras-safe model name from the project's name."""
-    name = re.sub(r"[^0-9A-Za-z_.-]+", "_", project.name).strip("_")
-    return name or "model"
 
 
 def build_keras_model(project: Project, project_file: str | Path | None = None):

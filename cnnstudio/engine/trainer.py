@@ -27,7 +27,9 @@ from cnnstudio.core.project import Project, layer_names
 from cnnstudio.core.project_file import start_weights_change, start_weights_of
 from cnnstudio.core.run_files import path_to_store, stored_path
 from cnnstudio.core.runs import best_epoch, format_metrics, new_run_id
-from cnnstudio.core.training_config import TrainingConfig, training_config
+from cnnstudio.core.training_config import (
+    OPTIMIZER_CLASSES, OPTIMIZER_EXTRAS, TrainingConfig, metric_class, training_config,
+)
 from cnnstudio.core.training_events import (
     BatchEnd, EpochEnd, Event, Finished, PhaseStarted, Started,
 )
@@ -84,30 +86,16 @@ def strategy_for(device: str) -> tuple[Any, int, str | None]:
 def make_optimizer(config: TrainingConfig, learning_rate: float | None = None):
     """The configured optimizer; `learning_rate` overrides the rate (fine-tuning)."""
     rate = config.learning_rate if learning_rate is None else learning_rate
-    if config.optimizer == "sgd":
-        return keras.optimizers.SGD(learning_rate=rate, momentum=config.momentum)
-    if config.optimizer == "adamw":
-        return keras.optimizers.AdamW(learning_rate=rate, weight_decay=config.weight_decay)
-    if config.optimizer == "rmsprop":
-        return keras.optimizers.RMSprop(learning_rate=rate)
-    return keras.optimizers.Adam(learning_rate=rate)
+    extras = {key: getattr(config, key) for key in OPTIMIZER_EXTRAS.get(config.optimizer, ())}
+    return getattr(keras.optimizers, OPTIMIZER_CLASSES[config.optimizer])(learning_rate=rate,
+                                                                          **extras)
 
 
-def make_metrics(names: tuple[str, ...]) -> list:
+def make_metrics(names: tuple[str, ...], loss: str = "") -> list:
     """Keras metric objects named as Keras logs them (`accuracy`, `auc`, ...)."""
-    made: list = []
-    for name in names:
-        if name == "top_k_categorical_accuracy":
-            made.append(keras.metrics.SparseTopKCategoricalAccuracy(name=name))
-        elif name == "auc":
-            made.append(keras.metrics.AUC(name="auc"))
-        elif name == "precision":
-            made.append(keras.metrics.Precision(name="precision"))
-        elif name == "recall":
-            made.append(keras.metrics.Recall(name="recall"))
-        else:
-            made.append(name)
-    return made
+    one_hot = loss == "categorical_crossentropy"
+    return [getattr(keras.metrics, cls)(name=name) if (cls := metric_class(name, one_hot))
+            else name for name in names]
 
 
 def _round(value: float) -> float | None:
@@ -302,7 +290,8 @@ class Trainer:
             for layer in base.layers[:-tune.unfreeze_top]:
                 layer.trainable = False
         self.model.compile(optimizer=make_optimizer(self.config, tune.learning_rate),
-                           loss=self.fit.loss, metrics=make_metrics(self.config.metrics))
+                           loss=self.fit.loss,
+                           metrics=make_metrics(self.config.metrics, self.fit.loss))
         trainable = sum(int(np.prod(w.shape)) for w in self.model.trainable_weights)
         self.emit(PhaseStarted(self.epoch_index, self.epoch_index * self.fit.steps_per_epoch,
                                f"Fine-tuning: the top {tune.unfreeze_top} layers of the base "
@@ -342,7 +331,7 @@ class Trainer:
             else:
                 self._load_start_weights()
             self.model.compile(optimizer=make_optimizer(self.config), loss=fit.loss,
-                               metrics=make_metrics(self.config.metrics))
+                               metrics=make_metrics(self.config.metrics, fit.loss))
         self.epoch_index = self.first_epoch
         tune = self.config.fine_tune
         if tune.enabled and not self._bases():

@@ -157,8 +157,8 @@ def test_npz_and_folder_paths_are_absolute_from_the_project_file(tmp_path):
     ({"optimizer": "rmsprop", "learning_rate": 0.0005},
      "optimizer=keras.optimizers.RMSprop(learning_rate=learning_rate)"),
     ({"metrics": ["accuracy", "top_k_categorical_accuracy", "precision"]},
-     'metrics=["accuracy", keras.metrics.SparseTopKCategoricalAccuracy('
-     'name="top_k_categorical_accuracy"), keras.metrics.Precision(name="precision")]'),
+     'metrics=["accuracy", top_k(name="top_k_categorical_accuracy"), '
+     'keras.metrics.Precision(name="precision")]'),
     ({"batch_size": 16, "epochs": 3, "validation_split": 0.2, "seed": 5, "shuffle": False},
      "BATCH_SIZE = 16"),
 ])

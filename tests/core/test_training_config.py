@@ -45,3 +45,12 @@ def test_every_setting_has_a_label_help_and_a_valid_default():
         setting.read({}, "training")  # the default passes its own check
     assert training_config({"optimizer": "SGD"}).optimizer == "sgd"  # Keras ignores case
     assert training_config({"tensorboard_dir": ""}).tensorboard_dir is None
+
+
+def test_metric_classes_follow_the_label_form():
+    from cnnstudio.core.training_config import metric_class
+
+    assert metric_class("accuracy", False) is None  # Keras adapts 'accuracy' itself
+    assert metric_class("top_k_categorical_accuracy", False) == "SparseTopKCategoricalAccuracy"
+    assert metric_class("top_k_categorical_accuracy", True) == "TopKCategoricalAccuracy"
+    assert metric_class("precision", True) == "Precision"

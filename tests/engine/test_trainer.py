@@ -207,11 +207,13 @@ def test_precision_recall_and_auc_train_with_one_hot_labels():
     from cnnstudio.engine.trainer import Trainer
 
     project = edits.set_training(tiny_project(epochs=1), {
-        "metrics": ["accuracy", "precision", "recall", "auc"], "capture": False})
+        "metrics": ["accuracy", "precision", "recall", "auc", "top_k_categorical_accuracy"],
+        "capture": False})
     finished = Trainer(project).run()
     assert finished.reason == "completed", finished.message
     assert finished.run["settings"]["loss"] == "categorical_crossentropy"
-    assert {"precision", "recall", "auc", "val_auc"} <= set(finished.run["epochs"][0])
+    assert {"precision", "recall", "auc", "val_auc", "top_k_categorical_accuracy"} <= set(
+        finished.run["epochs"][0])
     sparse = edits.set_training(project, {"loss": "sparse_categorical_crossentropy"})
     refused = Trainer(sparse).run()
     assert refused.reason == "error"
