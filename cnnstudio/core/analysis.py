@@ -7,6 +7,7 @@ the usual kind (float32 values, multiply-add = 2 FLOPs), stated as such.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from cnnstudio.core.catalogue import Category
 from cnnstudio.core.catalogue.common import flat_size
 from cnnstudio.core.inference import LayerResult, ShapeReport
 from cnnstudio.core.project import Project
@@ -23,6 +24,7 @@ class ModelSummary:
     activation_mb_per_batch: float
     flops_per_sample: int
     batch_size: int
+    flops_left_out: tuple[str, ...] = ()  # pre-trained bases: their FLOPs are not counted
 
 
 def activation_bytes(result: LayerResult) -> int | None:
@@ -53,6 +55,8 @@ def summarize(project: Project, report: ShapeReport, batch_size: int) -> ModelSu
         activation_mb_per_batch=activations * batch_size / 1024 ** 2,
         flops_per_sample=sum(layer_flops(project, report, i) for i in range(len(report.layers))),
         batch_size=batch_size,
+        flops_left_out=tuple(r.name for spec, r in zip(project.layers, report.layers)
+                             if spec.layer_type.category is Category.PRETRAINED),
     )
 
 
@@ -66,6 +70,10 @@ def receptive_fields(project: Project, report: ShapeReport) -> list[int | None]:
     out: list[int | None] = []
     for spec, result in zip(project.layers, report.layers):
         if result.output_shape is None or field is None:
+            out.append(None)
+            field = None
+            continue
+        if spec.layer_type.category is Category.PRETRAINED:  # hundreds of layers inside
             out.append(None)
             field = None
             continue

@@ -179,9 +179,15 @@ class TrainPage(QWidget):
             return
         split = split_counts(total, config.validation_split)
         it = iterations(split.train, config.batch_size, config.epochs)
-        self.arithmetic.setText(
-            f"{total:,} images: <b>{split.train:,}</b> train, {split.validation:,} validate."
-            f"<br>{it.explain()}.")
+        text = (f"{total:,} images: <b>{split.train:,}</b> train, {split.validation:,} "
+                f"validate.<br>{it.explain()}.")
+        tune = config.fine_tune
+        if tune.enabled:
+            text += (f"<br>Then fine-tuning: {tune.epochs} more epoch{'s' * (tune.epochs != 1)} "
+                     f"x {it.per_epoch:,} = {tune.epochs * it.per_epoch:,} iterations, the "
+                     f"top {tune.unfreeze_top} layers of the base at rate "
+                     f"{tune.learning_rate:g}.")
+        self.arithmetic.setText(text)
 
     def _image_count(self) -> int | None:
         data = self.data_page.train_count() if self.data_page is not None else None

@@ -183,6 +183,12 @@ def test_settings_form_edits_the_project(make_window, qtbot):
     assert patience.isEnabled()
     patience.setValue(5)
     assert window.editor.project.training["early_stopping"] == {"enabled": True, "patience": 5}
+    tune = form.controls[("fine_tune", "enabled")].widget
+    tune.setChecked(True)
+    form.controls[("fine_tune", "unfreeze_top")].widget.setValue(12)
+    assert window.editor.project.training["fine_tune"] == {"enabled": True, "unfreeze_top": 12}
+    assert "Then fine-tuning: 3 more epochs" in page.arithmetic.text()
+    assert "top 12 layers" in page.arithmetic.text()
     save_screenshot(window, "train_settings.png")
 
 

@@ -61,11 +61,11 @@ class SummaryBar(QWidget):
                 f"non-trainable {s.non_trainable_params:,}) · <b>Size</b> "
                 f"{format_bytes(s.size_bytes)} · "
                 f"<b>Activations</b> {s.activation_mb_per_batch:,.1f} MB per batch of "
-                f"{s.batch_size} · <b>FLOPs</b> {format_count(s.flops_per_sample)} per sample")
+                f"{s.batch_size} · <b>FLOPs</b> {format_count(s.flops_per_sample)} per sample"
+                + (f" (without {', '.join(s.flops_left_out)})" if s.flops_left_out else ""))
         if report.pending is not None:
-            text += (f"<br><span style='color:#5c5c5c'>Measuring {report.pending.name} (a "
-                     f"pre-trained base, built once in the background): counts cover the "
-                     f"layers above it until then.</span>")
+            text += (f"<br><span style='color:#5c5c5c'>Measuring {report.pending.name}, a "
+                     f"pre-trained base, in the background…</span>")
         elif not report.valid:
             bad = report.layers[report.error_index]
             text += (f"<br><span style='color:#a4262c'>Invalid at {bad.name}: counts cover "
