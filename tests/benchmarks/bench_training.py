@@ -14,7 +14,10 @@ held out for validation, batch 64, seed 0). "plain" builds the model with
 `make_metrics`, the loss `fit_data` chose) and fits `fit_data`'s pipelines with
 verbose=0 and a callback that only times epochs. "app" opens a MainWindow on the
 Train page, clicks Train and runs the Qt event loop until the session's
-`finished` signal; epoch seconds come from its EpochEnd events. Both time an
+`finished` signal; epoch seconds come from its EpochEnd events (the stall
+probe runs in app runs of its own after the throughput runs: its 200 wake-ups
+a second each take the GIL from training, so it would weigh on the figure it
+sits beside). Both time an
 epoch the same way (epoch begin to epoch end, validation included); the first
 epoch, which traces the step functions, is left out. The runs alternate plain,
 app, app, plain (ABBA), twice, so a drift of the machine's speed cancels out.
@@ -57,7 +60,10 @@ COUNT = 6000  # Shapes images (28x28x1)
 BATCH = 64
 SEED = 0
 EPOCHS = {"mnist_cnn": 3, "dense_baseline": 8}  # a dense epoch is ~0.3 s: more of them
-ORDER = {"mnist_cnn": "PAAPPAAP", "dense_baseline": "PAAPPAAPPAAP"}  # P plain, A app
+# P plain, A app (throughput), S app with the stall probe (stalls only)
+ORDER = {"mnist_cnn": "PAAPPAAPS", "dense_baseline": "PAAPPAAPPAAPSS"}
+ORDER = {k: v.replace("S", "") * int(os.environ.get("BENCH_REPEAT", "1")) + "S" * v.count("S")
+         for k, v in ORDER.items()}  # BENCH_REPEAT=3: three times the throughput runs
 PROBE_MS = 5
 TEMPLATES = sys.argv[1:] or list(EPOCHS)  # e.g. `bench_training.py dense_baseline`
 RATIO_TARGET = 0.97
@@ -177,7 +183,7 @@ def app_run(template: str, probe_stalls: bool = True) -> Run:
     from cnnstudio.ui.main_window import PAGES, MainWindow
 
     app = QApplication.instance()
-    run = Run(template, "app")
+    run = Run(template, "stalls" if probe_stalls else "app")
     settings = QSettings("/tmp/cnnstudio-bench/bench-training.ini", QSettings.IniFormat)
     window = MainWindow(project_for(template), None, settings)
     window.resize(1200, 760)
@@ -271,9 +277,9 @@ def main() -> None:
     runs: list[Run] = []
     for template in TEMPLATES:
         for kind in ORDER[template]:
-            run = plain_run(template) if kind == "P" else app_run(template)
+            run = plain_run(template) if kind == "P" else app_run(template, kind == "S")
             runs.append(run)
-            extra = ""
+            extra = f"; GUI thread busy {run.gui_busy:.0%}" if run.kind == "app" else ""
             if run.stalls_ms is not None:
                 extra = (f"; GUI stalls p99 {np.percentile(run.stalls_ms, 99):.1f} ms, "
                          f"max {run.stalls_ms.max():.1f} ms; GUI thread busy "
@@ -322,7 +328,7 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     worst_p99, worst_max = 0.0, 0.0
-    for i, run in enumerate(r for r in runs if r.kind == "app"):
+    for i, run in enumerate(r for r in runs if r.kind == "stalls"):
         stalls = run.stalls_ms
         p99 = float(np.percentile(stalls, 99))
         worst_p99, worst_max = max(worst_p99, p99), max(worst_max, float(stalls.max()))
