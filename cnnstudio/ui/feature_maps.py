@@ -204,7 +204,7 @@ class FeatureMapView(QWidget):
             self.epoch_label.setText("before training" if epoch == 0 else f"{epoch}")
         values = np.asarray(values, np.float32)
         name = self.layer.currentText()
-        if values.ndim == 3:
+        if values.ndim == 3 and values.shape[0] * values.shape[1] > 1:
             pages = -(-values.shape[2] // PAGE_TILES)
             self.page.setRange(1, pages)
             self.page.setVisible(pages > 1)
@@ -228,8 +228,11 @@ class FeatureMapView(QWidget):
             pixmap = QPixmap.fromImage(to_qimage(strip)).scaled(
                 strip.shape[1] * cell, strip.shape[0] * cell, Qt.IgnoreAspectRatio,
                 Qt.FastTransformation)
+            what = (f"1x1 maps, {flat.size:,} channels of one value each (a tile per channel "
+                    "would be one flat colour), shown as a strip" if values.ndim == 3
+                    else f"a vector of {flat.size:,} values")
             self.caption.setText(
-                f"<b>{name}</b>: a vector of {flat.size:,} values, {STRIP_WIDTH} per row "
+                f"<b>{name}</b>: {what}, {STRIP_WIDTH} per row "
                 f"(blue low, red high; min {flat.min():.3g}, max {flat.max():.3g}).")
         self.picture.setPixmap(pixmap)
         self._show_prediction(epoch)

@@ -108,6 +108,7 @@ def test_a_512_channel_layer_pages_and_a_4096_unit_strip_renders(qtbot):
     qtbot.addWidget(view)
     rng = np.random.default_rng(0)
     outputs = {1: {"conv": rng.random((8, 8, 512), np.float32),
+                   "base": rng.random((1, 1, 1280), np.float32),  # a pre-trained base's end
                    "dense": rng.random(4096, np.float32),
                    "out": np.eye(6, dtype=np.float32)[2]}}
     view.set_outputs(rng.random((8, 8, 1)), outputs, ["a", "b", "c", "d", "e", "f"])
@@ -115,6 +116,9 @@ def test_a_512_channel_layer_pages_and_a_4096_unit_strip_renders(qtbot):
     assert view.tiles_shown == PAGE_TILES and view.page.maximum() == 512 // PAGE_TILES
     view.page.setValue(8)
     assert view.tiles_shown == PAGE_TILES and "channels 449 to 512" in view.caption.text()
+    view.layer.setCurrentText("base")  # 1x1 maps: one strip, not 1,280 flat tiles
+    assert view.tiles_shown == 1 and "1x1 maps, 1,280 channels" in view.caption.text()
+    assert view.page.isHidden()
     view.layer.setCurrentText("dense")
     assert view.tiles_shown == 1 and "4,096 values" in view.caption.text()
     assert view.picture.pixmap().height() == 64 * 10  # 4096 / 64 rows of 10-pixel cells
