@@ -11,13 +11,12 @@ Until they are known, the shape engine reports the layer as pending.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cnnstudio.core.files import write_text_atomic
 from cnnstudio.core.resources import user_cache_dir
 from cnnstudio.core.shape_math import ShapeError
 
@@ -102,10 +101,7 @@ class _Store:
                     "figures": {k: v.to_json() for k, v in self.known.items() if k in self.kept}}
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(document, out)
-            os.replace(temporary, path)
+            write_text_atomic(path, json.dumps(document))
         except OSError:
             pass
 

@@ -19,21 +19,19 @@ from __future__ import annotations
 import ast
 import json
 import math
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
+from cnnstudio.core.catalogue.applications import APPLICATION, APPLICATIONS
 from cnnstudio.core.dataset_config import DatasetConfig, dataset_config
 from cnnstudio.core.errors import ExportError
 from cnnstudio.core.inference import LayerResult, ShapeReport, infer
 from cnnstudio.core.project import INPUT_NAME, LayerSpec, Project, model_name
-from cnnstudio.core.project_file import (
-    start_weights_change, start_weights_of, write_text_atomic,
-)
+from cnnstudio.core.files import write_text_atomic
+from cnnstudio.core.project_file import start_weights_change, start_weights_of
 from cnnstudio.core.resources import resources_dir
-from cnnstudio.core.catalogue.applications import APPLICATION, APPLICATIONS
 from cnnstudio.core.run_files import stored_path
 from cnnstudio.core.training_config import (
     ONE_HOT_METRICS, OPTIMIZER_CLASSES, OPTIMIZER_EXTRAS, TrainingConfig, metric_class,

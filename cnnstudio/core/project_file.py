@@ -15,13 +15,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from cnnstudio.core.dataset_config import dataset_config
 from cnnstudio.core.errors import ProjectError, show_value
+from cnnstudio.core.files import write_text_atomic
 from cnnstudio.core.project import (
     FORMAT, VERSION, LayerSpec, Project, check_input_shape, layer_from_dict, layer_names,
 )
@@ -131,23 +131,6 @@ def project_to_json(project: Project) -> str:
 def save_project(project: Project, path: str | os.PathLike[str]) -> None:
     """Write atomically: a temporary file beside the target, then a rename."""
     write_text_atomic(Path(path), project_to_json(project))
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 # Starting weights ------------------------------------------------------------------

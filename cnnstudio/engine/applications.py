@@ -13,6 +13,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from cnnstudio.core.base_figures import BaseFigures, figures_key, remember
 from cnnstudio.core.catalogue.applications import APPLICATIONS
 from cnnstudio.core.errors import CnnStudioError
@@ -54,24 +56,18 @@ def _cut(network, a: dict[str, Any], name: str):
     return keras.Model(network.input, network.get_layer(a["cut"]).output, name=name)
 
 
-def _unfreeze(model, trainable_top: int | None) -> None:
-    """Only the top N layers learn (the usual second phase of fine-tuning)."""
-    if not trainable_top:
-        return
-    for layer in model.layers[:-trainable_top]:
-        layer.trainable = False
+def unfreeze_top(base, count: int | None) -> None:
+    """The base learns, but only its top `count` layers (the usual second phase of
+    fine-tuning); None: all of them."""
+    base.trainable = True
+    if count:
+        for layer in base.layers[:-count]:
+            layer.trainable = False
 
 
-def _count(weights) -> int:
-    return int(sum(int(w.shape.num_elements() if hasattr(w.shape, "num_elements")
-                       else _product(w.shape)) for w in weights))
-
-
-def _product(shape) -> int:
-    total = 1
-    for size in shape:
-        total *= int(size)
-    return total
+def count_weights(weights) -> int:
+    """How many numbers a list of Keras variables holds."""
+    return int(sum(np.prod(w.shape) for w in weights))
 
 
 def measure(input_shape: tuple, a: dict[str, Any]) -> BaseFigures:
@@ -79,10 +75,10 @@ def measure(input_shape: tuple, a: dict[str, Any]) -> BaseFigures:
     reason Keras refuses it, remembered for the shape engine."""
     try:
         model = _cut(_network(a, input_shape[1:]), a, "base")
-        _unfreeze(model, a["trainable_top"])
+        unfreeze_top(model, a["trainable_top"])
         figures = BaseFigures((None, *tuple(model.output.shape)[1:]),
-                              _count(model.trainable_weights),
-                              _count(model.non_trainable_weights))
+                              count_weights(model.trainable_weights),
+                              count_weights(model.non_trainable_weights))
     except ShapeError as error:
         figures = BaseFigures(error=str(error))
     remember(figures_key(input_shape, a), figures)
@@ -133,5 +129,5 @@ def build_base(a: dict[str, Any], input_shape: tuple[int, ...], name: str,
     if path is not None:
         _load_weights(network, path, a["application"])
     model = _cut(network, a, name)
-    _unfreeze(model, a["trainable_top"])
+    unfreeze_top(model, a["trainable_top"])
     return model

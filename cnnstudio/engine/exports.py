@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from cnnstudio.core.errors import ExportError
+from cnnstudio.core.files import write_text_atomic
 from cnnstudio.core.project import Project
 from cnnstudio.core.runs import latest_trained_run
 
@@ -76,9 +77,7 @@ def keras_script(project: Project, project_file: str | Path | None, out: Path,
                  run_id: str | None = None) -> Exported:
     """A standalone, commented Keras script that builds, compiles and trains the model."""
     from cnnstudio.core.keras_script import write_keras_script
-    from cnnstudio.engine.builder import measure_bases
 
-    measure_bases(project)  # the script's comments give a base's shape and counts
     write_keras_script(project, out, project_file)
     return Exported(out, [f"Run it with: python {out.name}   (--summary-json prints the "
                           "layers' shapes and counts; --epochs N trains N epochs)"])
@@ -89,24 +88,15 @@ def pytorch_script(project: Project, project_file: str | Path | None, out: Path,
     """An nn.Sequential with the same layers in channels-first order, and the same counts;
     layers PyTorch has no equivalent for are named, never guessed."""
     from cnnstudio.core.pytorch_script import pytorch_script as write_text
-    from cnnstudio.engine.builder import measure_bases
 
-    measure_bases(project)
     script = write_text(project)
-    _write_text(out, script.text)
+    write_text_atomic(out, script.text)  # a failed export leaves no half-written file
     notes = [f"Run it with: python {out.name}   (needs PyTorch: pip install torch; "
              "--summary-json prints the layers' shapes and counts)"]
     if script.unsupported:
         notes.append("Not translated:")
         notes += [f"- {line}" for line in script.unsupported]
     return Exported(out, notes)
-
-
-def _write_text(out: Path, text: str) -> None:
-    """Atomically: a failed export leaves no half-written file."""
-    temporary = out.with_name(f".{out.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(out)
 
 
 EXPORTERS: dict[str, Callable[..., Exported]] = {
@@ -126,6 +116,9 @@ def export(project: Project, project_file: str | Path | None, target: str, out: 
     out = Path(out)
     if not out.parent.is_dir():
         raise ExportError(f"Cannot write {out}: the folder {out.parent} does not exist.")
+    from cnnstudio.engine.builder import measure_bases
+
+    measure_bases(project)  # scripts give a pre-trained base's shape and counts too
     try:
         return exporter(project, project_file, out, run_id)
     except OSError as error:

@@ -36,9 +36,9 @@ from cnnstudio.core.training_events import (
 from cnnstudio.engine.keras_env import import_keras
 
 keras = import_keras()
-import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from cnnstudio.engine.applications import count_weights, unfreeze_top  # noqa: E402
 from cnnstudio.engine.builder import build_keras_model, measure_bases  # noqa: E402
 from cnnstudio.engine.capture import Capture  # noqa: E402
 from cnnstudio.engine.training_data import FitData, fit_data  # noqa: E402
@@ -286,13 +286,11 @@ class Trainer:
         optimizer starts afresh) so the change takes effect."""
         tune = self.config.fine_tune
         for base in self._bases():
-            base.trainable = True
-            for layer in base.layers[:-tune.unfreeze_top]:
-                layer.trainable = False
+            unfreeze_top(base, tune.unfreeze_top)
         self.model.compile(optimizer=make_optimizer(self.config, tune.learning_rate),
                            loss=self.fit.loss,
                            metrics=make_metrics(self.config.metrics, self.fit.loss))
-        trainable = sum(int(np.prod(w.shape)) for w in self.model.trainable_weights)
+        trainable = count_weights(self.model.trainable_weights)
         self.emit(PhaseStarted(self.epoch_index, self.epoch_index * self.fit.steps_per_epoch,
                                f"Fine-tuning: the top {tune.unfreeze_top} layers of the base "
                                f"learn at rate {tune.learning_rate:g} ({trainable:,} "

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from cnnstudio.core import CnnStudioError, load_project
 from cnnstudio.core.resources import default_example
 from cnnstudio.ui import recovery
-from cnnstudio.ui.main_window import APP_NAME, MainWindow
+from cnnstudio.ui import APP_NAME
+from cnnstudio.ui.main_window import MainWindow
 
 
 def start_path(path: str | None, settings: QSettings) -> Path:

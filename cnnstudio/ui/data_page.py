@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
-    QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QScrollArea,
+    QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton,
     QSpinBox, QVBoxLayout, QWidget,
 )
 
@@ -18,7 +18,7 @@ from cnnstudio.core.epochs import iterations, split_counts
 from cnnstudio.core.training_config import LOSS_FOR_LABELS
 from cnnstudio.ui.augmentation_box import AugmentationBox
 from cnnstudio.ui.editor import ProjectEditor
-from cnnstudio.ui.layouts import clear_layout
+from cnnstudio.ui.layouts import clear_layout, scrolled
 from cnnstudio.ui.worker import Task
 
 SOURCE_TITLES = {"shapes": "Built-in Shapes (generated)", "keras": "Keras data set (cache)",
@@ -155,9 +155,7 @@ class DataPage(QWidget):
         self._previewed: tuple = (None, ())
         self._closed = False
         self.loaded_config = None  # the DatasetConfig that `data` was loaded with
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.grid_host)
+        scroll = scrolled(self.grid_host)
         self.histogram = None  # made on the first load: pyqtgraph stays off start-up
         self.bars = None
         right = QVBoxLayout()

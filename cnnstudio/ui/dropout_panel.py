@@ -5,11 +5,11 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget,
+    QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
 )
 
 from cnnstudio.ui.feature_maps import heat_strip, to_qimage
-from cnnstudio.ui.layouts import clear_layout
+from cnnstudio.ui.layouts import clear_layout, scrolled
 from cnnstudio.ui.worker import Task
 
 SHOWN_UNITS = 512
@@ -50,9 +50,7 @@ class DropoutPanel(QWidget):
         host = QWidget()
         host.setLayout(self.strips)
         self.strips.setAlignment(Qt.AlignTop)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(host)
+        scroll = scrolled(host)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.text)

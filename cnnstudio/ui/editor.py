@@ -123,7 +123,11 @@ class ProjectEditor(QObject):
         if project.input_shape != self._input_shape and not self._following:
             self.input_follows_data = False
         self._input_shape = project.input_shape
-        self.report = infer(project)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """A fresh report and hints, `changed`, then any pre-trained base still to measure."""
+        self.report = infer(self.project)
         self._hints = None
         self.changed.emit()
         self._measure_pending()
@@ -151,10 +155,7 @@ class ProjectEditor(QObject):
 
     def _measured(self, _figures=None) -> None:
         self.measuring = None
-        self.report = infer(self.project)
-        self._hints = None
-        self.changed.emit()
-        self._measure_pending()  # the next base, or this one again if edited meanwhile
+        self._refresh()  # measures the next base, or this one again if edited meanwhile
 
     def _measure_failed(self, message: str, details: str) -> None:
         """E.g. TensorFlow failing to load: the row shows why instead of waiting forever."""

@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QGridLayout, QHBoxLayout,
-    QHeaderView, QLabel, QPushButton, QScrollArea, QSplitter, QTableWidget, QTableWidgetItem,
+    QHeaderView, QLabel, QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
     QTabWidget, QVBoxLayout, QWidget,
 )
 
@@ -29,7 +29,7 @@ from cnnstudio.ui.data_page import to_pixmap
 from cnnstudio.ui.dropout_panel import DropoutPanel
 from cnnstudio.ui.editor import ProjectEditor
 from cnnstudio.ui.feature_maps import FeatureMapView
-from cnnstudio.ui.layouts import clear_layout
+from cnnstudio.ui.layouts import clear_layout, scrolled
 from cnnstudio.ui.worker import Task
 
 DROPOUT_TYPES = ("Dropout", "SpatialDropout2D")
@@ -133,9 +133,7 @@ class EvaluatePage(QWidget):
         self.grid_host = QWidget()
         self.grid = QGridLayout(self.grid_host)
         self.grid.setAlignment(Qt.AlignTop | Qt.AlignLeft)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.grid_host)
+        scroll = scrolled(self.grid_host)
         right = QVBoxLayout()
         right.addLayout(bar)
         right.addWidget(scroll, 1)

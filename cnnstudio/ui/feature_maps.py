@@ -14,9 +14,11 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSlider, QSpinBox, QVBoxLayout,
+    QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout,
     QWidget,
 )
+
+from cnnstudio.ui.layouts import scrolled
 
 PAGE_TILES = 64
 TILE_PIXELS = 72
@@ -123,9 +125,7 @@ class FeatureMapView(QWidget):
         self.caption.setWordWrap(True)
         self.picture = QLabel()
         self.picture.setAlignment(Qt.AlignTop | Qt.AlignLeft)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.picture)
+        scroll = scrolled(self.picture)
         body = QHBoxLayout()
         body.addLayout(side)
         right = QVBoxLayout()

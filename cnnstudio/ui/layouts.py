@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLayout
+from PySide6.QtWidgets import QLayout, QScrollArea, QWidget
 
 
 def clear_layout(layout: QLayout) -> None:
@@ -16,3 +16,11 @@ def clear_layout(layout: QLayout) -> None:
         if widget is not None:
             widget.hide()
             widget.deleteLater()
+
+
+def scrolled(widget: QWidget) -> QScrollArea:
+    """`widget` in a scroll area that gives it the room there is and scrolls the rest."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(widget)
+    return scroll

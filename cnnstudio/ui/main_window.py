@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.core import CnnStudioError, Project, load_project, save_project
 from cnnstudio.core.project_file import place_start_weights
-from cnnstudio.ui import recovery
+from cnnstudio.ui import APP_NAME, recovery
 from cnnstudio.ui.data_page import DataPage
 from cnnstudio.ui.evaluate_page import EvaluatePage
 from cnnstudio.ui.runs_page import RunsPage
@@ -27,7 +27,6 @@ from cnnstudio.ui.design.summary_bar import SummaryBar
 from cnnstudio.ui.editor import ProjectEditor
 from cnnstudio.ui.interop import EXPORTS, MODEL_FILTER, Exporter, Importer, export_name
 
-APP_NAME = "CNN Studio"
 PAGES = ("Design", "Data", "Train", "Evaluate", "Runs")
 STOP_WAIT_MS = 10_000
 FILE_FILTER = "CNN Studio projects (*.cnnstudio.json *.json)"
@@ -270,7 +269,7 @@ class MainWindow(QMainWindow):
                                 f"({len(imported.project.layers)} layers). {kept}{notes}")
 
     def export_dialog(self, target: str) -> None:
-        out = export_name(self, target, self.editor.project.name,
+        out = export_name(self, target, self.editor.project,
                           self.path.parent if self.path else None)
         if out is not None:
             self.export_to(target, out)

@@ -17,7 +17,8 @@ from pathlib import Path
 from PySide6.QtCore import QStandardPaths
 
 from cnnstudio.core import Project
-from cnnstudio.core.project_file import project_to_json, write_text_atomic
+from cnnstudio.core.files import write_text_atomic
+from cnnstudio.core.project_file import project_to_json
 
 
 @dataclass(frozen=True)

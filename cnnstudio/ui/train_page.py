@@ -12,7 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
-    QScrollArea, QVBoxLayout, QWidget,
+    QVBoxLayout, QWidget,
 )
 
 from cnnstudio.core import ProjectError, edits
@@ -28,6 +28,7 @@ from cnnstudio.ui.model_saving import ask_model_path, start_model_save
 from cnnstudio.ui.train_settings import TrainSettingsForm
 from cnnstudio.ui.training_session import TrainingSession
 from cnnstudio.ui.worker import Task
+from cnnstudio.ui.layouts import scrolled
 
 DETAIL_LINES = 15
 
@@ -72,9 +73,7 @@ class TrainPage(QWidget):
         QVBoxLayout(numbers).addWidget(self.arithmetic)
         column.addWidget(numbers)
         column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(settings)
+        scroll = scrolled(settings)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(380)
         scroll.setMaximumWidth(460)

@@ -6,14 +6,13 @@ tests/engine/test_keras_script_export.py runs the scripts.
 from __future__ import annotations
 
 import ast
-import dataclasses
 import re
 import subprocess
 import sys
 
 import pytest
 
-from cnnstudio.core import LAYER_TYPES, LayerSpec, Project
+from cnnstudio.core import LayerSpec, Project
 from cnnstudio.core.keras_script import ExportError, keras_script, write_keras_script
 from cnnstudio.core.templates import get_template, list_templates
 
