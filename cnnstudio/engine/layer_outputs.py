@@ -22,32 +22,38 @@ def shown_layers(model) -> list:
     return [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
 
 
-def outputs_function(model) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
-    """A compiled function: a batch of one image -> {layer name: its output for it}.
+def outputs_model(model) -> tuple[list[str], object]:
+    """The shown layers' names, and a Keras model giving each one's output for an input.
 
-    Compiled with tf.function because the capture calls it at every epoch end,
-    where an eager pass of a deep model costs a noticeable share of the epoch.
+    The stack is a chain: its layers are called again on a new input rather than
+    `layer.output` read, which for a nested model (a pre-trained base) is its own
+    inner tensor, not the one in this graph. The weights are the same objects.
     """
     layers = shown_layers(model)
-    names = [layer.name for layer in layers]
-    # The stack is a chain: call its layers again on a new input rather than read
-    # `layer.output`, which for a nested model (a pre-trained base) is its own inner
-    # tensor, not the one in this graph. The weights are the same objects.
     x = inputs = keras.Input(shape=tuple(model.input.shape[1:]))
     outputs = []
     for layer in layers:
         x = layer(x)
         outputs.append(x)
-    inner = keras.Model(inputs, outputs)
+    return [layer.name for layer in layers], keras.Model(inputs, outputs)
+
+
+def outputs_function(model) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
+    """A compiled function: a batch of one image -> {layer name: its output for it}."""
+    names, inner = outputs_model(model)
     compiled = tf.function(lambda x: inner(x, training=False))
 
     def outputs(batch: np.ndarray) -> dict[str, np.ndarray]:
-        values = compiled(batch)
-        if not isinstance(values, (list, tuple)):
-            values = [values]
-        return {name: np.asarray(value)[0] for name, value in zip(names, values)}
+        return named_outputs(names, compiled(batch))
 
     return outputs
+
+
+def named_outputs(names: list[str], values) -> dict[str, np.ndarray]:
+    """{layer name: its output for the first image} from what the outputs model returned."""
+    if not isinstance(values, (list, tuple)):
+        values = [values]
+    return {name: np.asarray(value)[0] for name, value in zip(names, values)}
 
 
 def layer_outputs(model, image: np.ndarray) -> dict[str, np.ndarray]:
