@@ -236,12 +236,14 @@ class TrainPage(QWidget):
             self.status.setText(self.status.text().removesuffix(" · paused"))
         else:
             self.session.pause()
+            self.ensure_plots().redraw_soon()
             self.pause_button.setText("Resume")
             self.status.setText(self.status.text() + " · paused")
 
     def stop(self) -> None:
         if self.training:
             self.session.stop()
+            self.ensure_plots().redraw_soon()
             self.status.setText("Stopping after this batch…")
 
     def shutdown(self, wait_ms: int = 10_000) -> bool:
@@ -276,7 +278,11 @@ class TrainPage(QWidget):
         last = events[-1]
         started = self.started
         done = last.iteration - started.initial_epoch * started.steps_per_epoch
+        # QProgressBar.setValue repaints at once, outside the window's next paint:
+        # with updates off it is painted with the rest of the window instead
+        self.progress.setUpdatesEnabled(False)
         self.progress.setValue(done)
+        self.progress.setUpdatesEnabled(True)
         text = (f"Epoch {last.epoch}/{started.epochs} · iteration {last.step}/"
                 f"{started.steps_per_epoch} ({done:,} of {self.progress.maximum():,}) · "
                 f"{last.samples_per_second:,.0f} samples/s · ETA "

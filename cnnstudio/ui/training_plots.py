@@ -33,9 +33,17 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.core.runs import overfitting, overfitting_advice
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, PhaseStarted, Started
+from cnnstudio.ui.pacing import Pacer
 
 
-REDRAW_MS = 100  # 10 redraws a second: drawing takes the GIL from training (bench_training.py)
+# Redraws take the GIL and a core from training (tests/benchmarks/bench_training.py): a
+# round of the three plots costs the GUI thread 15 to 40 ms here, so while data
+# arrives the redraws are spaced to keep the GUI thread near 1 % of a core,
+# between 10 a second and one every 2 s (ui/pacing.py); the progress bar and the
+# labels above the plots move 4 times a second meanwhile (ui/training_session.py).
+REDRAW_MS = 100
+MAX_REDRAW_MS = 2000
+REDRAW_CPU_BUDGET = 0.01
 ITERATIONS, EPOCHS = "iterations", "epochs"
 X_LABELS = {ITERATIONS: "iteration", EPOCHS: "epoch"}
 DEFAULT_SMOOTHING = 0.9
@@ -275,9 +283,9 @@ class TrainingPlots(QWidget):
         # run id, then (metric, plot, x, y) of each curve drawn, for the read-out
         self._run_xy: list[tuple[str, list[tuple[str, str, np.ndarray, np.ndarray]]]] = []
 
+        self.pacer = Pacer(REDRAW_CPU_BUDGET, REDRAW_MS, MAX_REDRAW_MS)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self.flush)
 
         self._build()
@@ -472,6 +480,7 @@ class TrainingPlots(QWidget):
         self._leave_runs()
         self.mode = "live"
         self._started = started
+        self.pacer.reset()  # the first points show at once
         self._accuracy = accuracy_key(started.metrics)
         self._epochs = []
         self._epoch_ends = []
@@ -583,11 +592,19 @@ class TrainingPlots(QWidget):
 
     def _schedule(self) -> None:
         if not self._timer.isActive():
-            self._timer.start()
+            self._timer.start(int(self.pacer.interval_ms))
+
+    def redraw_soon(self) -> None:
+        """Draw what is waiting at the shortest interval: paused or stopping, drawing
+        takes nothing from training, and the user waits to see where it is."""
+        self.pacer.reset()
+        if self._timer.isActive():
+            self._timer.start(int(self.pacer.interval_ms))
 
     def flush(self) -> None:
         """Draw what changed since the last redraw, now (the timer calls this)."""
         self._timer.stop()
+        self.pacer.tick()
         if self._smoothing_changed:
             self._smoothing_changed = False
             weight = self.smoothing

@@ -2,19 +2,12 @@
 
 The worker never touches a widget: the Trainer's events go into a queue, and a
 queued `pending` signal wakes the GUI thread when the queue was empty. The GUI
-drains the queue at most 10 times a second whatever the batch rate, so a
-fast model with thousands of batches per second cannot flood the event loop;
-epoch and end events are delivered in order with the batches before them.
-
-Every update (plots redrawn, progress bar, labels) costs the GUI thread CPU
-time, and on a machine with few cores that time is taken from training. So
-the interval between drains adapts to what the updates cost: the GUI thread's
-CPU seconds since the last drain, over the interval, is kept near
-`GUI_CPU_BUDGET` by lengthening the interval up to `MAX_DRAIN_INTERVAL_MS` on
-a slow machine or a big window, and shortening it back to 100 ms when updates
-are cheap (tests/benchmarks/bench_training.py). A run starts at 100 ms, so its
-first batches show at once, and while paused or stopping it drains at once.
-"""
+drains the queue at most 4 times a second whatever the batch rate, so a fast
+model with thousands of batches per second cannot flood the event loop; epoch
+and end events are delivered in order with the batches before them. A drain
+is cheap (the progress bar, the labels, points appended to the curves); the
+plots redraw on their own schedule, spaced by what drawing costs
+(ui/training_plots.py). While paused or stopping it drains at once."""
 
 from __future__ import annotations
 
@@ -31,9 +24,7 @@ from cnnstudio.core.project import Project
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, Finished, PhaseStarted, Started
 from cnnstudio.ui.worker import pause_gc, resume_gc
 
-DRAIN_INTERVAL_MS = 100  # at most 10 updates a second
-MAX_DRAIN_INTERVAL_MS = 1500  # however costly the updates, the page moves this often
-GUI_CPU_BUDGET = 0.02  # the share of one core the GUI thread may use while training
+DRAIN_INTERVAL_MS = 250  # at most 4 deliveries a second
 
 
 class _TrainJob(QObject):
@@ -93,8 +84,6 @@ class TrainingSession(QObject):
         self._pending_control: list[str] = []
         self._lock = threading.Lock()
         self._last_drain = 0.0
-        self._last_drain_cpu = 0.0
-        self.drain_interval_ms = float(DRAIN_INTERVAL_MS)
         self._drain_timer = QTimer(self)
         self._drain_timer.setSingleShot(True)
         self._drain_timer.timeout.connect(self._drain)
@@ -130,11 +119,11 @@ class TrainingSession(QObject):
         self.deliver_soon()
 
     def deliver_soon(self) -> None:
-        """Show what is queued within the shortest interval: once paused or stopped, the
-        updates take no time from training, and the user waits to see where it is."""
-        self.drain_interval_ms = float(DRAIN_INTERVAL_MS)
+        """Show what is queued now: once paused or stopped, the updates take no time
+        from training, and the user waits to see where it is."""
         if self._queue:
-            self._wake()
+            self._drain_timer.stop()
+            self._drain()
 
     def resume(self) -> None:
         self.paused = False
@@ -173,7 +162,7 @@ class TrainingSession(QObject):
     # delivery -------------------------------------------------------------------------
     @Slot()
     def _wake(self) -> None:
-        wait_ms = self.drain_interval_ms - (time.perf_counter() - self._last_drain) * 1000
+        wait_ms = DRAIN_INTERVAL_MS - (time.perf_counter() - self._last_drain) * 1000
         if wait_ms > 0 and not self._has_final():
             if not self._drain_timer.isActive():
                 self._drain_timer.start(int(wait_ms) + 1)
@@ -188,24 +177,9 @@ class TrainingSession(QObject):
         self._drain_timer.stop()
         self._drain()
 
-    def _pace(self, now: float, cpu_now: float) -> None:
-        """Set the next interval from the GUI thread's CPU use since the last drain.
-
-        The CPU time between two drains is what one round of updates cost (plus
-        anything else the user did meanwhile); the interval that keeps it within
-        the budget is that cost over the budget. Halfway steps keep one slow
-        paint from swinging the rate.
-        """
-        if self._last_drain:
-            cost = cpu_now - self._last_drain_cpu
-            wanted = cost / GUI_CPU_BUDGET * 1000
-            interval = (self.drain_interval_ms + wanted) / 2
-            self.drain_interval_ms = min(max(interval, DRAIN_INTERVAL_MS), MAX_DRAIN_INTERVAL_MS)
-        self._last_drain, self._last_drain_cpu = now, cpu_now
-
     @Slot()
     def _drain(self) -> None:
-        self._pace(time.perf_counter(), time.thread_time())
+        self._last_drain = time.perf_counter()
         self._signalled = False
         batch: list[BatchEnd] = []
         while self._queue:

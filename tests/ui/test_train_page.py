@@ -192,30 +192,54 @@ def test_settings_form_edits_the_project(make_window, qtbot):
     save_screenshot(window, "train_settings.png")
 
 
-def test_updates_slow_down_when_they_cost_the_gui_thread_much(qapp):
-    from cnnstudio.ui.training_session import (
-        DRAIN_INTERVAL_MS, GUI_CPU_BUDGET, MAX_DRAIN_INTERVAL_MS, TrainingSession,
-    )
+def test_redraws_slow_down_when_they_cost_the_gui_thread_much():
+    from cnnstudio.ui.pacing import Pacer
 
-    session = TrainingSession(tiny_project())
-    assert session.drain_interval_ms == DRAIN_INTERVAL_MS  # a run's first batches show at once
+    pacer = Pacer(0.01, 100, 3000)
+    assert pacer.interval_ms == 100  # a run's first points show at once
     wall, cpu = 100.0, 10.0
-    session._pace(wall, cpu)
-    for _ in range(12):  # each round of updates costs 20 ms of the GUI thread's CPU
-        wall += session.drain_interval_ms / 1000
+    pacer.tick(wall, cpu)
+    for _ in range(12):  # each round of drawing costs 20 ms of the GUI thread's CPU
+        wall += pacer.interval_ms / 1000
         cpu += 0.020
-        session._pace(wall, cpu)
-    assert session.drain_interval_ms == pytest.approx(0.020 / GUI_CPU_BUDGET * 1000, rel=0.01)
+        pacer.tick(wall, cpu)
+    assert pacer.interval_ms == pytest.approx(0.020 / 0.01 * 1000, rel=0.01)
     for _ in range(12):  # 200 ms each (a slow machine): capped
-        wall += session.drain_interval_ms / 1000
+        wall += pacer.interval_ms / 1000
         cpu += 0.200
-        session._pace(wall, cpu)
-    assert session.drain_interval_ms == MAX_DRAIN_INTERVAL_MS
-    session.deliver_soon()  # paused or stopping: at once
-    assert session.drain_interval_ms == DRAIN_INTERVAL_MS
-    session.drain_interval_ms = MAX_DRAIN_INTERVAL_MS
+        pacer.tick(wall, cpu)
+    assert pacer.interval_ms == 3000
+    pacer.reset()  # paused or stopping: at once
+    assert pacer.interval_ms == 100
+    pacer.interval_ms = 3000
+    pacer.tick(wall, cpu)
     for _ in range(12):  # cheap again: back to 10 a second
-        wall += session.drain_interval_ms / 1000
+        wall += pacer.interval_ms / 1000
         cpu += 0.0005
-        session._pace(wall, cpu)
-    assert session.drain_interval_ms == DRAIN_INTERVAL_MS
+        pacer.tick(wall, cpu)
+    assert pacer.interval_ms == 100
+
+
+def test_the_plots_pace_their_redraws_and_pause_draws_at_once(make_window, qtbot):
+    from cnnstudio.ui.training_plots import MAX_REDRAW_MS
+
+    window, page = open_train_page(make_window, tiny_project(count=1200, epochs=4))
+    page.train_button.click()
+    with qtbot.waitSignal(page.session.batches, timeout=RUN_TIMEOUT_MS):
+        pass
+    plots = page.ensure_plots()
+    plots.pacer.interval_ms = MAX_REDRAW_MS  # as if drawing had been costly
+    page.pause_button.click()
+    assert plots.pacer.interval_ms == plots.pacer.shortest_ms
+
+    def drawn() -> int:
+        xs = plots.curves["loss_batch"].getData()[0]
+        return 0 if xs is None else len(xs)
+
+    qtbot.waitUntil(lambda: drawn() > 0 and not plots._timer.isActive(), timeout=2000)
+    assert drawn() == len(plots.series["loss_batch"])  # everything received is drawn
+    page.pause_button.click()
+    page.stop()
+    with qtbot.waitSignal(page.session.finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        pass
+    assert blocker.args[0].reason == "stopped"

@@ -1,0 +1,44 @@
+"""Spacing a repeated GUI job by what it costs, so training keeps the cores.
+
+Every redraw during training costs the GUI thread CPU time and the GIL, and
+on a machine with few cores that time is taken from training. A `Pacer`
+turns the GUI thread's CPU seconds between two runs of a job into the
+interval that keeps the thread's share of a core near a budget: longer on a
+slow machine or a big window, back to the shortest when drawing is cheap.
+"""
+
+from __future__ import annotations
+
+import time
+
+
+class Pacer:
+    """The interval for a job that should use at most `budget` of a core."""
+
+    def __init__(self, budget: float, shortest_ms: float, longest_ms: float) -> None:
+        self.budget = budget
+        self.shortest_ms = float(shortest_ms)
+        self.longest_ms = float(longest_ms)
+        self.interval_ms = self.shortest_ms
+        self._last: tuple[float, float] | None = None  # (wall, GUI thread CPU) at the last run
+
+    def tick(self, now: float | None = None, cpu_now: float | None = None) -> None:
+        """Called at each run of the job, in the GUI thread: set the next interval.
+
+        The CPU time since the last run is what a round cost (the job and its
+        paint, plus anything else the user did meanwhile); the interval that
+        keeps it within the budget is that cost over the budget. Halfway steps
+        keep one slow paint from swinging the rate.
+        """
+        now = time.perf_counter() if now is None else now
+        cpu_now = time.thread_time() if cpu_now is None else cpu_now
+        if self._last is not None:
+            wanted = (cpu_now - self._last[1]) / self.budget * 1000
+            interval = (self.interval_ms + wanted) / 2
+            self.interval_ms = min(max(interval, self.shortest_ms), self.longest_ms)
+        self._last = (now, cpu_now)
+
+    def reset(self) -> None:
+        """The next round at the shortest interval (a new run, a pause: the user waits)."""
+        self.interval_ms = self.shortest_ms
+        self._last = None
