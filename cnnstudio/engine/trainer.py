@@ -196,7 +196,6 @@ class _BestWeights(keras.callbacks.ModelCheckpoint):
     def __init__(self, path: Path, monitor: str) -> None:
         super().__init__(str(path), monitor=monitor, save_best_only=True,
                          save_weights_only=True)
-        self.path = path
         self.weights: list | None = None
 
     def _save_model(self, epoch, batch, logs) -> None:
@@ -210,10 +209,10 @@ class _BestWeights(keras.callbacks.ModelCheckpoint):
         current = self.model.get_weights()
         self.model.set_weights(self.weights)
         try:
-            self.model.save_weights(str(self.path))
+            self.model.save_weights(self.filepath)
         finally:
             self.model.set_weights(current)
-        return self.path
+        return Path(self.filepath)
 
 
 class Trainer:

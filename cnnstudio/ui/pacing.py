@@ -20,9 +20,10 @@ class Pacer:
         self.shortest_ms = float(shortest_ms)
         self.longest_ms = float(longest_ms)
         self.interval_ms = self.shortest_ms
-        self._last: tuple[float, float] | None = None  # (wall, GUI thread CPU) at the last run
+        self._last_cpu: float | None = None  # the GUI thread's CPU time at the last run
+        self.hurried = False  # held at the shortest interval (see `hurry`)
 
-    def tick(self, now: float | None = None, cpu_now: float | None = None) -> None:
+    def tick(self, cpu_now: float | None = None) -> None:
         """Called at each run of the job, in the GUI thread: set the next interval.
 
         The CPU time since the last run is what a round cost (the job and its
@@ -30,15 +31,21 @@ class Pacer:
         keeps it within the budget is that cost over the budget. Halfway steps
         keep one slow paint from swinging the rate.
         """
-        now = time.perf_counter() if now is None else now
         cpu_now = time.thread_time() if cpu_now is None else cpu_now
-        if self._last is not None:
-            wanted = (cpu_now - self._last[1]) / self.budget * 1000
+        if self._last_cpu is not None and not self.hurried:
+            wanted = (cpu_now - self._last_cpu) / self.budget * 1000
             interval = (self.interval_ms + wanted) / 2
             self.interval_ms = min(max(interval, self.shortest_ms), self.longest_ms)
-        self._last = (now, cpu_now)
+        self._last_cpu = cpu_now
 
     def reset(self) -> None:
-        """The next round at the shortest interval (a new run, a pause: the user waits)."""
+        """Pace afresh from the shortest interval (a new run, a resume)."""
         self.interval_ms = self.shortest_ms
-        self._last = None
+        self._last_cpu = None
+        self.hurried = False
+
+    def hurry(self) -> None:
+        """The shortest interval until the next reset: while training is paused or
+        stopping, drawing takes nothing from it, and the user waits to see where it is."""
+        self.reset()
+        self.hurried = True

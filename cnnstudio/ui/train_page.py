@@ -232,6 +232,7 @@ class TrainPage(QWidget):
             return
         if self.session.paused:
             self.session.resume()
+            self.ensure_plots().pace_again()
             self.pause_button.setText("Pause")
             self.status.setText(self.status.text().removesuffix(" · paused"))
         else:

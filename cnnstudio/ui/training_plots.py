@@ -595,11 +595,15 @@ class TrainingPlots(QWidget):
             self._timer.start(int(self.pacer.interval_ms))
 
     def redraw_soon(self) -> None:
-        """Draw what is waiting at the shortest interval: paused or stopping, drawing
-        takes nothing from training, and the user waits to see where it is."""
-        self.pacer.reset()
+        """Paused or stopping: draw what is waiting, and what still arrives, at the
+        shortest interval until `pace_again` (or the next run)."""
+        self.pacer.hurry()
         if self._timer.isActive():
             self._timer.start(int(self.pacer.interval_ms))
+
+    def pace_again(self) -> None:
+        """Resumed: redraws are spaced by their cost again, measured afresh."""
+        self.pacer.reset()
 
     def flush(self) -> None:
         """Draw what changed since the last redraw, now (the timer calls this)."""

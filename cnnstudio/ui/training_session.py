@@ -122,8 +122,7 @@ class TrainingSession(QObject):
         """Show what is queued now: once paused or stopped, the updates take no time
         from training, and the user waits to see where it is."""
         if self._queue:
-            self._drain_timer.stop()
-            self._drain()
+            self.deliver_now()
 
     def resume(self) -> None:
         self.paused = False

@@ -197,26 +197,28 @@ def test_redraws_slow_down_when_they_cost_the_gui_thread_much():
 
     pacer = Pacer(0.01, 100, 3000)
     assert pacer.interval_ms == 100  # a run's first points show at once
-    wall, cpu = 100.0, 10.0
-    pacer.tick(wall, cpu)
+    cpu = 10.0
+    pacer.tick(cpu)
     for _ in range(12):  # each round of drawing costs 20 ms of the GUI thread's CPU
-        wall += pacer.interval_ms / 1000
         cpu += 0.020
-        pacer.tick(wall, cpu)
+        pacer.tick(cpu)
     assert pacer.interval_ms == pytest.approx(0.020 / 0.01 * 1000, rel=0.01)
     for _ in range(12):  # 200 ms each (a slow machine): capped
-        wall += pacer.interval_ms / 1000
         cpu += 0.200
-        pacer.tick(wall, cpu)
+        pacer.tick(cpu)
     assert pacer.interval_ms == 3000
-    pacer.reset()  # paused or stopping: at once
+    pacer.hurry()  # paused or stopping: at once, however costly a round
     assert pacer.interval_ms == 100
+    for _ in range(3):
+        cpu += 0.200
+        pacer.tick(cpu)
+    assert pacer.interval_ms == 100
+    pacer.reset()  # resumed: paced again
     pacer.interval_ms = 3000
-    pacer.tick(wall, cpu)
+    pacer.tick(cpu)
     for _ in range(12):  # cheap again: back to 10 a second
-        wall += pacer.interval_ms / 1000
         cpu += 0.0005
-        pacer.tick(wall, cpu)
+        pacer.tick(cpu)
     assert pacer.interval_ms == 100
 
 
@@ -233,12 +235,17 @@ def test_the_plots_pace_their_redraws_and_pause_draws_at_once(make_window, qtbot
     assert plots.pacer.interval_ms == plots.pacer.shortest_ms
 
     def drawn() -> int:
-        xs = plots.curves["loss_batch"].getData()[0]
+        xs = plots.curves["loss_batch"].xData  # all points set, before any downsampling
         return 0 if xs is None else len(xs)
 
     qtbot.waitUntil(lambda: drawn() > 0 and not plots._timer.isActive(), timeout=2000)
     assert drawn() == len(plots.series["loss_batch"])  # everything received is drawn
+    qtbot.wait(600)  # batches that were in flight at the click arrive, and are drawn soon
+    assert plots.pacer.interval_ms == plots.pacer.shortest_ms
+    qtbot.waitUntil(lambda: not plots._timer.isActive(), timeout=1000)
+    assert drawn() == len(plots.series["loss_batch"])
     page.pause_button.click()
+    assert not plots.pacer.hurried  # resumed: paced again
     page.stop()
     with qtbot.waitSignal(page.session.finished, timeout=RUN_TIMEOUT_MS) as blocker:
         pass
