@@ -25,6 +25,7 @@ from cnnstudio.core.training_config import training_config
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, Finished, Started
 from cnnstudio.ui.editor import ProjectEditor
 from cnnstudio.ui.model_saving import ask_model_path, start_model_save
+from cnnstudio.ui.status_line import StatusLine
 from cnnstudio.ui.train_settings import TrainSettingsForm
 from cnnstudio.ui.training_session import TrainingSession
 from cnnstudio.ui.worker import Task
@@ -96,10 +97,9 @@ class TrainPage(QWidget):
         buttons.addStretch(1)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
-        self.status = QLabel("Not trained yet.")
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.RichText)
+        # these change at every drain and every epoch: StatusLine, not QLabel (see there)
+        self.status = StatusLine("Not trained yet.")
+        self.message = StatusLine(lines=2)
         self.notice = QLabel()
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("color: #8a5a00;")
@@ -339,8 +339,8 @@ class TrainPage(QWidget):
         self.hint.show()
 
     def _set_message(self, text: str, error: bool = False) -> None:
-        colour = "#a4262c" if error else "#222"
-        self.message.setText(f"<span style='color:{colour}'>{text}</span>" if text else "")
+        self.message.set_error(error)
+        self.message.setText(text)
 
     # saving -------------------------------------------------------------------------
     def save_model(self) -> None:

@@ -199,7 +199,10 @@ def test_redraws_slow_down_when_they_cost_the_gui_thread_much():
     assert pacer.interval_ms == 100  # a run's first points show at once
     cpu = 10.0
     pacer.tick(cpu)
-    for _ in range(12):  # each round of drawing costs 20 ms of the GUI thread's CPU
+    cpu += 0.020  # a round of drawing costs 20 ms of the GUI thread's CPU
+    pacer.tick(cpu)
+    assert pacer.interval_ms == pytest.approx(0.020 / 0.01 * 1000)  # spaced at once
+    for _ in range(12):
         cpu += 0.020
         pacer.tick(cpu)
     assert pacer.interval_ms == pytest.approx(0.020 / 0.01 * 1000, rel=0.01)
@@ -216,7 +219,10 @@ def test_redraws_slow_down_when_they_cost_the_gui_thread_much():
     pacer.reset()  # resumed: paced again
     pacer.interval_ms = 3000
     pacer.tick(cpu)
-    for _ in range(12):  # cheap again: back to 10 a second
+    cpu += 0.0005  # cheap again: faster by halves, not at once
+    pacer.tick(cpu)
+    assert pacer.interval_ms == pytest.approx((3000 + 50) / 2)
+    for _ in range(12):  # back to 10 a second
         cpu += 0.0005
         pacer.tick(cpu)
     assert pacer.interval_ms == 100
