@@ -40,6 +40,7 @@ import os
 import platform
 import statistics
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +85,7 @@ class Run:
     batch_signals: int = 0
     wall: float = 0.0
     gui_busy: float = 0.0  # app only: the GUI thread's CPU time / wall time, Train to finished
+    thread_cpu: dict[str, float] = field(default_factory=dict)  # CPU s per epoch by thread kind
 
     @property
     def rate(self) -> float:
@@ -108,6 +110,35 @@ class Run:
         """The same from epoch end to epoch end: includes the work between epochs
         (e.g. the best-weights checkpoint)."""
         return self.train_samples * (len(self.ends) - 1) / (self.ends[-1] - self.ends[0])
+
+
+def thread_times() -> dict[int, tuple[str, float]]:
+    """Each of this process's threads: its name and CPU seconds so far (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    times = {}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            stat = Path(f"/proc/self/task/{tid}/stat").read_text()
+        except OSError:  # the thread ended meanwhile
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        times[int(tid)] = (stat[stat.index("(") + 1:stat.rindex(")")],
+                           (int(fields[11]) + int(fields[12])) / tick)
+    return times
+
+
+def thread_cpu_per_epoch(snapshots: list[dict[int, tuple[str, float]]], main_tid: int,
+                         training_tid: int) -> dict[str, float]:
+    """CPU seconds per epoch from the first epoch end to the last, by kind of thread:
+    the one that ran `fit`, the GUI thread (none in a plain run), TensorFlow's pools
+    (named tf_*) and the rest. Shows where the app's extra CPU goes, if any."""
+    first, last = snapshots[0], snapshots[-1]
+    kinds = dict.fromkeys(("fit", "gui", "tf pools", "other"), 0.0)
+    for tid, (name, seconds) in last.items():
+        kind = ("fit" if tid == training_tid else "gui" if tid == main_tid
+                else "tf pools" if name.startswith("tf_") else "other")
+        kinds[kind] += seconds - first.get(tid, (name, 0.0))[1]
+    return {kind: seconds / (len(snapshots) - 1) for kind, seconds in kinds.items()}
 
 
 def project_for(template: str):
@@ -149,15 +180,20 @@ def plain_run(template: str) -> Run:
             run.seconds.append(now - self.start)
             run.ends.append(now)
             run.cpu_ends.append(time.process_time())
+            snapshots.append(thread_times())
 
+    snapshots: list = []
     start = time.perf_counter()
     model.fit(fit.train, validation_data=fit.validation, epochs=config.epochs,
               callbacks=[EpochTimer()], verbose=0, shuffle=False)
     run.wall = time.perf_counter() - start
+    run.thread_cpu = thread_cpu_per_epoch(snapshots, -1, threading.get_native_id())
     return run
 
 
 _worker_epoch_ends: list[tuple[float, float]] = []
+_worker_tid: list[int] = []  # the native id of the thread the app's Trainer runs in
+_worker_threads: list[dict] = []  # thread_times() at each epoch end
 
 
 def stamp_epoch_ends() -> None:
@@ -170,6 +206,8 @@ def stamp_epoch_ends() -> None:
     def _event(self, event):
         if isinstance(event, EpochEnd):
             _worker_epoch_ends.append((time.perf_counter(), time.process_time()))
+            _worker_threads.append(thread_times())
+            _worker_tid[:] = [threading.get_native_id()]
         original(self, event)
 
     training_session._TrainJob._event = _event
@@ -196,6 +234,7 @@ def app_run(template: str, probe_stalls: bool = True) -> Run:
     keras.backend.clear_session()
     gc.collect()
     _worker_epoch_ends.clear()
+    _worker_threads.clear()
 
     ticks: list[tuple[float, float]] = []  # (wall, GUI thread CPU) at each probe tick
     probe = QTimer()
@@ -229,6 +268,8 @@ def app_run(template: str, probe_stalls: bool = True) -> Run:
     loop.exec()
     probe.stop()
     gui_cpu = time.thread_time() - gui_cpu
+    run.thread_cpu = thread_cpu_per_epoch(_worker_threads, threading.get_native_id(),
+                                          _worker_tid[0])
     event = done.get("event")
     if event is None or event.reason != "completed":
         raise SystemExit(f"{template}: the app's run did not complete: "
@@ -301,10 +342,12 @@ def main() -> None:
                 extra = (f"; GUI stalls p99 {np.percentile(run.stalls_ms, 99):.1f} ms, "
                          f"max {run.stalls_ms.max():.1f} ms; GUI thread busy "
                          f"{run.gui_busy:.0%}")
+            threads = " ".join(f"{kind} {seconds * 1e3:.0f}"
+                               for kind, seconds in run.thread_cpu.items())
             print(f"  {template:15s} {run.kind:5s} epochs "
                   f"{' '.join(f'{s:.2f}' for s in run.seconds)} s: "
-                  f"{run.rate:,.0f} samples/s (epoch end to end {run.wall_rate:,.0f})"
-                  f"{extra}", flush=True)
+                  f"{run.rate:,.0f} samples/s (epoch end to end {run.wall_rate:,.0f}); "
+                  f"CPU ms an epoch: {threads}{extra}", flush=True)
 
     print(f"\nmachine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"load average {load_before} before, {load()} after; TensorFlow {tf.__version__}, "
@@ -345,6 +388,21 @@ def main() -> None:
           "end: the same ratio timed from epoch end to epoch end, which adds the work "
           "between epochs; CPU: the process's CPU seconds per epoch, app over plain, which "
           "other programs on the machine disturb less than wall time)\n")
+
+    header = f"{'CPU ms an epoch, median':24s} {'kind':6s} " + " ".join(
+        f"{kind:>8s}" for kind in ("fit", "gui", "tf pools", "other", "all"))
+    print(header)
+    print("-" * len(header))
+    for template in TEMPLATES:
+        for kind in ("plain", "app"):
+            chosen = [r.thread_cpu for r in runs if r.model == template and r.kind == kind]
+            medians = {k: statistics.median(c[k] for c in chosen) * 1e3 for k in chosen[0]}
+            all_ms = statistics.median(sum(c.values()) for c in chosen) * 1e3
+            print(f"{template:24s} {kind:6s} " + " ".join(
+                f"{medians[k]:8.1f}" for k in medians) + f" {all_ms:8.1f}")
+    print("(each thread's CPU time from the first epoch end to the last, per epoch: fit, "
+          "the thread that ran model.fit; gui, the GUI thread while the app trains; tf "
+          "pools, TensorFlow's own threads)\n")
 
     header = (f"{'GUI thread, Train to finished':30s} {'p50 ms':>7s} {'p99 ms':>7s} "
               f"{'max ms':>7s} {'ticks':>6s} {'busy':>5s} {'CPU in >p99':>11s} "
