@@ -391,3 +391,22 @@ def test_the_switch_to_fine_tuning_is_marked_in_both_x_units(plots):
     plots.start(started)  # a new run: no mark
     plots.flush()
     assert not any(line.isVisible() for line in plots.phase_lines)
+
+
+def test_batches_with_a_non_finite_loss_are_left_out_and_accuracy_stays_in_range(plots):
+    started = Started(1, 0, 4, 128, 0, 32, ("loss", "accuracy"))
+    values = [(2.0, 0.5), (float("nan"), 1.04), (float("inf"), -0.02), (1.5, 0.75)]
+    batches = [BatchEnd(1, step, step, {"loss": loss, "accuracy": accuracy},
+                        {"loss": loss, "accuracy": accuracy}, 100.0, 1.0)
+               for step, (loss, accuracy) in enumerate(values, start=1)]
+    plots.start(started)
+    plots.add_batches(batches[:3])
+    plots.add_batches(batches[3:])
+    plots.flush()
+    assert data(plots.curves["loss_batch"]) == ([1, 4], [2.0, 1.5])
+    # worked back from running means, a batch's accuracy can overshoot [0, 1]: drawn at the edge
+    assert data(plots.curves["accuracy_batch"]) == ([1, 2, 3, 4], [0.5, 1.0, 0.0, 0.75])
+    smooth = data(plots.curves["loss_smooth"])[1]
+    assert smooth == pytest.approx([2.0, (0.9 * 0.1 * 2.0 + 0.1 * 1.5) / (1 - 0.9 ** 2)])
+    series = plots.series["loss_batch"]
+    assert (series.low, series.high) == (1.5, 2.0)
