@@ -215,7 +215,13 @@ class TrainPage(QWidget):
         self.session.epoch_ended.connect(self._epoch_ended)
         self.session.phase_started.connect(self._phase_started)
         self.session.finished.connect(self._finished)
-        self.progress.setRange(0, 0)
+        # not Qt's busy bar (range 0, 0): its animation repaints the window 60 times a
+        # second, half a second of the GUI thread's CPU (and the GIL) while TensorFlow
+        # loads and the model is built
+        self.started = None
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat("preparing…")
         self.status.setText("Preparing: loading data and building the model…")
         self._set_message("")
         self.pause_button.setText("Pause")
@@ -311,6 +317,8 @@ class TrainPage(QWidget):
             self.editor.edit(f"Record {run['id']}", edits.add_run, run)
             self.run_recorded.emit(run)
         self.progress.setRange(0, max(self.progress.maximum(), 1))
+        if self.started is None:  # it failed before its first epoch
+            self.progress.setFormat("not started")
         if event.reason in ("completed", "early_stopping"):
             self.progress.setValue(self.progress.maximum())
         self.status.setText(f"{run['id'] + ': ' if run else ''}{event.message}")

@@ -34,10 +34,13 @@ def test_train_shows_progress_curves_and_records_the_run(make_window, qtbot):
     page.session.batches.connect(batches.append)
     assert not page.train_button.isEnabled() and page.stop_button.isEnabled()
     assert not page.form.isEnabled()  # settings apply to the next run
+    # while TensorFlow loads: no busy bar, whose animation repaints 60 times a second
+    assert page.progress.maximum() > 0 and page.progress.format() == "preparing…"
     with qtbot.waitSignal(page.session.finished, timeout=RUN_TIMEOUT_MS) as blocker:
         pass
     finished = blocker.args[0]
     assert finished.reason == "completed"
+    assert page.progress.format() == "%v / %m iterations"
     runs = window.editor.project.runs
     assert len(runs) == 1 and runs[0]["ended"] == "completed" and len(runs[0]["epochs"]) == 3
     assert page.progress.value() == page.progress.maximum() == 3 * 14  # ceil(216 / 16) = 14
@@ -111,6 +114,7 @@ def test_a_failure_shows_details_and_the_app_keeps_running(make_window, qtbot, m
     window.editor.edit("units", edits.set_param, 2, "units", 3)
     finished = train_to_end(qtbot, page)
     assert finished.reason == "error" and finished.run is None
+    assert page.progress.format() == "not started"
     assert "6 classes but the last layer has 3 units" in errors[0]
     assert "Details:" in errors[0]
     assert window.editor.project.runs == ()
