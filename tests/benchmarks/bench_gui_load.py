@@ -39,6 +39,7 @@ for _var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
 
 from cnnstudio.core.templates import get_template  # noqa: E402
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, Finished, Started  # noqa: E402
+from tests.benchmarks.train_window import close_train_window, open_train_window  # noqa: E402
 
 STEPS = 85  # the Dense baseline on 6,000 Shapes images, batch 64, 10 % held out
 EPOCHS = 20
@@ -104,17 +105,9 @@ def install_stand_in() -> None:
 
 def app_run(app) -> tuple[float, list[float]]:
     """The GUI thread's CPU seconds per wall second, Train to finished; the epochs' seconds."""
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtCore import QEventLoop, QTimer
 
-    from cnnstudio.ui.main_window import PAGES, MainWindow
-
-    settings = QSettings("/tmp/cnnstudio-bench/bench-gui-load.ini", QSettings.IniFormat)
-    window = MainWindow(get_template("dense_baseline").project, None, settings)
-    window.resize(1200, 760)
-    window.show()
-    window.page_actions[PAGES.index("Train")].trigger()
-    for _ in range(5):
-        app.processEvents()
+    window = open_train_window(app, get_template("dense_baseline").project, "bench-gui-load")
     page = window.train_page
     loop = QEventLoop()
     times: dict[str, float] = {}
@@ -134,12 +127,7 @@ def app_run(app) -> tuple[float, list[float]]:
     loop.exec()
     if "end" not in times:
         raise SystemExit("the stand-in run did not finish")
-    window.autosave_timer.stop()
-    window.editor.undo_stack.setClean()
-    window.close()
-    window.deleteLater()
-    for _ in range(5):
-        app.processEvents()
+    close_train_window(app, window)
     share = (times["end_cpu"] - times["start_cpu"]) / (times["end"] - times["start"])
     return share, list(StandInTrainer.epoch_seconds)
 

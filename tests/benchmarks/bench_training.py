@@ -57,6 +57,7 @@ import numpy as np  # noqa: E402
 from cnnstudio.core import edits, infer  # noqa: E402
 from cnnstudio.core.templates import get_template  # noqa: E402
 from cnnstudio.core.training_events import EpochEnd  # noqa: E402
+from tests.benchmarks.train_window import close_train_window, open_train_window  # noqa: E402
 
 COUNT = 6000  # Shapes images (28x28x1)
 BATCH = 64
@@ -215,21 +216,14 @@ def stamp_epoch_ends() -> None:
 
 def app_run(template: str, probe_stalls: bool = True) -> Run:
     """A real main window on the Train page: click Train, run the event loop to the end."""
-    from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from cnnstudio.engine.trainer import keras
-    from cnnstudio.ui.main_window import PAGES, MainWindow
 
     app = QApplication.instance()
     run = Run(template, "stalls" if probe_stalls else "app")
-    settings = QSettings("/tmp/cnnstudio-bench/bench-training.ini", QSettings.IniFormat)
-    window = MainWindow(project_for(template), None, settings)
-    window.resize(1200, 760)
-    window.show()
-    window.page_actions[PAGES.index("Train")].trigger()
-    for _ in range(5):
-        app.processEvents()
+    window = open_train_window(app, project_for(template), "bench-training")
     page = window.train_page
     keras.backend.clear_session()
     gc.collect()
@@ -283,12 +277,7 @@ def app_run(template: str, probe_stalls: bool = True) -> Run:
         ticks_array = np.array([t for t in ticks if t[0] >= done["click"]])
         run.stalls_ms = np.maximum(np.diff(ticks_array[:, 0]) * 1e3 - PROBE_MS, 0.0)
         run.stall_cpu_ms = np.diff(ticks_array[:, 1]) * 1e3  # the GUI thread's own CPU time
-    window.autosave_timer.stop()
-    window.editor.undo_stack.setClean()  # the recorded run: no "save changes?" question
-    window.close()
-    window.deleteLater()
-    for _ in range(5):
-        app.processEvents()
+    close_train_window(app, window)
     return run
 
 
