@@ -3,17 +3,17 @@
 A QLabel asks its layout to run again at every `setText`, and the layout
 then measures every label in the column again, word-wrapped rich text
 included: on the Train page, whose status changes 4 times a second and whose
-epoch line changes at every epoch, that was a third of the GUI thread's CPU
-time while a fast model trained (about 15 ms a second, taken from training on
-a 2-core machine; perf showed QLayout::activate and QTextDocumentLayout). A
+epoch line changes at every epoch, perf put QLayout::activate (most of it
+QTextDocumentLayout) under a third of the GUI thread's samples while the
+Dense baseline trained, CPU taken from training on a 2-core machine. A
 StatusLine has a fixed height of a few lines, so new text only repaints it.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QRect, QSize, Qt
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QTextLayout, QTextOption
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 TEXT_COLOUR = "#222222"
 ERROR_COLOUR = "#a4262c"
@@ -40,7 +40,12 @@ class StatusLine(QWidget):
             return
         self._text = text
         self.setAccessibleName(text)
+        self._set_tooltip()
         self.update()
+
+    def _set_tooltip(self) -> None:
+        """The whole text as the tooltip, when it does not fit."""
+        self.setToolTip(self._text if self.shown_lines()[1] else "")
 
     def set_error(self, error: bool) -> None:
         """Red for a failure the user must act on, else the usual text colour."""
@@ -94,12 +99,6 @@ class StatusLine(QWidget):
                              Qt.AlignLeft | Qt.AlignVCenter, line)
         painter.end()
 
-    def event(self, event) -> bool:
-        """The whole text as a tooltip, when it does not fit."""
-        if event.type() == QEvent.ToolTip:
-            if self.shown_lines()[1]:
-                QToolTip.showText(event.globalPos(), self._text, self)
-            else:
-                QToolTip.hideText()
-            return True
-        return super().event(event)
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self._set_tooltip()
+        super().resizeEvent(event)

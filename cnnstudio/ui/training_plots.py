@@ -138,24 +138,12 @@ class Series:
         return len(self._value)
 
     def append(self, iteration: int, epoch: float, value: float) -> None:
-        if self.n == len(self._value):
-            self._grow()
-        i = self.n
-        self._iteration[i] = iteration
-        self._epoch[i] = epoch
-        self._value[i] = value
-        if value < self.low:
-            self.low = value
-        if value > self.high:
-            self.high = value
-        if self._smooth is not None:
-            self._smooth[i] = self._smoothed(value)
-        self.n += 1
+        self.extend(np.array([iteration]), np.array([epoch]), np.array([float(value)]))
 
     def extend(self, iterations: np.ndarray, epochs: np.ndarray, values: np.ndarray) -> None:
-        """Many points at once, as `append` would add them one by one: a drain brings
-        a quarter second of batches, and a Python call per point took a sixth of the
-        GUI thread's time while a fast model trained."""
+        """Many points at once: a drain brings a quarter second of batches, and a
+        Python call per point took a sixth of the GUI thread's time while a fast
+        model trained."""
         count = len(values)
         if not count:
             return

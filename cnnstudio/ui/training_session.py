@@ -68,7 +68,7 @@ class TrainingSession(QObject):
     """One run: start it, pause, resume, stop; listen to the signals."""
 
     started = Signal(object)  # Started
-    batches = Signal(object)  # list[BatchEnd], in order, coalesced (object: not copied to a QVariantList)
+    batches = Signal(object)  # list[BatchEnd], in order, coalesced (not a QVariantList copy)
     epoch_ended = Signal(object)  # EpochEnd
     phase_started = Signal(object)  # PhaseStarted (fine-tuning)
     finished = Signal(object)  # Finished
