@@ -26,6 +26,7 @@ class StatusLine(QWidget):
     def __init__(self, text: str = "", lines: int = 1, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._text = ""
+        self._shown: tuple[tuple, tuple[list[str], bool]] | None = None
         self._colour = QColor(TEXT_COLOUR)
         self.lines = lines
         self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
@@ -59,8 +60,12 @@ class StatusLine(QWidget):
 
     def shown_lines(self, width: int | None = None) -> tuple[list[str], bool]:
         """The text as it is drawn at `width` (default: the widget's), wrapped at
-        words, and whether it was cut: then the last line ends in an ellipsis."""
+        words, and whether it was cut: then the last line ends in an ellipsis.
+        Kept for the text, width and font: the tooltip and the paint ask for the same."""
         width = max(self.width() if width is None else width, 1)
+        key = (self._text, width, self.font().key())
+        if self._shown is not None and self._shown[0] == key:
+            return self._shown[1]
         layout = QTextLayout(self._text.replace("\n", " "), self.font())
         option = QTextOption()
         option.setWrapMode(QTextOption.WrapAtWordBoundaryOrAnywhere)
@@ -82,6 +87,7 @@ class StatusLine(QWidget):
             else:
                 shown.append(text[start:start + length].rstrip())
         layout.endLayout()
+        self._shown = (key, (shown, cut))
         return shown, cut
 
     def sizeHint(self) -> QSize:
