@@ -41,12 +41,7 @@ class StatusLine(QWidget):
             return
         self._text = text
         self.setAccessibleName(text)
-        self._set_tooltip()
-        self.update()
-
-    def _set_tooltip(self) -> None:
-        """The whole text as the tooltip, when it does not fit."""
-        self.setToolTip(self._text if self.shown_lines()[1] else "")
+        self.update()  # the paint wraps it, once, and sets the tooltip
 
     def set_error(self, error: bool) -> None:
         """Red for a failure the user must act on, else the usual text colour."""
@@ -100,11 +95,13 @@ class StatusLine(QWidget):
         painter = QPainter(self)
         painter.setPen(self._colour)
         spacing = QFontMetrics(self.font()).lineSpacing()
-        for row, line in enumerate(self.shown_lines()[0]):
+        shown, cut = self.shown_lines()
+        for row, line in enumerate(shown):
             painter.drawText(QRect(0, 1 + row * spacing, self.width(), spacing),
                              Qt.AlignLeft | Qt.AlignVCenter, line)
         painter.end()
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        self._set_tooltip()
-        super().resizeEvent(event)
+        # the whole text on hover when the ellipsis hides some: set here, where the
+        # text is wrapped anyway (a new text or width always repaints before a hover)
+        tooltip = self._text if cut else ""
+        if tooltip != self.toolTip():
+            self.setToolTip(tooltip)

@@ -44,6 +44,13 @@ from cnnstudio.ui.pacing import Pacer
 REDRAW_MS = 100
 MAX_REDRAW_MS = 2000
 REDRAW_CPU_BUDGET = 0.01
+# Live y ranges: a margin around the data, more room on a side the data crossed,
+# and a new range once the data fills less than Y_FILL of it. A new range costs a
+# redraw of every curve in the plot and of its axis: the Dense baseline's falling
+# loss moved it at nearly every redraw with an even margin.
+Y_MARGIN = 0.08
+Y_LEAD = 0.25
+Y_FILL = 0.65
 ITERATIONS, EPOCHS = "iterations", "epochs"
 X_LABELS = {ITERATIONS: "iteration", EPOCHS: "epoch"}
 DEFAULT_SMOOTHING = 0.9
@@ -734,12 +741,17 @@ class TrainingPlots(QWidget):
                 span = 2 * (abs(high) * 0.1 or 0.1)
                 low, high = low - span / 4, high + span / 4
             shown = self._y_ranges.get(name)
+            below = above = Y_MARGIN
             if shown:
                 edge = 0.03 * (shown[1] - shown[0])  # no marker cut in half at the border
                 if shown[0] + edge <= low and high <= shown[1] - edge \
-                        and span >= 0.75 * (shown[1] - shown[0]):
+                        and span >= Y_FILL * (shown[1] - shown[0]):
                     continue  # still fits, and fills most of the plot
-            self._y_ranges[name] = (low - 0.08 * span, high + 0.08 * span)
+                # the data crossed an edge: it goes on that way (a loss falls, an accuracy
+                # rises), so leave it room there and the range holds for longer
+                below = Y_LEAD if low < shown[0] + edge else Y_MARGIN
+                above = Y_LEAD if high > shown[1] - edge else Y_MARGIN
+            self._y_ranges[name] = (low - below * span, high + above * span)
             self.plots[name].setYRange(*self._y_ranges[name], padding=0)
             # apply it now, not while painting: a change made there paints twice
             self.plots[name].getPlotItem().vb.updateMatrix()

@@ -339,6 +339,29 @@ def test_y_follows_the_data_until_the_user_zooms(plots, qtbot):
     assert low < 0.7 and 1.2 < high < 1.25
 
 
+def test_a_falling_loss_moves_the_y_range_in_few_steps_and_stays_in_view(plots):
+    """A new y range redraws every curve and the axis: as the loss falls it should
+    move now and then, with room ahead, not at every redraw, and never hide a point."""
+    losses = [2.0 * 0.8 ** epoch + 0.1 for epoch in range(20)]
+    started, per_epoch = run_events(losses, [loss + 0.05 for loss in losses])
+    plots.start(started)
+    view = plots.loss_plot.getPlotItem().vb
+    ranges = []
+    for batches, epoch_end in per_epoch:
+        plots.add_batches(batches)
+        plots.add_epoch(epoch_end)
+        plots.flush()
+        low, high = view.viewRange()[1]
+        shown = [y for curve in plots.loss_plot.getPlotItem().listDataItems()
+                 for y in data(curve)[1]]
+        assert low < min(shown) and max(shown) < high, f"epoch {epoch_end.epoch}"
+        if not ranges or ranges[-1] != (low, high):
+            ranges.append((low, high))
+    assert 2 <= len(ranges) <= 7  # in 20 redraws (an even 8 % margin: 11 ranges)
+    low, high = ranges[-1]
+    assert high - low < 1.6 * (max(shown) - min(shown))  # the data still fills the plot
+
+
 def test_markers_give_way_to_lines_when_epochs_crowd(plots):
     count = 41  # MARKED_EPOCHS + 1
     started, per_epoch = run_events([1.0 - i / 50 for i in range(count)],
