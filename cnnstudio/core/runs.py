@@ -112,6 +112,14 @@ class Overfitting:
                 f"({self.train_loss_change:+.4g}): the network is memorising the training "
                 "images rather than learning what generalises.")
 
+    def headline(self) -> str:
+        """The finding in words that hold while it lasts: the live hint shows this,
+        since a hint whose text changes at every epoch re-lays out the whole page
+        (the curves and the epoch line give the latest losses)."""
+        return (f"From epoch {self.epoch + 1} validation loss rose above its best, "
+                f"{self.best_val_loss:.4g}, while training loss kept falling: the network is "
+                "memorising the training images rather than learning what generalises.")
+
 
 def overfitting(epochs: Sequence[Mapping[str, Any]]) -> Overfitting | None:
     """Where validation loss starts rising while training loss falls, if it does.

@@ -342,8 +342,10 @@ class TrainPage(QWidget):
         project = self.session.project
         advice = overfitting_advice([layer.to_dict() for layer in project.layers],
                                     project.training, project.dataset)
-        self.hint.setText(f"<b>Overfitting?</b> {found.explain()}<ul>"
-                          + "".join(f"<li>{line}</li>" for line in advice) + "</ul>")
+        text = (f"<b>Overfitting?</b> {found.headline()}<ul>"
+                + "".join(f"<li>{line}</li>" for line in advice) + "</ul>")
+        if text != self.hint.text():  # a new text lays the page out again
+            self.hint.setText(text)
         self.hint.show()
 
     def _set_message(self, text: str, error: bool = False) -> None:

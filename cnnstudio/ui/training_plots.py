@@ -397,8 +397,8 @@ class TrainingPlots(QWidget):
         self.overfitting_line = self._vertical_line(self.loss_plot, WARNING, Qt.SolidLine,
                                                     width=2)
         self.overfitting_label = pg.InfLineLabel(
-            self.overfitting_line, "overfitting?", position=0.05,
-            anchors=[(-0.06, 0), (-0.06, 0)], color=WARNING, fill=(255, 255, 255, 200))
+            self.overfitting_line, "overfitting?", position=0.02,  # its bottom: fits a short plot
+            anchors=[(-0.06, 1), (-0.06, 1)], color=WARNING, fill=(255, 255, 255, 200))
         self.line_labels.append(self.overfitting_label)
 
         self.cursors = {name: self._vertical_line(plot, "#555555", Qt.DotLine)

@@ -260,3 +260,64 @@ def test_the_plots_pace_their_redraws_and_pause_draws_at_once(make_window, qtbot
     with qtbot.waitSignal(page.session.finished, timeout=RUN_TIMEOUT_MS) as blocker:
         pass
     assert blocker.args[0].reason == "stopped"
+
+
+class ScriptedTrainer:
+    """The Trainer's events for given validation losses, instantly, without TensorFlow:
+    training loss falls every epoch, validation loss follows VAL_LOSSES."""
+
+    VAL_LOSSES = [1.0, 0.8, 0.7, 0.75, 0.8, 0.9, 1.0]
+    STEPS = 3
+
+    def __init__(self, on_event=None, **_kwargs) -> None:
+        self.on_event = on_event
+        self.iteration = 0
+        self.model = None
+
+    def stop(self) -> None: ...
+    def pause(self) -> None: ...
+    def resume(self) -> None: ...
+
+    def run(self):
+        from cnnstudio.core.training_events import BatchEnd, EpochEnd, Finished, Started
+
+        epochs = len(self.VAL_LOSSES)
+        self.on_event(Started(epochs, 0, self.STEPS, 48, 16, 16, ("loss", "accuracy")))
+        for epoch, val_loss in enumerate(self.VAL_LOSSES, start=1):
+            loss = 1.0 / epoch
+            for step in range(1, self.STEPS + 1):
+                self.iteration += 1
+                values = {"loss": loss, "accuracy": 0.5}
+                self.on_event(BatchEnd(epoch, step, self.iteration, values, values, 100.0, 1.0))
+            self.on_event(EpochEnd(epoch, self.iteration, {
+                "loss": loss, "accuracy": 0.5, "val_loss": val_loss, "val_accuracy": 0.5,
+                "learning_rate": 0.001}, 0.1))
+        finished = Finished(None, "completed", f"Completed {epochs} epochs.")
+        self.on_event(finished)
+        return finished
+
+
+def test_overfitting_hint_appears_with_advice_and_holds_its_text(make_window, qtbot,
+                                                                 monkeypatch):
+    """Validation loss rises from epoch 4 while training loss falls: the hint says so,
+    with advice for this project (no Dropout in it), and keeps one text while the
+    finding holds: a new text at every epoch re-laid out the whole page."""
+    import sys
+    import types
+
+    monkeypatch.setitem(sys.modules, "cnnstudio.engine.trainer",
+                        types.SimpleNamespace(Trainer=ScriptedTrainer))
+    window, page = open_train_page(make_window, tiny_project(epochs=7))
+    texts = []
+    page.train_button.click()
+    page.session.epoch_ended.connect(lambda event: texts.append(
+        page.hint.text() if page.hint.isVisibleTo(page) else None))
+    with qtbot.waitSignal(page.session.finished, timeout=RUN_TIMEOUT_MS):
+        pass
+    assert texts[:4] == [None] * 4  # falling, then one higher epoch: not yet
+    assert texts[4] is not None  # two epochs above the best: overfitting
+    assert texts[5] == texts[6] == texts[4]  # the losses change, the finding does not
+    assert "Overfitting?" in texts[4] and "From epoch 4" in texts[4]
+    assert "above its best, 0.7" in texts[4]
+    assert "Dropout" in texts[4]  # advice that fits a project without it
+    save_screenshot(window, "train_overfitting_hint.png")
