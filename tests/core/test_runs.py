@@ -19,6 +19,10 @@ def test_overfitting_is_found_where_validation_turns_up_while_training_falls():
     found = overfitting(epochs([1.0, 0.7, 0.5, 0.35, 0.25], [1.0, 0.8, 0.7, 0.75, 0.82]))
     assert found is not None and found.epoch == 3
     assert "From epoch 4 validation loss rose from 0.7 to 0.82" in found.explain()
+    later = overfitting(epochs([1.0, 0.7, 0.5, 0.35, 0.25, 0.2], [1.0, 0.8, 0.7, 0.75, 0.82, 0.9]))
+    assert later.explain() != found.explain()  # the latest losses
+    assert later.headline() == found.headline()  # what the live hint shows: the same finding
+    assert "From epoch 4 validation loss rose above its best, 0.7," in found.headline()
 
 
 def test_no_overfitting_in_healthy_noisy_or_short_runs():
