@@ -19,7 +19,7 @@ from cnnstudio.core import ProjectError, edits
 from cnnstudio.core.dataset_config import dataset_config
 from cnnstudio.core.epochs import iterations, split_counts
 from cnnstudio.core.runs import (
-    format_metrics, overfitting, overfitting_advice, same_architecture,
+    format_metrics, same_architecture,
 )
 from cnnstudio.core.training_config import training_config
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, Finished, Started
@@ -55,7 +55,6 @@ class TrainPage(QWidget):
         self.session: TrainingSession | None = None
         self.save_task: Task | None = None
         self.plots = None  # made when first shown: pyqtgraph stays off start-up
-        self.epochs_seen: list[dict] = []
         self.started: Started | None = None
         self._build()
         editor.changed.connect(self.refresh)
@@ -206,7 +205,6 @@ class TrainPage(QWidget):
             self._set_message(str(error), error=True)
             return
         data = self.data_page.data_for(config) if self.data_page is not None else None
-        self.epochs_seen = []
         self.hint.hide()
         self.session = TrainingSession(self.editor.project, data, self.path_provider(),
                                        continue_from, self)
@@ -300,9 +298,9 @@ class TrainPage(QWidget):
         self.ensure_plots().add_batches(events)
 
     def _epoch_ended(self, event: EpochEnd) -> None:
-        self.epochs_seen.append({"epoch": event.epoch, **event.logs})
-        self.ensure_plots().add_epoch(event)
-        self._check_overfitting()
+        plots = self.ensure_plots()
+        plots.add_epoch(event)
+        self._show_overfitting(plots)
         shown = format_metrics(event.logs, ("loss", "accuracy", "val_loss", "val_accuracy"))
         self._set_message(f"Epoch {event.epoch}: {shown} ({event.seconds:.1f} s)")
 
@@ -334,16 +332,14 @@ class TrainPage(QWidget):
             self._set_message("")  # the status line says how it ended
         self.refresh()
 
-    def _check_overfitting(self) -> None:
-        """The hint under the progress bar, with advice that fits the running project."""
-        found = overfitting(self.epochs_seen)
+    def _show_overfitting(self, plots) -> None:
+        """The hint under the progress bar: the plots' finding over the run's epochs,
+        with their advice for the running project (set_advice_context in _started)."""
+        found = plots.overfitting
         if found is None:
             return
-        project = self.session.project
-        advice = overfitting_advice([layer.to_dict() for layer in project.layers],
-                                    project.training, project.dataset)
         text = (f"<b>Overfitting?</b> {found.headline()}<ul>"
-                + "".join(f"<li>{line}</li>" for line in advice) + "</ul>")
+                + "".join(f"<li>{line}</li>" for line in plots.overfitting_advice) + "</ul>")
         if text != self.hint.text():  # a new text lays the page out again
             self.hint.setText(text)
         self.hint.show()

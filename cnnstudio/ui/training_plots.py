@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from cnnstudio.core.runs import overfitting, overfitting_advice
+from cnnstudio.core.runs import Overfitting, overfitting, overfitting_advice
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, PhaseStarted, Started
 from cnnstudio.ui.pacing import Pacer
 
@@ -278,7 +278,8 @@ class TrainingPlots(QWidget):
         self.mode = "empty"  # empty, live or runs
         self.unit = ITERATIONS
         self.overfitting_text = ""
-        self.overfitting_epoch: int | None = None
+        self.overfitting: Overfitting | None = None  # what the epochs so far show
+        self.overfitting_advice: list[str] = []  # for the run's project (set_advice_context)
         self._advice_context: tuple[list, dict, dict] | None = None
         self._started: Started | None = None
         self._accuracy: str | None = None
@@ -586,14 +587,21 @@ class TrainingPlots(QWidget):
         hint then adds advice that fits them (core.runs.overfitting_advice)."""
         self._advice_context = (list(layers), dict(settings), dict(dataset))
 
-    def _set_overfitting(self, found) -> None:
+    @property
+    def overfitting_epoch(self) -> int | None:
+        """The last epoch before validation loss began to rise, if it did."""
+        return None if self.overfitting is None else self.overfitting.epoch
+
+    def _set_overfitting(self, found: Overfitting | None) -> None:
         text = ""
+        self.overfitting_advice = []
         if found is not None:
             text = found.explain()
             if self._advice_context is not None:
-                advice = overfitting_advice(*self._advice_context)
-                text += "\nWhat could help:\n" + "\n".join(f"- {line}" for line in advice)
-        self.overfitting_epoch = None if found is None else found.epoch
+                self.overfitting_advice = overfitting_advice(*self._advice_context)
+                text += "\nWhat could help:\n" + "\n".join(
+                    f"- {line}" for line in self.overfitting_advice)
+        self.overfitting = found
         self._marks_dirty = True
         if text != self.overfitting_text:
             self.overfitting_text = text
