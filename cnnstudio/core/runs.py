@@ -99,6 +99,9 @@ def best_epoch(epochs: Sequence[Mapping[str, Any]], monitor: str = "val_loss") -
     return pick(values, key=lambda pair: pair[0])[1]
 
 
+MEMORISING = "the network is memorising the training images rather than learning what generalises."
+
+
 @dataclass(frozen=True)
 class Overfitting:
     epoch: int  # the last epoch before validation loss began to rise
@@ -109,16 +112,14 @@ class Overfitting:
     def explain(self) -> str:
         return (f"From epoch {self.epoch + 1} validation loss rose from {self.best_val_loss:.4g} "
                 f"to {self.last_val_loss:.4g} while training loss kept falling "
-                f"({self.train_loss_change:+.4g}): the network is memorising the training "
-                "images rather than learning what generalises.")
+                f"({self.train_loss_change:+.4g}): {MEMORISING}")
 
     def headline(self) -> str:
         """The finding in words that hold while it lasts: the live hint shows this,
         since a hint whose text changes at every epoch re-lays out the whole page
         (the curves and the epoch line give the latest losses)."""
         return (f"From epoch {self.epoch + 1} validation loss rose above its best, "
-                f"{self.best_val_loss:.4g}, while training loss kept falling: the network is "
-                "memorising the training images rather than learning what generalises.")
+                f"{self.best_val_loss:.4g}, while training loss kept falling: {MEMORISING}")
 
 
 def overfitting(epochs: Sequence[Mapping[str, Any]]) -> Overfitting | None:
