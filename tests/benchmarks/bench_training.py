@@ -313,18 +313,22 @@ def paired_ratio(runs: list[Run]) -> float:
     return statistics.median(ratios)
 
 
-def ratio_interval(plain: list[Run], inapp: list[Run], rounds: int = 2000) -> tuple[float, float]:
-    """A 90 % bootstrap interval for the judged ratio (app median / plain median).
+def median_ratio(plain: list[Run], inapp: list[Run]) -> float:
+    """The judged ratio: the median app epoch's rate over the median plain epoch's."""
+    return (statistics.median(x for r in inapp for x in r.epoch_rates)
+            / statistics.median(x for r in plain for x in r.epoch_rates))
+
+
+def run_interval(plain: list[Run], inapp: list[Run], ratio_of=median_ratio,
+                 rounds: int = 2000) -> tuple[float, float]:
+    """A 90 % bootstrap interval for `ratio_of(plain, inapp)`.
 
     Whole runs are resampled, not epochs: the epochs of one run share the
     machine's mood of that minute, so they are not independent samples.
     """
     rng = np.random.default_rng(SEED)
-    ratios = []
-    for _ in range(rounds):
-        medians = [np.median([x for i in rng.integers(len(runs), size=len(runs))
-                              for x in runs[i].epoch_rates]) for runs in (inapp, plain)]
-        ratios.append(medians[0] / medians[1])
+    ratios = [ratio_of(*[[runs[i] for i in rng.integers(len(runs), size=len(runs))]
+                         for runs in (plain, inapp)]) for _ in range(rounds)]
     low, high = np.percentile(ratios, [5, 95])
     return float(low), float(high)
 
@@ -346,15 +350,6 @@ def steal_adjusted(plain: list[Run], inapp: list[Run]) -> tuple[float, float]:
     design = np.column_stack([np.ones(len(rates)), steal, app])
     (_, slope, shift), *_ = np.linalg.lstsq(design, np.log(rates), rcond=None)
     return float(np.exp(shift)), float(np.exp(slope / 10))
-
-
-def steal_interval(plain: list[Run], inapp: list[Run], rounds: int = 2000) -> tuple[float, float]:
-    """A 90 % bootstrap interval of `steal_adjusted`'s ratio, resampling whole runs."""
-    rng = np.random.default_rng(SEED)
-    ratios = [steal_adjusted(*[[runs[i] for i in rng.integers(len(runs), size=len(runs))]
-                               for runs in (plain, inapp)])[0] for _ in range(rounds)]
-    low, high = np.percentile(ratios, [5, 95])
-    return float(low), float(high)
 
 
 def load() -> str:
@@ -415,8 +410,9 @@ def main() -> None:
                    / np.percentile([x for r in plain for x in r.epoch_rates], 90))
         ratios[template] = a / p
         paired[template] = paired_ratio([r for r in runs if r.model == template])
-        intervals[template] = ratio_interval(plain, inapp)
-        adjusted[template] = (*steal_adjusted(plain, inapp), steal_interval(plain, inapp))
+        intervals[template] = run_interval(plain, inapp)
+        adjusted[template] = (*steal_adjusted(plain, inapp), run_interval(
+            plain, inapp, lambda p_runs, a_runs: steal_adjusted(p_runs, a_runs)[0]))
         print(f"{template:15s} {EPOCHS[template]:6d} {p:16,.0f} {a:14,.0f} {a / p:9.3f} "
               f"{fastest:7.3f} {wall:10.3f} {cpu:13.2f}   "
               f"{' '.join(f'{r.rate:,.0f}' for r in plain)} | "
