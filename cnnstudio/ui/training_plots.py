@@ -459,8 +459,12 @@ class TrainingPlots(QWidget):
             return {"pen": pg.mkPen(TRAIN, width=2), "antialias": False}
         colour = {"loss_epoch": TRAIN_EPOCH, "accuracy_epoch": TRAIN_EPOCH,
                   "val_loss": VALIDATION, "val_accuracy": VALIDATION}.get(key, LEARNING_RATE)
+        # a QBrush, not the colour: pyqtgraph keys its cache of drawn symbols by the
+        # brush object, and a colour becomes a new brush at each setData, so every
+        # redraw drew the symbol again and grew the cache by one (ScatterPlotItem)
         return {"pen": pg.mkPen(colour, width=2), "antialias": True, "symbol": "o",
-                "symbolSize": 7, "symbolBrush": colour, "symbolPen": pg.mkPen("w", width=1)}
+                "symbolSize": 7, "symbolBrush": pg.mkBrush(colour),
+                "symbolPen": pg.mkPen("w", width=1)}
 
     def _vertical_line(self, plot: pg.PlotWidget, colour: str, style: Qt.PenStyle,
                        width: int = 1) -> pg.InfiniteLine:

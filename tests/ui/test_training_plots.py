@@ -362,6 +362,23 @@ def test_a_falling_loss_moves_the_y_range_in_few_steps_and_stays_in_view(plots):
     assert high - low < 1.6 * (max(shown) - min(shown))  # the data still fills the plot
 
 
+def test_redraws_reuse_the_drawn_epoch_markers(plots):
+    """pyqtgraph draws each marker style once and keeps it, keyed by the brush
+    object: a colour given as text made a new brush, a new drawing and one more
+    kept image at every redraw, so a long run's redraws grew slower."""
+    started, per_epoch = run_events([1.0 - i / 50 for i in range(12)],
+                                    [1.0 - i / 60 for i in range(12)], steps=4)
+    plots.start(started)
+    for batches, epoch_end in per_epoch:
+        plots.add_batches(batches)
+        plots.add_epoch(epoch_end)
+        plots.flush()
+    for key in ("loss_epoch", "val_loss", "accuracy_epoch", "val_accuracy", "learning_rate"):
+        scatter = plots.curves[key].scatter
+        assert len(scatter.data) == 12, key
+        assert len(scatter.fragmentAtlas) == 1, key  # one style: one drawing, 12 redraws
+
+
 def test_markers_give_way_to_lines_when_epochs_crowd(plots):
     count = 41  # MARKED_EPOCHS + 1
     started, per_epoch = run_events([1.0 - i / 50 for i in range(count)],
