@@ -32,7 +32,9 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.core.runs import Overfitting, overfitting, overfitting_advice
-from cnnstudio.core.training_events import BatchEnd, EpochEnd, PhaseStarted, Started
+from cnnstudio.core.training_events import (
+    BatchEnd, EpochEnd, EpochPace, PhaseStarted, Started,
+)
 from cnnstudio.ui.pacing import Pacer
 
 
@@ -527,11 +529,11 @@ class TrainingPlots(QWidget):
             self._accuracy = accuracy_key(events[0].logs)
         iterations = np.array([event.iteration for event in events], dtype=np.int64)
         epochs = np.array([event.epoch - 1 + event.step / steps for event in events])
+        own = [event.batch for event in events]  # worked out at each read: once
         for key, metric in (("loss_batch", "loss"), ("accuracy_batch", self._accuracy)):
             if metric is None:
                 continue
-            values = np.array([event.batch.get(metric, math.nan) for event in events],
-                              dtype=float)
+            values = np.array([values.get(metric, math.nan) for values in own], dtype=float)
             if key == "accuracy_batch":
                 values = np.clip(values, 0.0, 1.0)  # worked back from means: may overshoot
             keep = np.isfinite(values)
@@ -1039,14 +1041,16 @@ if __name__ == "__main__":  # a quick look: python -m cnnstudio.ui.training_plot
     events: list[Any] = []
     for epoch in range(1, 9):
         mean_loss = mean_acc = 0.0
+        pace, previous = EpochPace(32, steps * 32, (9 - epoch) * steps), None
         for step in range(1, steps + 1):
             loss = 2.0 * math.exp(-(epoch - 1 + step / steps) / 2) + random.random() * 0.3
             acc = min(1.0, max(0.0, 1 - loss / 2.2 + random.random() * 0.1))
             mean_loss += (loss - mean_loss) / step
             mean_acc += (acc - mean_acc) / step
-            events.append(BatchEnd(epoch, step, (epoch - 1) * steps + step,
-                                   {"loss": mean_loss, "accuracy": mean_acc},
-                                   {"loss": loss, "accuracy": acc}, 0.0, None))
+            means = {"loss": mean_loss, "accuracy": mean_acc}
+            events.append(BatchEnd(epoch, step, (epoch - 1) * steps + step, means, previous,
+                                   step * 0.01, pace))
+            previous = means
         val = 0.6 + 0.05 * (epoch - 4) ** 2
         events.append(EpochEnd(epoch, epoch * steps,
                                {"loss": mean_loss, "accuracy": mean_acc, "val_loss": val,

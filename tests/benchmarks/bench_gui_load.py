@@ -40,7 +40,9 @@ for _var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
     os.environ[_var] = "/tmp/cnnstudio-bench"  # recovery copies and settings stay out of $HOME
 
 from cnnstudio.core.templates import get_template  # noqa: E402
-from cnnstudio.core.training_events import BatchEnd, EpochEnd, Finished, Started  # noqa: E402
+from cnnstudio.core.training_events import (  # noqa: E402
+    BatchEnd, EpochEnd, EpochPace, Finished, Started,
+)
 from tests.benchmarks.train_window import close_train_window, open_train_window  # noqa: E402
 
 STEPS = 85  # the Dense baseline on 6,000 Shapes images, batch 64, 10 % held out
@@ -77,6 +79,7 @@ class StandInTrainer:
         emit(Started(EPOCHS, 0, STEPS, STEPS * 64, 600, 64, ("loss", "accuracy")))
         for epoch in range(1, EPOCHS + 1):
             start = time.perf_counter()
+            pace, means = EpochPace(64, STEPS * 64, (EPOCHS - epoch + 1) * STEPS), None
             for step in range(1, STEPS + 1):
                 time.sleep(TENSORFLOW_SECONDS)
                 busy_until = time.perf_counter() + PYTHON_SECONDS
@@ -85,7 +88,9 @@ class StandInTrainer:
                 self.iteration += 1
                 loss = 2.3 * math.exp(-self.iteration / 300) + 0.1
                 values = {"loss": loss, "accuracy": 1 - loss / 2.5}
-                emit(BatchEnd(epoch, step, self.iteration, values, values, 18_000.0, 3.0))
+                emit(BatchEnd(epoch, step, self.iteration, values, means,
+                              time.perf_counter() - start, pace))
+                means = values
                 if self._stop.is_set():
                     break
             seconds = time.perf_counter() - start

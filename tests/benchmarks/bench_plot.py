@@ -36,22 +36,23 @@ TARGET_MS = 16.0
 def events(count: int, first: int = 1):
     """BatchEnd events with a noisy falling loss and Keras-style running means, and the
     EpochEnd after each epoch's last batch."""
-    from cnnstudio.core.training_events import BatchEnd, EpochEnd
+    from cnnstudio.core.training_events import BatchEnd, EpochEnd, EpochPace
 
     rng = random.Random(first)
     out = []
     loss_sum = accuracy_sum = 0.0
+    pace, means = EpochPace(32, STEPS * 32, STEPS), None
     for iteration in range(first, first + count):
         epoch, step = (iteration - 1) // STEPS + 1, (iteration - 1) % STEPS + 1
         if step == 1:
             loss_sum = accuracy_sum = 0.0
+            means = None
         loss = 2.3 * math.exp(-iteration / 20_000) + 0.1 + 0.3 * rng.random()
         accuracy = min(1.0, max(0.0, 1 - loss / 2.5 + 0.1 * rng.random()))
         loss_sum += loss
         accuracy_sum += accuracy
-        out.append(BatchEnd(epoch, step, iteration, {"loss": loss_sum / step,
-                                                     "accuracy": accuracy_sum / step},
-                            {"loss": loss, "accuracy": accuracy}, 5000.0, 10.0))
+        previous, means = means, {"loss": loss_sum / step, "accuracy": accuracy_sum / step}
+        out.append(BatchEnd(epoch, step, iteration, means, previous, step * 0.0064, pace))
         if step == STEPS:
             out.append(EpochEnd(epoch, iteration, {
                 "loss": loss_sum / step, "accuracy": accuracy_sum / step,

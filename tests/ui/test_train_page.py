@@ -279,16 +279,19 @@ class ScriptedTrainer:
     def resume(self) -> None: ...
 
     def run(self):
-        from cnnstudio.core.training_events import BatchEnd, EpochEnd, Finished, Started
+        from cnnstudio.core.training_events import (
+            BatchEnd, EpochEnd, EpochPace, Finished, Started,
+        )
 
         epochs = len(self.VAL_LOSSES)
         self.on_event(Started(epochs, 0, self.STEPS, 48, 16, 16, ("loss", "accuracy")))
         for epoch, val_loss in enumerate(self.VAL_LOSSES, start=1):
             loss = 1.0 / epoch
+            pace = EpochPace(16, 48, (epochs - epoch + 1) * self.STEPS)
             for step in range(1, self.STEPS + 1):
                 self.iteration += 1
                 values = {"loss": loss, "accuracy": 0.5}
-                self.on_event(BatchEnd(epoch, step, self.iteration, values, values, 100.0, 1.0))
+                self.on_event(BatchEnd(epoch, step, self.iteration, values, None, 0.1, pace))
             self.on_event(EpochEnd(epoch, self.iteration, {
                 "loss": loss, "accuracy": 0.5, "val_loss": val_loss, "val_accuracy": 0.5,
                 "learning_rate": 0.001}, 0.1))

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QObject, QPointF
 from PySide6.QtGui import QImage
 
-from cnnstudio.core.training_events import BatchEnd, EpochEnd, Started
+from cnnstudio.core.training_events import BatchEnd, EpochEnd, EpochPace, Started
 from cnnstudio.ui.training_plots import TrainingPlots
 from tests.ui.conftest import save_screenshot
 
@@ -26,14 +26,15 @@ def run_events(train_losses, val_losses, steps=STEPS, first_epoch=0):
     per_epoch = []
     for n, (loss, val_loss) in enumerate(zip(train_losses, val_losses)):
         epoch = first_epoch + n + 1
-        batches, loss_sum, accuracy_sum = [], 0.0, 0.0
+        batches, loss_sum, accuracy_sum, means = [], 0.0, 0.0, None
+        pace = EpochPace(32, steps * 32, (epochs - epoch + 1) * steps)
         for step in range(1, steps + 1):
             own_loss, own_accuracy = loss + 0.1 * (step % 3), (step % 5) / 5
             loss_sum += own_loss
             accuracy_sum += own_accuracy
-            batches.append(BatchEnd(epoch, step, (epoch - 1) * steps + step,
-                                    {"loss": loss_sum / step, "accuracy": accuracy_sum / step},
-                                    {"loss": own_loss, "accuracy": own_accuracy}, 1000.0, 1.0))
+            previous, means = means, {"loss": loss_sum / step, "accuracy": accuracy_sum / step}
+            batches.append(BatchEnd(epoch, step, (epoch - 1) * steps + step, means, previous,
+                                    step * 0.032, pace))
         logs = {"loss": loss_sum / steps, "accuracy": accuracy_sum / steps,
                 "val_loss": val_loss, "val_accuracy": 0.8 - val_loss / 10,
                 "learning_rate": 0.001 / epoch}
@@ -436,8 +437,9 @@ def test_the_switch_to_fine_tuning_is_marked_in_both_x_units(plots):
 def test_batches_with_a_non_finite_loss_are_left_out_and_accuracy_stays_in_range(plots):
     started = Started(1, 0, 4, 128, 0, 32, ("loss", "accuracy"))
     values = [(2.0, 0.5), (float("nan"), 1.04), (float("inf"), -0.02), (1.5, 0.75)]
-    batches = [BatchEnd(1, step, step, {"loss": loss, "accuracy": accuracy},
-                        {"loss": loss, "accuracy": accuracy}, 100.0, 1.0)
+    pace = EpochPace(32, 128, 4)
+    # no means before: each batch's own values are the ones given
+    batches = [BatchEnd(1, step, step, {"loss": loss, "accuracy": accuracy}, None, 1.0, pace)
                for step, (loss, accuracy) in enumerate(values, start=1)]
     plots.start(started)
     plots.add_batches(batches[:3])
