@@ -1,20 +1,22 @@
-"""The Trainer in a worker thread, its events delivered to the GUI as coalesced signals.
+"""The Trainer in a worker thread, its events delivered to the GUI, coalesced.
 
 The worker never touches a widget: the Trainer's events go into a queue, and a
-queued `pending` signal wakes the GUI thread when the queue was empty. The GUI
-drains the queue at most 4 times a second whatever the batch rate, so a fast
-model with thousands of batches per second cannot flood the event loop; epoch
-and end events are delivered in order with the batches before them. A drain
-is cheap (the progress bar, the labels, points appended to the curves); the
-plots redraw on their own schedule, spaced by what drawing costs
-(ui/training_plots.py). While paused or stopping it drains at once."""
+timer in the GUI thread drains it 4 times a second whatever the batch rate, so a
+fast model with thousands of batches per second cannot flood the event loop;
+epoch and end events are delivered in order with the batches before them. The
+training thread only appends (a deque's append, no signal and no Python of
+ours): it does that between two batches while TensorFlow waits, and there a
+signal and its bookkeeping had taken 15 us a batch (tests/benchmarks/
+bench_training.py). A drain is cheap (the progress bar, the labels, points
+appended to the curves); the plots redraw on their own schedule, spaced by what
+drawing costs (ui/training_plots.py). Pause and Stop deliver what is queued at
+once: the user waits to see where the run is."""
 
 from __future__ import annotations
 
 import collections
 import gc
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +32,6 @@ DRAIN_INTERVAL_MS = 250  # at most 4 deliveries a second
 class _TrainJob(QObject):
     """Lives in the worker thread; builds, compiles and fits the model there."""
 
-    pending = Signal()
-
     def __init__(self, session: "TrainingSession", kwargs: dict[str, Any]) -> None:
         super().__init__()
         self.session = session
@@ -39,29 +39,18 @@ class _TrainJob(QObject):
 
     @Slot()
     def run(self) -> None:
+        queue = self.session._queue
         try:
             from cnnstudio.engine.trainer import Trainer
 
-            trainer = Trainer(on_event=self._event, **self.kwargs)
+            trainer = Trainer(on_event=queue.append, **self.kwargs)
             self.session._attach(trainer)
             trainer.run()  # never raises; its Finished event ends the session
         except BaseException as error:  # noqa: BLE001 - e.g. TensorFlow failing to import
             import traceback
 
-            self._event(Finished(None, "error", f"Training could not start: {error}",
-                                 traceback.format_exc()))
-
-    def _event(self, event: Any) -> None:
-        """Queue the event; signal the GUI unless a signal is already on its way.
-
-        The GUI clears `_signalled` before it drains, so an event appended
-        after that always sends a new signal: nothing waits in the queue unseen.
-        """
-        session = self.session
-        session._queue.append(event)
-        if not session._signalled or not isinstance(event, BatchEnd):
-            session._signalled = True
-            self.pending.emit()
+            queue.append(Finished(None, "error", f"Training could not start: {error}",
+                                  traceback.format_exc()))
 
 
 class TrainingSession(QObject):
@@ -77,15 +66,13 @@ class TrainingSession(QObject):
                  continue_from: dict | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.project = project
-        self._queue: collections.deque = collections.deque()
-        self._signalled = False
+        self._queue: collections.deque = collections.deque()  # appended by the worker
         self._trainer = None
         self._trainer_ready = threading.Event()
         self._pending_control: list[str] = []
         self._lock = threading.Lock()
-        self._last_drain = 0.0
         self._drain_timer = QTimer(self)
-        self._drain_timer.setSingleShot(True)
+        self._drain_timer.setInterval(DRAIN_INTERVAL_MS)
         self._drain_timer.timeout.connect(self._drain)
         self.result: Finished | None = None
         self.thread = QThread()
@@ -94,7 +81,6 @@ class TrainingSession(QObject):
                                     "continue_from": continue_from})
         self.job.moveToThread(self.thread)
         self.thread.started.connect(self.job.run)
-        self.job.pending.connect(self._wake)
         self.paused = False
         self._gc_paused = False
 
@@ -103,6 +89,7 @@ class TrainingSession(QObject):
         pause_gc()  # see worker.pause_gc: no collection may run in the training thread
         self._gc_paused = True
         self.thread.start()
+        self._drain_timer.start()
 
     @property
     def running(self) -> bool:
@@ -159,27 +146,12 @@ class TrainingSession(QObject):
             getattr(trainer, action)()
 
     # delivery -------------------------------------------------------------------------
-    @Slot()
-    def _wake(self) -> None:
-        wait_ms = DRAIN_INTERVAL_MS - (time.perf_counter() - self._last_drain) * 1000
-        if wait_ms > 0 and not self._has_final():
-            if not self._drain_timer.isActive():
-                self._drain_timer.start(int(wait_ms) + 1)
-            return
-        self._drain()
-
-    def _has_final(self) -> bool:
-        return any(isinstance(event, Finished) for event in list(self._queue))
-
     def deliver_now(self) -> None:
         """Deliver every queued event at once (used when the window closes)."""
-        self._drain_timer.stop()
         self._drain()
 
     @Slot()
     def _drain(self) -> None:
-        self._last_drain = time.perf_counter()
-        self._signalled = False
         batch: list[BatchEnd] = []
         while self._queue:
             event = self._queue.popleft()
@@ -202,6 +174,7 @@ class TrainingSession(QObject):
         elif isinstance(event, PhaseStarted):
             self.phase_started.emit(event)
         elif isinstance(event, Finished):
+            self._drain_timer.stop()
             self.wait()
             self.result = event
             if self._gc_paused:
