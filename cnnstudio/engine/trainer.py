@@ -136,7 +136,7 @@ class _Events(keras.callbacks.Callback):
         self.previous_means: dict[str, float] | None = None
         self.pace = EpochPace(self.trainer.config.batch_size, self.fit.train_samples,
                               (self.trainer.total_epochs - epoch) * self.fit.steps_per_epoch)
-        self.emit = self.trainer.on_event  # looked up once, not at every batch
+        self.emit = self.trainer.on_batch  # looked up once, not at every batch
 
     def on_train_batch_end(self, batch: int, logs=None) -> None:
         trainer, logs = self.trainer, logs or {}
@@ -212,11 +212,16 @@ class Trainer:
     def __init__(self, project: Project, data=None, project_file: str | Path | None = None,
                  on_event: Callable[[Event], None] | None = None,
                  continue_from: dict | None = None, epochs: int | None = None,
-                 batch_size: int | None = None) -> None:
+                 batch_size: int | None = None,
+                 on_batch: Callable[[BatchEnd], None] | None = None) -> None:
+        """`on_event` receives every event; `on_batch`, if given, the BatchEnd events
+        instead. It is called between two batches while TensorFlow waits, so a
+        C-level callable such as a deque's `append` suits it best."""
         self.project = project
         self.data = data
         self.project_file = project_file
         self.on_event = on_event or (lambda event: None)
+        self.on_batch = on_batch or self.on_event
         self.continue_from = continue_from
         overrides = {k: v for k, v in (("epochs", epochs), ("batch_size", batch_size)) if v}
         self.settings_section = {**project.training, **overrides}

@@ -1,12 +1,14 @@
 """The Trainer in a worker thread, its events delivered to the GUI, coalesced.
 
-The worker never touches a widget: the Trainer's events go into a queue, and a
-timer in the GUI thread drains it 4 times a second whatever the batch rate, so a
-fast model with thousands of batches per second cannot flood the event loop;
-epoch and end events are delivered in order with the batches before them. The
-training thread only appends (a deque's append, no signal and no Python of
-ours): it does that between two batches while TensorFlow waits, and there a
-signal and its bookkeeping had taken 15 us a batch (tests/benchmarks/
+The worker never touches a widget: the Trainer's events go into a queue that
+the GUI thread drains. A start, epoch, phase or end event also sends a queued
+signal that has the GUI drain at once; batch events only join the queue, and a
+timer in the GUI thread drains it 4 times a second whatever the batch rate, so
+a fast model with thousands of batches per second cannot flood the event loop.
+Events are delivered in order, each epoch's with the batches before it. A
+batch event is queued between two batches while TensorFlow waits, by the
+deque's own `append` (no signal and no Python of ours): a signal check and its
+bookkeeping there had taken 15 to 20 us a batch (tests/benchmarks/
 bench_training.py). A drain is cheap (the progress bar, the labels, points
 appended to the curves); the plots redraw on their own schedule, spaced by what
 drawing costs (ui/training_plots.py). Pause and Stop deliver what is queued at
@@ -17,6 +19,7 @@ from __future__ import annotations
 import collections
 import gc
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +30,13 @@ from cnnstudio.core.training_events import BatchEnd, EpochEnd, Finished, PhaseSt
 from cnnstudio.ui.worker import pause_gc, resume_gc
 
 DRAIN_INTERVAL_MS = 250  # at most 4 deliveries a second
+HURRIED_DRAIN_MS = 50  # paused or stopping: delivering takes nothing from training
 
 
 class _TrainJob(QObject):
     """Lives in the worker thread; builds, compiles and fits the model there."""
+
+    pending = Signal()  # an event other than a batch's is queued
 
     def __init__(self, session: "TrainingSession", kwargs: dict[str, Any]) -> None:
         super().__init__()
@@ -39,18 +45,22 @@ class _TrainJob(QObject):
 
     @Slot()
     def run(self) -> None:
-        queue = self.session._queue
         try:
             from cnnstudio.engine.trainer import Trainer
 
-            trainer = Trainer(on_event=queue.append, **self.kwargs)
+            trainer = Trainer(on_event=self._event, on_batch=self.session._queue.append,
+                              **self.kwargs)
             self.session._attach(trainer)
             trainer.run()  # never raises; its Finished event ends the session
         except BaseException as error:  # noqa: BLE001 - e.g. TensorFlow failing to import
             import traceback
 
-            queue.append(Finished(None, "error", f"Training could not start: {error}",
-                                  traceback.format_exc()))
+            self._event(Finished(None, "error", f"Training could not start: {error}",
+                                 traceback.format_exc()))
+
+    def _event(self, event: Any) -> None:
+        self.session._queue.append(event)
+        self.pending.emit()
 
 
 class TrainingSession(QObject):
@@ -71,6 +81,7 @@ class TrainingSession(QObject):
         self._trainer_ready = threading.Event()
         self._pending_control: list[str] = []
         self._lock = threading.Lock()
+        self._last_drain = 0.0
         self._drain_timer = QTimer(self)
         self._drain_timer.setInterval(DRAIN_INTERVAL_MS)
         self._drain_timer.timeout.connect(self._drain)
@@ -81,6 +92,7 @@ class TrainingSession(QObject):
                                     "continue_from": continue_from})
         self.job.moveToThread(self.thread)
         self.thread.started.connect(self.job.run)
+        self.job.pending.connect(self._wake)
         self.paused = False
         self._gc_paused = False
 
@@ -106,13 +118,16 @@ class TrainingSession(QObject):
         self.deliver_soon()
 
     def deliver_soon(self) -> None:
-        """Show what is queued now: once paused or stopped, the updates take no time
-        from training, and the user waits to see where it is."""
+        """Show what is queued now, and what still comes (the batch under way) soon
+        after: once paused or stopped, the updates take no time from training, and
+        the user waits to see where it is."""
+        self._drain_timer.setInterval(HURRIED_DRAIN_MS)
         if self._queue:
             self.deliver_now()
 
     def resume(self) -> None:
         self.paused = False
+        self._drain_timer.setInterval(DRAIN_INTERVAL_MS)
         self._control("resume")
 
     def wait(self, ms: int = 10_000) -> bool:
@@ -146,12 +161,27 @@ class TrainingSession(QObject):
             getattr(trainer, action)()
 
     # delivery -------------------------------------------------------------------------
+    @Slot()
+    def _wake(self) -> None:
+        """A start, epoch, phase or end event: deliver it now, unless the last delivery
+        was under DRAIN_INTERVAL_MS ago (the timer's next one takes it) and the run
+        goes on (tiny epochs must not flood the event loop either)."""
+        since_ms = (time.perf_counter() - self._last_drain) * 1000
+        if since_ms >= DRAIN_INTERVAL_MS or any(
+                isinstance(event, Finished) for event in list(self._queue)):
+            self._drain()
+
     def deliver_now(self) -> None:
         """Deliver every queued event at once (used when the window closes)."""
         self._drain()
 
     @Slot()
     def _drain(self) -> None:
+        if not self._queue:
+            return  # a round with nothing new delivers nothing: a later event goes at once
+        self._last_drain = time.perf_counter()
+        if self._drain_timer.isActive():
+            self._drain_timer.start()  # the next one a whole interval from now
         batch: list[BatchEnd] = []
         while self._queue:
             event = self._queue.popleft()

@@ -59,8 +59,9 @@ class StandInTrainer:
 
     epoch_seconds: list[float] = []
 
-    def __init__(self, on_event=None, **_kwargs) -> None:
+    def __init__(self, on_event=None, on_batch=None, **_kwargs) -> None:
         self.on_event = on_event or (lambda event: None)
+        self.on_batch = on_batch or self.on_event
         self.iteration = 0
         self.model = None
         self._stop = threading.Event()
@@ -88,8 +89,8 @@ class StandInTrainer:
                 self.iteration += 1
                 loss = 2.3 * math.exp(-self.iteration / 300) + 0.1
                 values = {"loss": loss, "accuracy": 1 - loss / 2.5}
-                emit(BatchEnd(epoch, step, self.iteration, values, means,
-                              time.perf_counter() - start, pace))
+                self.on_batch(BatchEnd(epoch, step, self.iteration, values, means,
+                                       time.perf_counter() - start, pace))
                 means = values
                 if self._stop.is_set():
                     break

@@ -269,8 +269,9 @@ class ScriptedTrainer:
     VAL_LOSSES = [1.0, 0.8, 0.7, 0.75, 0.8, 0.9, 1.0]
     STEPS = 3
 
-    def __init__(self, on_event=None, **_kwargs) -> None:
+    def __init__(self, on_event=None, on_batch=None, **_kwargs) -> None:
         self.on_event = on_event
+        self.on_batch = on_batch or on_event
         self.iteration = 0
         self.model = None
 
@@ -291,7 +292,7 @@ class ScriptedTrainer:
             for step in range(1, self.STEPS + 1):
                 self.iteration += 1
                 values = {"loss": loss, "accuracy": 0.5}
-                self.on_event(BatchEnd(epoch, step, self.iteration, values, None, 0.1, pace))
+                self.on_batch(BatchEnd(epoch, step, self.iteration, values, None, 0.1, pace))
             self.on_event(EpochEnd(epoch, self.iteration, {
                 "loss": loss, "accuracy": 0.5, "val_loss": val_loss, "val_accuracy": 0.5,
                 "learning_rate": 0.001}, 0.1))
