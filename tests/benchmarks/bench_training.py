@@ -30,9 +30,9 @@ resamples whole runs (18 runs of each kind for the Dense baseline, 4 for the
 MNIST CNN; BENCH_REPEAT=2 doubles them. Dense runs of 6 + 6 have given 0.82x
 to 0.95x, 12 + 12 1.18x, 18 + 18 0.935x, 1.012x and 1.019x, 36 + 36 1.013x,
 0.965x and 0.982x). On a shared machine the figures move with its load, which
-is printed, so the process's CPU seconds per epoch are compared too. The stall probe records the GUI thread's
-CPU time at each tick as well: a long gap with little CPU was spent waiting for
-the GIL or a core. Exit status 1 when a target is missed.
+is printed, so the process's CPU seconds per epoch are compared too. The stall
+probe records the GUI thread's CPU time at each tick as well: a long gap with
+little CPU was spent waiting for the GIL or a core. Exit status 1 when a target is missed.
 """
 
 from __future__ import annotations
