@@ -127,6 +127,7 @@ class _Events(keras.callbacks.Callback):
         self.epoch_start = 0.0
         self.paused_seconds = 0.0
         self.step = 0
+        self.emit = trainer.on_batch  # looked up once, not at every batch
 
     def on_epoch_begin(self, epoch: int, logs=None) -> None:
         self.epoch_start = time.perf_counter()
@@ -136,7 +137,6 @@ class _Events(keras.callbacks.Callback):
         self.previous_means: dict[str, float] | None = None
         self.pace = EpochPace(self.trainer.config.batch_size, self.fit.train_samples,
                               (self.trainer.total_epochs - epoch) * self.fit.steps_per_epoch)
-        self.emit = self.trainer.on_batch  # looked up once, not at every batch
 
     def on_train_batch_end(self, batch: int, logs=None) -> None:
         trainer, logs = self.trainer, logs or {}
@@ -150,7 +150,7 @@ class _Events(keras.callbacks.Callback):
             trainer.ending = "nan"
             trainer.nan_at = (self.epoch, step)
             self.model.stop_training = True
-        if not trainer._running.is_set():
+        if trainer.paused:
             trainer.wait_while_paused(self)
         if trainer.stop_requested.is_set():
             if trainer.ending is None:
@@ -255,8 +255,8 @@ class Trainer:
         return not self._running.is_set()
 
     def wait_while_paused(self, events: _Events) -> None:
-        if self._running.is_set():
-            return
+        """Block until resumed or stopped. Called once `paused` was seen: the check
+        stays with the caller, between batches, where a call costs (see `_Events`)."""
         start = time.perf_counter()
         while not self._running.wait(PAUSE_POLL_SECONDS):
             pass

@@ -78,7 +78,6 @@ class TrainingSession(QObject):
         self.project = project
         self._queue: collections.deque = collections.deque()  # appended by the worker
         self._trainer = None
-        self._trainer_ready = threading.Event()
         self._pending_control: list[str] = []
         self._lock = threading.Lock()
         self._last_drain = 0.0
