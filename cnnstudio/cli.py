@@ -70,6 +70,8 @@ def _export_parser(sub) -> None:
     parser.add_argument("out", help="the file to write")
     parser.add_argument("--run", help="models: the run whose weights to use (default: the "
                                       "newest run that fits the project, else untrained)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace OUT if it exists (never the project or its run files)")
     parser.set_defaults(handler=cmd_export)
 
 
@@ -109,7 +111,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from cnnstudio.engine.exports import export
 
     project = load_project(args.file)
-    exported = export(project, args.file, args.target, args.out, args.run)
+    exported = export(project, args.file, args.target, args.out, args.run, force=args.force)
     print(f"Wrote {exported.path} ({args.target}).")
     for note in exported.notes:
         print(note)
@@ -131,53 +133,125 @@ def cmd_shapes(args: argparse.Namespace) -> int:
     return EXIT_OK if report.valid else EXIT_INVALID
 
 
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+"""Each stops a headless run after its current batch, which is then recorded: Ctrl+C,
+a service manager's stop, and a closed terminal alike."""
+EXIT_STOPPED_EARLY = 130
+
+
 def cmd_train(args: argparse.Namespace) -> int:
-    """Train with the GUI's Trainer; Ctrl+C stops after the current batch and still records."""
+    """Train with the GUI's Trainer; a stop signal ends the run after its current batch,
+    and the run is recorded whatever happens (see core.run_store)."""
     import signal
+    import threading
 
-    from cnnstudio.core import edits
-    from cnnstudio.core.training_events import EpochEnd, PhaseStarted, Started
+    stop = threading.Event()
+    trainer = None
 
-    project = load_project(args.file)
-    from cnnstudio.engine.trainer import Trainer
+    def on_signal(*_) -> None:
+        stop.set()
+        if trainer is not None:
+            trainer.stop()
 
-    def show(event) -> None:
-        if isinstance(event, Started) and not args.json:
-            print(f"Training {project.name}: {event.train_samples:,} training and "
-                  f"{event.validation_samples:,} validation images, batch {event.batch_size}, "
-                  f"{event.steps_per_epoch:,} iterations per epoch.", flush=True)
-        elif isinstance(event, PhaseStarted) and not args.json:
-            print(event.message, flush=True)
+    previous = {name: signal.signal(getattr(signal, name), on_signal)
+                for name in STOP_SIGNALS if hasattr(signal, name)}
+    try:
+        project = load_project(args.file)  # bad settings: exit 2 before TensorFlow loads
+        _recover_runs(args.file)
+        from cnnstudio.engine.trainer import Trainer
+
+        if stop.is_set():
+            print("cnnstudio: stopped before training started; nothing was recorded.",
+                  file=sys.stderr)
+            return EXIT_STOPPED_EARLY
+        output = _Output(args.json, on_signal, project.name)
+        trainer = Trainer(project, project_file=args.file, on_event=output.show,
+                          epochs=args.epochs, batch_size=args.batch_size)
+        output.trainer = trainer
+        finished = trainer.run()
+        try:
+            return _record(args, project, trainer, finished, output)
+        finally:
+            trainer.close()
+    finally:
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
+
+
+def _recover_runs(project_file: str) -> None:
+    from cnnstudio.core.run_store import recover_interrupted
+
+    for run_id in recover_interrupted(project_file):
+        print(f"cnnstudio: {run_id} had been interrupted (its process ended mid-training); "
+              f"recorded it as interrupted in {project_file}.", file=sys.stderr)
+
+
+class _Output:
+    """Prints the run's events; an output that closes (`| head -1`) stops the run."""
+
+    def __init__(self, as_json: bool, on_closed, name: str) -> None:
+        self.as_json = as_json
+        self.name = name
+        self.on_closed = on_closed
+        self.closed = False
+        self.trainer = None
+
+    def show(self, event) -> None:
+        from cnnstudio.core.training_events import EpochEnd, PhaseStarted, Started
+
+        if isinstance(event, Started) and not self.as_json:
+            self.print(f"Training {self.name}: {event.train_samples:,} training and "
+                       f"{event.validation_samples:,} validation images, batch "
+                       f"{event.batch_size}, {event.steps_per_epoch:,} iterations per epoch.")
+        elif isinstance(event, PhaseStarted) and not self.as_json:
+            self.print(event.message)
         elif isinstance(event, EpochEnd):
             line = {"epoch": event.epoch, **event.logs, "seconds": round(event.seconds, 3)}
-            print(json.dumps(line) if args.json else format_epoch(line, trainer.total_epochs),
-                  flush=True)
+            self.print(json.dumps(line) if self.as_json
+                       else format_epoch(line, self.trainer.total_epochs))
 
-    trainer = Trainer(project, project_file=args.file, on_event=show, epochs=args.epochs,
-                      batch_size=args.batch_size)
-    previous = signal.signal(signal.SIGINT, lambda *_: trainer.stop())
-    try:
-        finished = trainer.run()
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if finished.run is not None:
+    def print(self, text: str) -> None:
+        if self.closed:
+            return
         try:
-            save_project(edits.add_run(load_project(args.file), finished.run), args.file)
+            print(text, flush=True)
+        except (BrokenPipeError, ValueError, OSError):
+            self.closed = True
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            self.on_closed()
+
+
+def _record(args, project, trainer, finished, output: _Output) -> int:
+    from cnnstudio.core.run_store import record_run
+
+    run = finished.run
+    if run is not None:
+        try:
+            record_run(args.file, run)
         except (OSError, CnnStudioError) as error:
             print(f"cnnstudio: the run finished but could not be recorded in {args.file}: "
-                  f"{error}", file=sys.stderr)
+                  f"{error} Its folder keeps its record; the next `train` or opening the "
+                  "project records it as interrupted.", file=sys.stderr)
             return EXIT_INVALID
-    run = finished.run or {}
+    run = run or {}
+    if output.closed:
+        print(f"cnnstudio: the output was closed, so training stopped; "
+              f"{finished.message} Recorded as {run.get('id')} in {args.file}.",
+              file=sys.stderr)
+        return EXIT_INVALID
     if args.json:
         last = run.get("epochs", [{}])[-1] if run.get("epochs") else {}
-        print(json.dumps({"final": True, "run": run.get("id"), "ended": finished.reason,
-                          "message": finished.message, "epochs": len(run.get("epochs", [])),
-                          "best_epoch": run.get("best_epoch"), "seconds": run.get("seconds"),
-                          **{k: v for k, v in last.items() if k not in ("epoch", "seconds")}}))
+        output.print(json.dumps({"final": True, "run": run.get("id"), "ended": finished.reason,
+                                 "message": finished.message,
+                                 "epochs": len(run.get("epochs", [])),
+                                 "best_epoch": run.get("best_epoch"),
+                                 "seconds": run.get("seconds"),
+                                 **{k: v for k, v in last.items()
+                                    if k not in ("epoch", "seconds")}}))
     elif finished.reason != "error":
-        print(finished.message)
+        output.print(finished.message)
         if run:
-            print(f"Recorded as {run['id']} in {args.file}.")
+            output.print(f"Recorded as {run['id']} in {args.file}.")
     if finished.reason in ("error", "nan"):
         print(f"cnnstudio: {finished.message}", file=sys.stderr)
         return EXIT_INVALID
@@ -237,8 +311,16 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+    if not argv or (len(argv) == 1 and argv[0] not in COMMANDS
+                    and not argv[0].startswith("-") and _names_a_file(argv[0])):
         return open_gui(argv[0] if argv else None)
+    if argv[0] not in COMMANDS and not argv[0].startswith("-"):
+        _parser().print_usage(sys.stderr)
+        what = "command or project file" if len(argv) == 1 else "command"
+        print(f"cnnstudio: {argv[0]!r} is not a {what}; the commands are "
+              f"{', '.join(COMMANDS)}, and `cnnstudio FILE` opens a project in the window.",
+              file=sys.stderr)
+        return EXIT_UNREADABLE
     args = _parser().parse_args(argv)
     if args.command is None:
         return open_gui(None)
@@ -252,10 +334,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
+def _names_a_file(word: str) -> bool:
+    """`cnnstudio FILE` opens FILE: an existing path, or a project file's name (the GUI
+    then says it is missing); any other word is a mistyped command."""
+    return os.path.exists(word) or word.endswith(".json")
+
+
 def open_gui(path: str | None) -> int:
+    problem = _no_display()
+    if problem:
+        print(f"cnnstudio: {problem}", file=sys.stderr)
+        return EXIT_INVALID
     from cnnstudio.ui.app import run_app
 
     return run_app(path)
+
+
+def _no_display() -> str | None:
+    """Why no window can open here (a Linux session without a display), else None: Qt
+    would abort with a core dump instead of saying so."""
+    if not sys.platform.startswith("linux"):
+        return None
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform and not platform.startswith(("xcb", "wayland")):
+        return None  # offscreen, vnc, eglfs...: no display server needed
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is "
+            "set). Run it in a desktop session, or use the headless commands: "
+            f"{', '.join(COMMANDS)} (cnnstudio --help).")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,8 +12,7 @@ from typing import Any, Iterable, Sequence
 
 from cnnstudio.core.dataset_config import dataset_config
 from cnnstudio.core.training_config import training_config
-from cnnstudio.core.errors import ProjectError
-from cnnstudio.core.project import LayerSpec, Project, check_input_shape
+from cnnstudio.core.project import LayerSpec, Project, check_input_shape, check_layer_name
 
 
 def insert_layers(project: Project, index: int, specs: Sequence[LayerSpec]) -> Project:
@@ -85,9 +84,8 @@ def set_trainable(project: Project, index: int, trainable: bool) -> Project:
 
 def rename_layer(project: Project, index: int, name: str | None) -> Project:
     name = (name or "").strip() or None
-    if name is not None and "/" in name:
-        raise ProjectError("name", f"{name!r} contains '/', which Keras does not allow in "
-                           "layer names.")
+    if name is not None:
+        check_layer_name(name)
     return replace_layer(project, index, replace(project.layers[index], name=name))
 
 

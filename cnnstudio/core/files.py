@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """A temporary file beside the target, flushed to disk, then renamed over it."""
-    directory = path.parent if str(path.parent) else Path(".")
+    """A temporary file beside the target, flushed to disk, then renamed over it.
+
+    A symbolic link is written through to the file it points to (the link
+    stays a link), and an existing file keeps its permissions; a new one gets
+    the permissions the user's umask gives, as `open` would.
+    """
+    path = Path(os.path.realpath(path))
+    directory = path.parent
+    mode = _mode_for(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -23,3 +32,25 @@ def write_text_atomic(path: Path, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+def _mode_for(path: Path) -> int:
+    """The existing file's permission bits, else 0o666 less the umask."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process's umask, read where the system shows it (setting it to read it
+    would change it for other threads for a moment)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

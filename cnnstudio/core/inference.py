@@ -134,7 +134,12 @@ def infer(project: Project) -> ShapeReport:
             if layer_type.ranks and len(shape) not in layer_type.ranks:
                 raise ShapeError(_rank_message(layer_type, shape))
             out, steps = layer_type.output(shape, spec.resolved)
+            check_tensor_size(out, f"{spec.type} gives")
             trainable, frozen = layer_type.weights(shape, spec.resolved)
+            if trainable + frozen > MAX_TENSOR_ELEMENTS:
+                raise ShapeError(f"{spec.type} would have {trainable + frozen:,} weights, "
+                                 f"more than the {MAX_TENSOR_ELEMENTS:,} TensorFlow can hold "
+                                 "in one tensor. Use fewer units, filters or a smaller kernel.")
         except ShapeError as error:
             error_index = index
             results.append(LayerResult(index, name, spec.type, shape, None, None, None,
@@ -146,6 +151,25 @@ def infer(project: Project) -> ShapeReport:
                                    None, tuple(steps) if steps else ()))
         shape = out
     return ShapeReport((None, *project.input_shape), tuple(results), error_index)
+
+
+MAX_TENSOR_ELEMENTS = 2 ** 31 - 1
+"""The most values one image's tensor may hold: TensorFlow's kernels index tensors with
+32-bit integers, and a larger one aborts the process (SIGABRT) instead of raising."""
+
+
+def check_tensor_size(shape: Shape, what: str) -> None:
+    """A ShapeError, with the arithmetic, for a tensor too large for TensorFlow."""
+    dims = [d for d in shape[1:] if d is not None]
+    count = 1
+    for d in dims:
+        count *= d
+    if count > MAX_TENSOR_ELEMENTS:
+        sums = " x ".join(f"{d:,}" for d in dims)
+        raise ShapeError(f"{what} {show_shape(shape)}: {sums} = {count:.3g} values per image, "
+                         f"more than the {MAX_TENSOR_ELEMENTS:,} (2^31 - 1) TensorFlow can "
+                         "hold in one image's tensor. Use smaller sizes (padding, input, "
+                         "units or filters).")
 
 
 def _rank_message(layer_type, shape: Shape) -> str:

@@ -17,7 +17,6 @@ images. Of those, a script holds only what it uses (`_needed`).
 from __future__ import annotations
 
 import ast
-import json
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,6 +32,7 @@ from cnnstudio.core.files import write_text_atomic
 from cnnstudio.core.project_file import start_weights_change, start_weights_of
 from cnnstudio.core.resources import resources_dir
 from cnnstudio.core.run_files import stored_path
+from cnnstudio.core.source_text import comment_text, docstring_text, py_string
 from cnnstudio.core.training_config import (
     ONE_HOT_METRICS, OPTIMIZER_CLASSES, OPTIMIZER_EXTRAS, TrainingConfig, metric_class,
     training_config,
@@ -194,7 +194,7 @@ def _settings(project: Project, report: ShapeReport, data: DatasetConfig,
     if path is not None:
         rows.append(("DATA_FILE" if data.source == "npz" else "DATA_FOLDER",
                      f"Path({_py(str(_absolute(path)))})",
-                     f"dataset.path, {data.path!r} in the project"))
+                     f"dataset.path, {comment_text(repr(data.path))} in the project"))
     rows.append(("START_WEIGHTS", *_start_weights(project, project_file)))
     rows.append(("HERE", "Path(__file__).resolve()", "this script; its outputs go beside it"))
     rows.append(("MODEL_FILE", 'HERE.with_name(HERE.stem + ".keras")',
@@ -522,10 +522,11 @@ def _header(project: Project, report: ShapeReport, data: DatasetConfig,
         "an unsaved project"
     lines = [
         "#!/usr/bin/env python3",
-        f'"""{project.name}: a CNN Studio project as a standalone Keras script.',
+        f'"""{docstring_text(project.name)}: a CNN Studio project as a standalone Keras '
+        "script.",
         "",
-        f"Exported from {source}.",
-        f"Data: {_describe_data(data)}.",
+        f"Exported from {docstring_text(source)}.",
+        f"Data: {docstring_text(_describe_data(data))}.",
         f"Model: {len(project.layers)} layers, {report.total_params:,} parameters "
         f"({report.trainable_params:,} trainable).",
         "",
@@ -672,7 +673,7 @@ def _py(value: Any) -> str:
     if isinstance(value, int):
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return py_string(value)
     if isinstance(value, (list, tuple)):
         items = [_py(v) for v in value]
         return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"

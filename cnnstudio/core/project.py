@@ -18,6 +18,7 @@ from cnnstudio.core.errors import ArgumentError, ProjectError, show_value
 FORMAT = "cnnstudio"
 VERSION = 1
 MAX_INPUT_RANK = 4
+MAX_INPUT_VALUES = 2 ** 31 - 1  # as inference.MAX_TENSOR_ELEMENTS, which imports this module
 
 
 @dataclass(frozen=True)
@@ -75,9 +76,8 @@ def layer_from_dict(item: Any, where: str) -> LayerSpec:
         raise ProjectError(f"{where}.params", f"got {show_value(params)}, expected an "
                            "object of Keras arguments.")
     name = item.get("name")
-    if name is not None and (not isinstance(name, str) or not name.strip() or "/" in name):
-        raise ProjectError(f"{where}.name", f"got {show_value(name)}, expected a non-empty "
-                           "name without '/', or no name to get one generated.")
+    if name is not None:
+        check_layer_name(name, f"{where}.name")
     trainable = item.get("trainable", True)
     if not isinstance(trainable, bool):
         raise ProjectError(f"{where}.trainable", f"got {show_value(trainable)}, expected "
@@ -170,10 +170,45 @@ def check_input_shape(shape: Any, where: str = "input.shape") -> Shape:
         if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
             raise ArgumentError(f"{where}[{i}]", dim, "a whole number >= 1, or null for "
                                 "a size that may vary")
+    count = 1
+    for dim in shape:
+        count *= dim or 1
+    if count > MAX_INPUT_VALUES:
+        raise ProjectError(where, f"{show_value(list(shape))} is {count:.3g} values per "
+                           f"image, more than the {MAX_INPUT_VALUES:,} TensorFlow can hold in "
+                           "one image's tensor; use a smaller image size.")
     return tuple(shape)
 
 
 INPUT_NAME = "input_layer"  # the model's Input; no layer may take its name
+MAX_NAME_LENGTH = 255
+_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
+
+
+def check_layer_name(name: Any, where: str = "name") -> str:
+    """A layer name TensorFlow accepts: letters, digits, `_`, `.` and `-`.
+
+    TensorFlow builds its graph's node names from layer names and refuses
+    others mid-training (spaces, accents and emoji, `/`, backslash, NUL), so
+    they are refused here, before any work is done.
+    """
+    if not isinstance(name, str) or not name:
+        raise ProjectError(where, f"got {show_value(name)}, expected a name such as "
+                           '"conv_1", or no name to get one generated.')
+    if len(name) > MAX_NAME_LENGTH:
+        raise ProjectError(where, f"the name is {len(name):,} characters long; give a name "
+                           f"of at most {MAX_NAME_LENGTH}.")
+    if not _NAME.fullmatch(name):
+        bad = next(c for c in name if not _NAME.fullmatch(c))
+        raise ProjectError(where, f"{show_value(name)} contains {show_value(bad)}; TensorFlow "
+                           "takes only letters A-Z and a-z, digits, '_', '.' and '-' in "
+                           "layer names. Rename it, e.g. "
+                           f"{show_value(_suggest_name(name))}.")
+    return name
+
+
+def _suggest_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.\-]+", "_", name).strip("_")[:MAX_NAME_LENGTH] or "layer"
 
 
 def check_unique_names(layers: Iterable[LayerSpec]) -> None:

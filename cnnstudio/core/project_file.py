@@ -7,14 +7,14 @@ expected. Writing is atomic, so a crash mid-save never leaves half a file.
 A project may carry `start_weights`: weights a new training run starts from
 (an imported Keras model's), kept only while the layers are the ones they were
 made for. The file records where they are and that architecture; the helpers
-at the end of this module read, compare and move it.
+at the end of this module read and compare it; carried_files moves it.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
+import stat
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -25,7 +25,9 @@ from cnnstudio.core.files import write_text_atomic
 from cnnstudio.core.project import (
     FORMAT, VERSION, LayerSpec, Project, check_input_shape, layer_from_dict, layer_names,
 )
-from cnnstudio.core.run_files import path_to_store, stored_path
+from cnnstudio.core.run_files import TEMP_PREFIX, check_stored_path, stored_path
+from cnnstudio.core.runs import check_runs
+from cnnstudio.core.training_config import training_config
 
 _KNOWN_KEYS = {"format", "version", "name", "input", "layers", "dataset", "training", "runs"}
 
@@ -33,8 +35,17 @@ _KNOWN_KEYS = {"format", "version", "name", "input", "layers", "dataset", "train
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
-def project_from_dict(doc: Any) -> Project:
-    """Validate a parsed JSON document and build the Project it describes."""
+MAX_PROJECT_BYTES = 64 * 1024 ** 2
+"""The largest project file read: a project with hundreds of runs is a few MB, and a
+device or a huge file must not be read into memory whole."""
+
+
+def project_from_dict(doc: Any, temp_ok: bool = False) -> Project:
+    """Validate a parsed JSON document and build the Project it describes.
+
+    `temp_ok` admits paths into CNN Studio's own temporary folders, which only a
+    project CNN Studio itself wrote (a recovery copy) may name; see run_files.
+    """
     if not isinstance(doc, dict):
         raise ProjectError("", f"expected a JSON object (a project), got {_kind(doc)}.")
     doc = _migrate(doc)
@@ -59,8 +70,10 @@ def project_from_dict(doc: Any) -> Project:
                                f"{'an object' if kind is dict else 'a list'}.")
         sections[key] = value
     dataset_config(sections["dataset"])  # refuse a bad data set now, naming its field
+    training_config(sections["training"])  # ...and bad settings, before any training
+    check_runs(sections["runs"], temp_ok)
     if START_WEIGHTS in doc:  # kept in `extra` as written; checked here, once
-        start_weights_from_dict(doc[START_WEIGHTS])
+        start_weights_from_dict(doc[START_WEIGHTS], temp_ok=temp_ok)
     specs = tuple(layer_from_dict(item, f"layers[{i}]") for i, item in enumerate(layers))
     return Project(
         input_shape=check_input_shape(input_section["shape"]),
@@ -97,31 +110,73 @@ def _kind(value: Any) -> str:
             type(None): "null"}.get(type(value), "a number")
 
 
-def load_project(path: str | os.PathLike[str]) -> Project:
-    """Read a project file; every failure is a ProjectError naming the file."""
+def load_project(path: str | os.PathLike[str], temp_ok: bool = False) -> Project:
+    """Read a project file; every failure is a ProjectError naming the file.
+
+    `temp_ok` is for CNN Studio's own recovery copies (see project_from_dict).
+    """
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ProjectError("", "file not found.", str(path)) from None
-    except IsADirectoryError:
-        raise ProjectError("", "is a folder, not a project file.", str(path)) from None
-    except OSError as error:
-        raise ProjectError("", f"cannot be read ({error.strerror}).", str(path)) from None
+    raw = read_regular_file(path, MAX_PROJECT_BYTES, "project file", ProjectError)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ProjectError("", f"is not UTF-8 text (byte {error.start}); is it really a "
                            "project file?", str(path)) from None
+    doc = parse_json(text, lambda problem: ProjectError("", problem, str(path)))
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ProjectError("", f"is not valid JSON: {error.msg} at line {error.lineno}, "
-                           f"column {error.colno}.", str(path)) from None
-    try:
-        return project_from_dict(doc)
+        return project_from_dict(doc, temp_ok)
     except ProjectError as error:
         raise error.in_file(str(path)) from None
+
+
+def read_regular_file(path: Path, limit: int, what: str, error=ProjectError) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, else `error` in words.
+
+    A device (`/dev/zero`) would be read forever and a FIFO would block, so only a
+    regular file is opened, and never more than `limit` bytes are read.
+    """
+    def fail(problem: str):
+        if error is ProjectError:
+            return ProjectError("", problem, str(path))
+        return error(f"{path}: {problem}")
+
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise fail("file not found.") from None
+    except (OSError, ValueError) as err:
+        raise fail(f"cannot be read ({getattr(err, 'strerror', None) or err}).") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise fail(f"is a folder, not a {what}.")
+    if not stat.S_ISREG(info.st_mode):
+        raise fail(f"is not a regular file (a device, pipe or socket); choose a {what}.")
+    if info.st_size > limit:
+        raise fail(f"is {info.st_size:,} bytes, more than the {limit:,} a {what} may have.")
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(limit + 1)
+    except OSError as err:
+        raise fail(f"cannot be read ({err.strerror or err}).") from None
+    if len(raw) > limit:
+        raise fail(f"grew past the {limit:,} bytes a {what} may have while it was read.")
+    return raw
+
+
+def parse_json(text: str, error: Callable[[str], Exception]) -> Any:
+    """JSON text as Python values; any unreadable text becomes `error(problem)`.
+
+    Python's parser raises RecursionError for deep nesting and ValueError for an
+    integer of thousands of digits: both are unreadable files, not crashes.
+    """
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise error(f"is not valid JSON: {err.msg} at line {err.lineno}, column "
+                    f"{err.colno}.") from None
+    except RecursionError:
+        raise error("is not a readable JSON document: it is nested too deeply.") from None
+    except ValueError as err:
+        raise error(f"is not a readable JSON document ({err}).") from None
 
 
 def project_to_json(project: Project) -> str:
@@ -148,7 +203,8 @@ START_WEIGHTS = "start_weights"
 _START_WEIGHTS_KEYS = ("path", "source", "input", "layers")
 
 
-def start_weights_from_dict(value: Any, where: str = START_WEIGHTS) -> dict[str, Any]:
+def start_weights_from_dict(value: Any, where: str = START_WEIGHTS, temp_ok: bool = False
+                            ) -> dict[str, Any]:
     """Validate a `start_weights` entry; a ProjectError names the field that is wrong.
 
     Its layers are checked like the project's own, so comparing them with the
@@ -161,11 +217,7 @@ def start_weights_from_dict(value: Any, where: str = START_WEIGHTS) -> dict[str,
     if unknown:
         raise ProjectError(f"{where}.{unknown[0]}", "not a start_weights field; it has "
                            + ", ".join(_START_WEIGHTS_KEYS) + ".")
-    path = value.get("path")
-    if not isinstance(path, str) or not path.strip():
-        raise ProjectError(f"{where}.path", f"got {show_value(path)}, expected the weights "
-                           "file's path (relative to the project file), e.g. "
-                           '"model-imported.weights.h5".')
+    check_stored_path(value.get("path"), f"{where}.path", temp_ok)
     source = value.get("source")
     if source is not None and not isinstance(source, str):
         raise ProjectError(f"{where}.source", f"got {show_value(source)}, expected the path "
@@ -194,7 +246,7 @@ def with_start_weights(project: Project, entry: Mapping[str, Any] | None) -> Pro
     """The project with this `start_weights` entry (validated), or without one (None)."""
     extra = {k: v for k, v in project.extra.items() if k != START_WEIGHTS}
     if entry is not None:
-        extra[START_WEIGHTS] = start_weights_from_dict(dict(entry))
+        extra[START_WEIGHTS] = start_weights_from_dict(dict(entry), temp_ok=True)
     return replace(project, extra=extra)
 
 
@@ -264,35 +316,5 @@ def start_weights_path(project: Project, project_file: str | os.PathLike[str] | 
     return None if entry is None else stored_path(entry["path"], project_file)
 
 
-def place_start_weights(project: Project, project_file: str | os.PathLike[str]) -> Project:
-    """Move start weights that lie outside the project's folder beside the project file
-    (`NAME-imported.weights.h5`) and return the project recording them there.
-
-    An import without a project file leaves its weights in a temporary folder;
-    call this before saving such a project, so that the weights travel with it.
-    Weights already in the project's folder, or missing, are left as they are.
-    """
-    entry = start_weights_of(project)
-    if entry is None:
-        return project
-    current = stored_path(entry["path"], project_file)
-    folder = Path(project_file).resolve().parent
-    if current is None or not current.is_file():
-        return project
-    current = current.resolve()
-    if folder in current.parents:
-        return with_start_weights(project, {**entry, "path": path_to_store(current,
-                                                                           project_file)})
-    stem = Path(project_file).name.removesuffix(".json").removesuffix(".cnnstudio")
-    target = folder / f"{stem}-imported.weights.h5"
-    shutil.move(str(current), str(target))
-    if current.parent.name.startswith(IMPORT_FOLDER_PREFIX):
-        try:
-            current.parent.rmdir()  # the import's own temporary folder, now empty
-        except OSError:
-            pass
-    return with_start_weights(project, {**entry, "path": path_to_store(target, project_file)})
-
-
-IMPORT_FOLDER_PREFIX = "cnnstudio-import-"
+IMPORT_FOLDER_PREFIX = TEMP_PREFIX + "import-"
 """Temporary folders that hold an import's weights until the project is saved."""

@@ -14,7 +14,6 @@ it. Both are listed in `ScriptExport.unsupported`.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from cnnstudio.core.catalogue import get_layer_type
@@ -23,6 +22,7 @@ from cnnstudio.core.catalogue.torch_common import TorchHelper, helpers_used
 from cnnstudio.core.inference import LayerResult, ShapeReport, infer
 from cnnstudio.core.project import LayerSpec, Project
 from cnnstudio.core.shape_math import ShapeError
+from cnnstudio.core.source_text import comment_text, docstring_text, py_string
 
 INDENT = " " * 8  # the layer list inside build_model()
 
@@ -90,7 +90,7 @@ def _layer(index: int, spec: LayerSpec, result: LayerResult) -> _Layer:
     where = f"layer {index + 1} {result.name!r} ({spec.type})"
     layer_type = spec.layer_type
     if result.input_shape is None:
-        return _Layer((f"{_comment(where)}: not written; it comes after a layer PyTorch "
+        return _Layer((f"{comment_text(where)}: not written; it comes after a layer PyTorch "
                        f"cannot build.",), "")
     if layer_type.torch is None and layer_type.augments:
         problem = f"{where}: no PyTorch equivalent; left out (it acts only in training)"
@@ -103,7 +103,7 @@ def _layer(index: int, spec: LayerSpec, result: LayerResult) -> _Layer:
         modules = layer_type.torch(result.input_shape, spec.resolved)
     except NoTorchEquivalent as error:
         problem = f"{where}: {error}"
-        code = f"({_string(result.name)}, unsupported({_string(problem)})),"
+        code = f"({py_string(result.name)}, unsupported({py_string(problem)})),"
         return _Layer(_describe(spec, result, "has no PyTorch equivalent"), code,
                       f"{problem}; build_model() raises NotImplementedError", blocks=True)
     if not spec.trainable:
@@ -123,7 +123,7 @@ def _entry(name: str, modules: list[str], frozen: bool = False) -> str:
         module = f"nn.Sequential(\n{inner}{INDENT})"
     if frozen:
         module = f"frozen({module})"
-    return f"({_string(name)}, {module}),"
+    return f"({py_string(name)}, {module}),"
 
 
 def _describe(spec: LayerSpec, result: LayerResult, note: str = "") -> tuple[str, ...]:
@@ -133,13 +133,13 @@ def _describe(spec: LayerSpec, result: LayerResult, note: str = "") -> tuple[str
     if note:
         first += f"; {note}"
     if result.output_shape is None:
-        return (_comment(first),)
+        return (comment_text(first),)
     params = f"{result.params:,} params"
     if result.non_trainable_params:
         params += f" ({result.non_trainable_params:,} non-trainable)"
     second = (f"  Keras output {_shape(result.output_shape)} -> here "
               f"{_shape(torch_shape(result.output_shape), batch='N')}; {params}")
-    return _comment(first), second
+    return comment_text(first), second
 
 
 def torch_shape(shape: Shape) -> Shape:
@@ -154,19 +154,6 @@ def _shape(shape: Shape, batch: str = "None") -> str:
     return f"({sizes[0]},)" if len(sizes) == 1 else f"({', '.join(sizes)})"
 
 
-def _string(text: str) -> str:
-    """A double-quoted Python string literal (JSON's escapes are Python's too)."""
-    return json.dumps(text)
-
-
-def _comment(text: str) -> str:
-    """Text that stays on one comment line whatever a user named a layer."""
-    return " ".join(str(text).split())
-
-
-def _docstring(text: str) -> str:
-    """Text that cannot end or break the script's docstring."""
-    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 # The script's parts ----------------------------------------------------------------------
@@ -174,7 +161,7 @@ def _docstring(text: str) -> str:
 def _header(project: Project, layers: list[_Layer]) -> str:
     problems = [layer.problem for layer in layers if layer.problem]
     lines = [
-        f'"""PyTorch version of the CNN Studio project "{_docstring(_comment(project.name))}".',
+        f'"""PyTorch version of the CNN Studio project "{docstring_text(comment_text(project.name))}".',
         "",
         "Written by CNN Studio from the project's Keras layers: build_model() returns an",
         "nn.Sequential with one child per Keras layer, named as in Keras, each commented",
@@ -190,7 +177,7 @@ def _header(project: Project, layers: list[_Layer]) -> str:
     ]
     if problems:
         lines += ["", "Layers with no PyTorch equivalent:"]
-        lines += [f"- {_docstring(_comment(p))}" for p in problems]
+        lines += [f"- {docstring_text(comment_text(p))}" for p in problems]
     lines += [
         "",
         "Run it to print a summary (layer, output shape, parameters); --summary-json",

@@ -31,18 +31,86 @@ import math
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+from cnnstudio.core.errors import ProjectError, show_value
+from cnnstudio.core.run_files import check_stored_path
+
 ENDINGS = {
     "completed": "completed all epochs",
     "stopped": "stopped by the user",
     "early_stopping": "stopped early: the monitored value stopped improving",
     "nan": "stopped: the loss became NaN or infinite",
     "error": "failed with an error",
+    "interrupted": "interrupted: the process ended before the run was recorded",
 }
 
 RISE_EPOCHS = 2
 """Validation loss must stay above its best for this many epochs to count as rising."""
 MIN_RISE = 0.02
 """...and end at least this fraction above its best: noise is not overfitting."""
+
+
+RUN_FILE_FIELDS = ("weights", "best_weights", "probe", "start_weights")
+"""Fields of a run record that name a file: each must be a path the project may name."""
+_TEXT_FIELDS = ("id", "started", "ended", "message", "monitor", "continued_from", "device",
+                "started_from", "start_note")
+_NUMBER_FIELDS = ("seconds", "best_epoch", "epochs_planned", "iterations_per_epoch",
+                  "train_samples", "validation_samples", "replicas")
+_OBJECT_FIELDS = ("settings", "dataset", "input", "dynamics", "fine_tune")
+_LIST_FIELDS = ("epochs", "layers")
+
+
+def check_runs(runs: Sequence[Any], temp_ok: bool = False) -> None:
+    """Refuse a `runs` list whose records the readers here would trip on, naming the field.
+
+    Records may lack any field (an older or hand-edited file), but a field that is
+    there has the kind the Trainer writes, and a file field is a path the project
+    may name (see run_files). `temp_ok` admits CNN Studio's own temporary files.
+    """
+    seen: dict[str, int] = {}
+    for i, run in enumerate(runs):
+        where = f"runs[{i}]"
+        if not isinstance(run, dict):
+            raise ProjectError(where, f"got {show_value(run)}, expected a run record (an "
+                               "object with id, settings and epochs), as training writes it.")
+        for key in _TEXT_FIELDS:
+            _expect(run, key, str, "a text or null", where)
+        for key in _NUMBER_FIELDS:
+            _expect(run, key, (int, float), "a number or null", where)
+        for key in _OBJECT_FIELDS:
+            _expect(run, key, dict, "an object", where)
+        for key in _LIST_FIELDS:
+            _expect(run, key, list, "a list", where)
+        for key in RUN_FILE_FIELDS:
+            if run.get(key) is not None:
+                check_stored_path(run[key], f"{where}.{key}", temp_ok)
+        run_id = run.get("id")
+        if run_id is not None:
+            if run_id in seen:
+                raise ProjectError(f"{where}.id", f"{run_id!r} is already the id of "
+                                   f"runs[{seen[run_id]}]; give each run its own id.")
+            seen[run_id] = i
+        for j, layer in enumerate(run.get("layers") or []):
+            if not isinstance(layer, dict):
+                raise ProjectError(f"{where}.layers[{j}]", f"got {show_value(layer)}, "
+                                   "expected a layer object.")
+        for j, epoch in enumerate(run.get("epochs") or []):
+            _check_epoch(epoch, f"{where}.epochs[{j}]")
+
+
+def _expect(run: Mapping[str, Any], key: str, kind, expected: str, where: str) -> None:
+    value = run.get(key)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, kind)):
+        raise ProjectError(f"{where}.{key}", f"got {show_value(value)}, expected {expected}.")
+
+
+def _check_epoch(epoch: Any, where: str) -> None:
+    if not isinstance(epoch, dict):
+        raise ProjectError(where, f"got {show_value(epoch)}, expected an object of metrics "
+                           'such as {"epoch": 1, "loss": 0.5}.')
+    for key, value in epoch.items():
+        if value is not None and not isinstance(value, (int, float)):
+            raise ProjectError(f"{where}.{key}", f"got {show_value(value)}, expected a "
+                               "number or null.")
 
 
 def new_run_id(runs: Sequence[Mapping[str, Any]]) -> str:

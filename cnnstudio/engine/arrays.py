@@ -7,6 +7,7 @@ with one clear sentence for anything that would otherwise fail deep inside
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,7 +56,29 @@ def as_images(x: np.ndarray, where: str) -> np.ndarray:
                         f"(N, height, width, channels).")
     if x.shape[0] == 0:
         raise DataError(f"{where} holds no images.")
+    check_finite(x, where)
     return x
+
+
+def check_finite(x: np.ndarray, where: str) -> None:
+    """Refuse NaN or infinite pixels, which train into NaN weights: name the first."""
+    if not np.issubdtype(x.dtype, np.floating):
+        return
+    bad = ~np.isfinite(x)
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise DataError(f"{where} holds {int(bad.sum()):,} NaN or infinite values, the first "
+                        f"at index {list(index)} (image {index[0]}): {x[index]}. Replace them "
+                        "(e.g. np.nan_to_num) or drop those images.")
+
+
+MAX_CLASSES = 100_000
+"""More classes than any image data set has (ImageNet-21k has 21,841): a label past it is
+an id or a mistake, and a class list that long would only exhaust memory."""
+CLASSES_PER_IMAGE = 10
+MIN_CLASS_ALLOWANCE = 1_000
+"""Labels may name more classes than there are images (a small sample of a large data
+set), but not by orders of magnitude: at most 10 per image, or 1,000."""
 
 
 def as_labels(y: np.ndarray, count: int, where: str) -> tuple[np.ndarray, str, int]:
@@ -78,11 +101,17 @@ def as_labels(y: np.ndarray, count: int, where: str) -> tuple[np.ndarray, str, i
             else:
                 raise DataError(f"{where} holds {y.dtype} values; labels must be whole "
                                 f"class numbers 0, 1, 2, ...")
-        if y.min() < 0:
+        if y.size and y.min() < 0:
             raise DataError(f"{where} has a negative label ({int(y.min())}); classes are "
                             f"numbered from 0.")
-        form = "binary" if y.max() <= 1 else "sparse"
-        classes = max(int(y.max()) + 1, 2)
+        largest = int(y.max()) if y.size else 0
+        limit = min(MAX_CLASSES, max(MIN_CLASS_ALLOWANCE, CLASSES_PER_IMAGE * len(y)))
+        if largest >= limit:
+            raise DataError(f"{where} has the label {largest:,}, so {largest + 1:,} classes "
+                            f"for {len(y):,} images; labels must be class numbers 0 to N-1, "
+                            f"with N at most {limit:,} here. Renumber the classes from 0.")
+        form = "binary" if largest <= 1 else "sparse"
+        classes = max(largest + 1, 2)
     if len(y) != count:
         raise DataError(f"{where} has {len(y)} labels for {count} images; there must be one "
                         f"label per image.")
@@ -102,8 +131,14 @@ def load_npz(path: str | Path) -> ImageData:
         raise DataError(f"{path}: file not found. Choose an existing .npz file.")
     try:
         archive = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as error:
-        raise DataError(f"{path} is not a readable .npz file ({error}).") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        raise DataError(f"{path} is not a readable .npz file: {_why_not_npz(path, error)}. "
+                        "Save the arrays with np.savez(path, x_train=..., y_train=...)."
+                        ) from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        kind = "a single NumPy array (.npy)" if isinstance(archive, np.ndarray) else "not .npz"
+        raise DataError(f"{path} is {kind}, not an .npz archive of named arrays. Save the "
+                        "arrays with np.savez(path, x_train=..., y_train=...).")
     with archive:
         names = set(archive.files)
         for required in ("x_train", "y_train"):
@@ -124,6 +159,25 @@ def load_npz(path: str | Path) -> ImageData:
                 y_test, _, test_classes = as_labels(archive["y_test"], len(x_test),
                                                     f"{path.name}: y_test")
                 classes = max(classes, test_classes)
-        except ValueError as error:  # e.g. object arrays refused without pickle
-            raise DataError(f"{path}: {error}") from None
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+            raise DataError(f"{path}: an array cannot be read ({_why_not_npz(path, error)}); "
+                            "CNN Studio reads plain number arrays only.") from None
     return ImageData(x_train, y_train, x_test, y_test, [str(i) for i in range(classes)], form)
+
+
+def _why_not_npz(path: Path, error: BaseException) -> str:
+    """What is wrong with a file np.load refused, in words (NumPy's own suggest pickles)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+    except OSError as err:
+        return f"it cannot be read ({err.strerror})"
+    if not head:
+        return "it is empty"
+    if head.startswith(b"\x93NUMPY"):
+        return "it is a single array (.npy), not an .npz archive"
+    if not head.startswith(b"PK"):
+        return "it is not a NumPy file"
+    if "pickle" in str(error).lower() or "object" in str(error).lower():
+        return "it holds Python objects, which CNN Studio never loads (only number arrays)"
+    return "it is a damaged zip archive"

@@ -7,6 +7,7 @@ else the untrained model, and the result says which.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -99,6 +100,35 @@ def pytorch_script(project: Project, project_file: str | Path | None, out: Path,
     return Exported(out, notes)
 
 
+def check_output(project: Project, project_file: str | Path | None, out: Path,
+                 force: bool) -> None:
+    """Refuse to write over the project, its run files, or (without `force`) any file."""
+    from cnnstudio.core.carried_files import carried_paths
+    from cnnstudio.core.run_files import stored_path
+
+    if not out.exists() and not out.is_symlink():
+        return
+    own = [Path(project_file)] if project_file is not None else []
+    own += [stored_path(text, project_file) for text in carried_paths(project)]
+    for path in own:
+        if path is not None and _same_file(path, out):
+            what = "the project file" if path == own[0] and project_file else "a file the project uses"
+            raise ExportError(f"Cannot write {out}: it is {what}, which the export would "
+                              "destroy. Choose another output file.")
+    if not out.is_file():
+        raise ExportError(f"Cannot write {out}: it exists and is not a regular file.")
+    if not force:
+        raise ExportError(f"{out} already exists; choose another name, or add --force to "
+                          "replace it.")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
 EXPORTERS: dict[str, Callable[..., Exported]] = {
     "keras-script": keras_script,
     "pytorch-script": pytorch_script,
@@ -108,14 +138,19 @@ EXPORTERS: dict[str, Callable[..., Exported]] = {
 
 
 def export(project: Project, project_file: str | Path | None, target: str, out: str | Path,
-           run_id: str | None = None) -> Exported:
-    """Write `project` as `target` to `out`; ExportError says what went wrong."""
+           run_id: str | None = None, force: bool = False) -> Exported:
+    """Write `project` as `target` to `out`; ExportError says what went wrong.
+
+    An existing `out` is replaced only with `force` (the GUI's save dialog asks
+    first), and never when it is the project file or a file the project names.
+    """
     exporter = EXPORTERS.get(target)
     if exporter is None:
         raise ExportError(f"Unknown export {target!r}; use one of {', '.join(EXPORTERS)}.")
     out = Path(out)
     if not out.parent.is_dir():
         raise ExportError(f"Cannot write {out}: the folder {out.parent} does not exist.")
+    check_output(project, project_file, out, force)
     from cnnstudio.engine.builder import measure_bases
 
     measure_bases(project)  # scripts give a pre-trained base's shape and counts too

@@ -12,6 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
+from cnnstudio.engine.arrays import DataError
 from cnnstudio.engine.folder_scan import FolderScan
 from cnnstudio.engine.keras_env import import_keras
 
@@ -55,3 +56,40 @@ def folder_dataset(scan: FolderScan, image_size: tuple[int, int], channels: int,
     if shuffle:
         data = data.shuffle(len(chosen), seed=seed, reshuffle_each_iteration=True)
     return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def decodable(scan: FolderScan, channels: int) -> FolderScan:
+    """The scan without the files TensorFlow cannot decode (listed as skipped).
+
+    The scan checks first bytes only; a damaged file passes it and would be
+    dropped mid-epoch, leaving an epoch short of its planned steps (Keras's
+    "input ran out of data"). Decoding every file once here, in parallel,
+    makes the step count true; a folder where nothing decodes says so.
+    """
+    if not scan.files:
+        return scan
+    paths = tf.constant([str(f) for f in scan.files])
+
+    def check(index):
+        image = tf.io.decode_image(tf.io.read_file(paths[index]), channels=channels,
+                                   expand_animations=False)
+        return index, tf.size(image)
+
+    indices = tf.data.Dataset.range(len(scan.files))
+    good = {int(i) for i, _ in indices.map(check, num_parallel_calls=tf.data.AUTOTUNE)
+            .ignore_errors().as_numpy_iterator()}
+    if len(good) == len(scan.files):
+        return scan
+    bad = [f for i, f in enumerate(scan.files) if i not in good]
+    if not good:
+        raise DataError(f"No image in {scan.root} could be decoded ({len(bad):,} files "
+                        f"tried, e.g. {bad[0]}); they may be damaged, or not images despite "
+                        "their names.")
+    kept = sorted(good)
+    result = FolderScan(scan.root, list(scan.class_names), [scan.files[i] for i in kept],
+                        [scan.labels[i] for i in kept], [*scan.skipped, *bad])
+    empty = [n for n, count in zip(result.class_names, result.class_counts()) if count == 0]
+    if empty:
+        raise DataError(f"No image in class folder {empty[0]!r} of {scan.root} could be "
+                        "decoded; replace the damaged files or remove the folder.")
+    return result

@@ -18,7 +18,7 @@ The imported weights are written beside the project
 (`NAME-imported.weights.h5`) and recorded in its `start_weights` field, with the
 layers as they were; the Trainer starts a new run from them while the layers are
 unchanged (see `cnnstudio.core.project_file`). Without a project file yet, they
-wait in a temporary folder until `place_start_weights` moves them beside the
+wait in a temporary folder until `carry_files` moves them beside the
 project when it is first saved.
 """
 
@@ -91,7 +91,7 @@ def import_model(path: str | Path, project_file: str | Path | None = None) -> Im
 
     `project_file` is where the project will be saved: the weights are written
     beside it (`NAME-imported.weights.h5`) and recorded relative to it. Without
-    one they go to a temporary folder; `place_start_weights` moves them when the
+    one they go to a temporary folder; `carry_files` moves them when the
     project is saved. Every failure is a ModelImportError naming the file, what
     stops the import and what to do.
     """
@@ -130,6 +130,9 @@ def _check_path(path: Path) -> None:
         raise ModelImportError(path, "is a folder, not a model file (a TensorFlow "
                                      f"SavedModel?). Load it in Keras and save it as a "
                                      f".keras file: {_SAVE_AGAIN}")
+    if not path.is_file():  # a device or a pipe would be read forever or block
+        raise ModelImportError(path, "is not a regular file (a device, pipe or socket); "
+                                     "choose a .keras or .h5 model file.")
     name = path.name.lower()
     if name.endswith(WEIGHTS_SUFFIX):
         raise ModelImportError(path, _weights_only())
@@ -185,7 +188,13 @@ def _read_keras_archive(path: Path) -> dict[str, Any]:
             if "config.json" not in archive.namelist():
                 raise ModelImportError(path, "is a zip archive but not a Keras model (it has "
                                              f"no config.json). {_SAVE_AGAIN}")
-            text = archive.read("config.json")
+            size = archive.getinfo("config.json").file_size
+            if size > MAX_CONFIG_BYTES:
+                raise ModelImportError(path, _too_large("config.json", size))
+            with archive.open("config.json") as member:  # the stated size may lie
+                text = member.read(MAX_CONFIG_BYTES + 1)
+            if len(text) > MAX_CONFIG_BYTES:
+                raise ModelImportError(path, _too_large("config.json", len(text)))
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
         raise ModelImportError(path, damaged) from None
     return _json_object(text, path, damaged)
@@ -197,6 +206,11 @@ def _read_h5(path: Path) -> tuple[dict[str, Any], dict[str, Any] | None]:
     damaged = f"is damaged (a truncated or corrupt HDF5 file). {_SAVE_AGAIN}"
     try:
         with h5py.File(path, "r") as handle:
+            for name in ("model_config", "training_config"):
+                if name in handle.attrs:
+                    size = handle.attrs.get_id(name).get_storage_size()
+                    if size > MAX_CONFIG_BYTES:
+                        raise ModelImportError(path, _too_large(name, size))
             raw = handle.attrs.get("model_config")
             training = handle.attrs.get("training_config")
             weights_like = ("layer_names" in handle.attrs
@@ -218,11 +232,21 @@ def _read_h5(path: Path) -> tuple[dict[str, Any], dict[str, Any] | None]:
     return document, compile_config
 
 
+MAX_CONFIG_BYTES = 64 * 1024 ** 2
+"""The largest model description read (ResNet152's is under 1 MB): the size is checked
+before reading, so a small file that inflates to gigabytes costs nothing."""
+
+
+def _too_large(name: str, size: int) -> str:
+    return (f"its {name} is {size:,} bytes, more than the {MAX_CONFIG_BYTES:,} a model "
+            "description may have; the file is damaged or not a Keras model.")
+
+
 def _json_object(raw: Any, path: Path, damaged: str) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8") if isinstance(raw, (bytes, bytearray)) else str(raw)
         value = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # deep nesting, huge numbers
         raise ModelImportError(path, damaged) from None
     if not isinstance(value, dict):
         raise ModelImportError(path, damaged)
@@ -580,7 +604,7 @@ def _keras_output_shape(layer, input_shape: Shape) -> Shape:
 
 def imported_weights_path(model_path: str | Path, project_file: str | Path | None) -> Path:
     """Beside the project (`NAME-imported.weights.h5`), else in a new temporary folder
-    that `place_start_weights` empties when the project is saved."""
+    that `carry_files` empties when the project is saved."""
     if project_file is not None:
         project_file = Path(project_file).resolve()
         stem = project_file.name.removesuffix(".json").removesuffix(".cnnstudio")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -13,8 +15,35 @@ def save_outputs(path: Path, probe: np.ndarray, epochs: list[int],
     arrays = {f"{epoch}/{name}": value for epoch, by_layer in zip(epochs, outputs)
               for name, value in by_layer.items()}
     arrays["probe"] = np.asarray(probe, np.float32)
-    np.savez_compressed(path, **arrays)
+    save_npz_atomic(path, arrays, compressed=True)
     return path
+
+
+def save_npz_atomic(path: Path, arrays: dict[str, np.ndarray], compressed: bool = False) -> None:
+    """Write to a temporary name beside `path`, then rename: a failure or a kill mid-write
+    leaves the previous file (or none), never half of one."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            (np.savez_compressed if compressed else np.savez)(handle, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def save_weight_list(path: Path, weights: Sequence[np.ndarray]) -> None:
+    """`model.get_weights()` as an .npz (`w0`, `w1`, ...): written from any thread, unlike
+    Keras's own weights file, which reads the live model."""
+    save_npz_atomic(path, {f"w{i}": np.asarray(w) for i, w in enumerate(weights)})
+
+
+def load_weight_list(path: str | Path) -> list[np.ndarray]:
+    with np.load(path, allow_pickle=False) as archive:
+        return [archive[f"w{i}"] for i in range(len(archive.files))]
 
 
 def load_outputs(path: str | Path) -> tuple[np.ndarray, dict[int, dict[str, np.ndarray]]]:

@@ -33,8 +33,19 @@ def weights_path(run: dict, project_file: str | Path | None, best: bool = False)
 def model_for_run(run: dict, project_file: str | Path | None, best: bool = False):
     """An uncompiled Keras model with the run's last (or best) weights."""
     model = build_keras_model(run_project(run), project_file)
-    model.load_weights(str(weights_path(run, project_file, best)))
+    load_weights(model, weights_path(run, project_file, best))
     return model
+
+
+def load_weights(model, path: Path) -> None:
+    """Keras's `.weights.h5`, or the `.npz` weight list an interrupted run kept at its
+    last epoch end (see core.run_store)."""
+    if path.suffix == ".npz":
+        from cnnstudio.engine.probe_file import load_weight_list
+
+        model.set_weights(load_weight_list(path))
+    else:
+        model.load_weights(str(path))
 
 
 def save_run_model(run: dict, project_file: str | Path | None, out: str | Path,

@@ -26,6 +26,9 @@ from cnnstudio.core.inference import infer
 from cnnstudio.core.project import Project, layer_names
 from cnnstudio.core.project_file import start_weights_change, start_weights_of
 from cnnstudio.core.run_files import path_to_store, stored_path
+from cnnstudio.core.run_store import (
+    EPOCH_WEIGHTS, ActiveRun, reserve_run, write_progress,
+)
 from cnnstudio.core.runs import best_epoch, format_metrics, new_run_id
 from cnnstudio.core.training_config import (
     OPTIMIZER_CLASSES, OPTIMIZER_EXTRAS, TrainingConfig, metric_class, training_config,
@@ -44,21 +47,71 @@ from cnnstudio.engine.capture import Capture  # noqa: E402
 from cnnstudio.engine.training_data import FitData, fit_data  # noqa: E402
 
 PAUSE_POLL_SECONDS = 0.05
+EARLY_NAN_STEPS = 3
+"""A loss that is NaN this early points at the data or the model, not at a learning rate
+that made the weights blow up over many steps."""
 
 
 class TrainingError(CnnStudioError):
     """Training cannot start: a setting, the device or the data does not allow it."""
 
 
-def run_folder(project_file: str | Path | None, run_id: str) -> Path:
-    """Where a run's weights go: beside the project (`NAME-runs/run-3/`), else a temp folder."""
+def run_folder(project_file: str | Path | None, run_id: str,
+               runs: tuple = ()) -> tuple[str, Path]:
+    """The run's id and folder, made now: beside the project (`NAME-runs/run-3/`, the id
+    taken under the project's lock, see core.run_store), else a temporary folder."""
     if project_file is None:
         import tempfile
 
-        return Path(tempfile.mkdtemp(prefix=f"cnnstudio-{run_id}-"))
-    path = Path(project_file).resolve()
-    stem = path.name.removesuffix(".json").removesuffix(".cnnstudio")
-    return path.parent / f"{stem}-runs" / run_id
+        from cnnstudio.core.run_files import TEMP_PREFIX
+
+        return run_id, Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{run_id}-"))
+    return reserve_run(project_file, runs)
+
+
+class _Checkpoints:
+    """Writes the weights and record of each finished epoch in a thread of its own, so a
+    killed run loses at most one epoch and the training thread only copies the weights.
+    A newer epoch replaces one still waiting to be written."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.pending: tuple | None = None
+        self.condition = threading.Condition()
+        self.closed = False
+        self.error: str | None = None
+        self.thread = threading.Thread(target=self._write_loop, name="checkpoints",
+                                       daemon=True)
+        self.thread.start()
+
+    def save(self, weights: list, record: dict) -> None:
+        with self.condition:
+            self.pending = (weights, record)
+            self.condition.notify()
+
+    def close(self) -> None:
+        """Write what waits, then stop the thread."""
+        with self.condition:
+            self.closed = True
+            self.condition.notify()
+        self.thread.join()
+
+    def _write_loop(self) -> None:
+        from cnnstudio.engine.probe_file import save_weight_list
+
+        while True:
+            with self.condition:
+                while self.pending is None and not self.closed:
+                    self.condition.wait()
+                job, self.pending = self.pending, None
+                if job is None:
+                    return
+            weights, record = job
+            try:
+                save_weight_list(self.folder / EPOCH_WEIGHTS, weights)
+                write_progress(self.folder, record)
+            except Exception as error:  # noqa: BLE001 - a full disk must not stop training
+                self.error = _sentence(error)
 
 
 def strategy_for(device: str) -> tuple[Any, int, str | None]:
@@ -168,6 +221,7 @@ class _Events(keras.callbacks.Callback):
             entry["iterations"] = self.step
         self.trainer.epochs.append(entry)
         self.trainer.epoch_index = epoch + 1
+        self.trainer.checkpoint()
         self.trainer.emit(EpochEnd(epoch + 1, self.iteration, logs, seconds))
 
 
@@ -200,7 +254,7 @@ class _BestWeights(keras.callbacks.ModelCheckpoint):
         current = self.model.get_weights()
         self.model.set_weights(self.weights)
         try:
-            self.model.save_weights(self.filepath)
+            save_weights_atomic(self.model, Path(self.filepath))
         finally:
             self.model.set_weights(current)
         return Path(self.filepath)
@@ -237,7 +291,10 @@ class Trainer:
         self.capture: Capture | None = None
         self.best: _BestWeights | None = None  # the save-best checkpoint, if on
         self.started_from: dict[str, str] = {}  # imported weights or scratch, for the record
-        self.run_id = new_run_id(project.runs)
+        self.run_id = new_run_id(project.runs)  # until _prepare takes one under the lock
+        self.record: dict[str, Any] | None = None
+        self.checkpoints: _Checkpoints | None = None
+        self.active: ActiveRun | None = None
 
     # control, from any thread -------------------------------------------------
     def stop(self) -> None:
@@ -273,7 +330,10 @@ class Trainer:
         try:
             self.config = training_config(self.settings_section)
             fit, callbacks, folder = self._prepare()
-            record = self._record(started_at, fit, folder)
+            record = self.record = self._record(started_at, fit, folder)
+            if self.project_file is not None:
+                write_progress(folder, record)
+                self.checkpoints = _Checkpoints(folder)
             with self._on_device():
                 self._fit(fit, callbacks, self.first_epoch + self.config.epochs)
                 if self.ending is None and self.config.fine_tune.enabled:
@@ -292,9 +352,24 @@ class Trainer:
             self.ending = "error"
             message = _sentence(error)
             details = traceback.format_exc()
+        if self.checkpoints is not None:
+            self.checkpoints.close()
         if record is not None:
             record = self._finish_record(record, time.perf_counter() - clock, message)
         return self._finished(record, message, details)
+
+    def checkpoint(self) -> None:
+        """At an epoch end: hand a copy of the weights and the record to the writer."""
+        if self.checkpoints is not None and self.model is not None:
+            record = {**self.record, "epochs": self._all_epochs(), "ended": None}
+            self.checkpoints.save(self.model.get_weights(), record)
+
+    def close(self) -> None:
+        """Let other processes see the run as over: call once it is recorded (or given
+        up); until then an unrecorded run is not mistaken for an interrupted one."""
+        if self.active is not None:
+            self.active.release()
+            self.active = None
 
     def _fit(self, fit: FitData, callbacks: list, until: int) -> None:
         self.model.fit(fit.train, validation_data=fit.validation,
@@ -365,8 +440,9 @@ class Trainer:
                                 "none: add an Application layer, or turn fine-tuning off.")
         self.total_epochs = (self.first_epoch + self.config.epochs
                              + (tune.epochs if tune.enabled else 0))
-        folder = run_folder(self.project_file, self.run_id)
-        folder.mkdir(parents=True, exist_ok=True)
+        self.run_id, folder = run_folder(self.project_file, self.run_id, self.project.runs)
+        if self.project_file is not None:
+            self.active = ActiveRun(folder)
         first_iteration = self.first_epoch * fit.steps_per_epoch
         # Capture runs before the events callback, so an epoch's reported seconds
         # include what capturing cost.
@@ -431,8 +507,10 @@ class Trainer:
         if path is None or not path.is_file():
             raise TrainingError(f"{run.get('id', 'the run')} has no saved weights to continue "
                                 f"from (looked for {path}); train a new run instead.")
+        from cnnstudio.engine.run_model import load_weights
+
         try:
-            self.model.load_weights(str(path))
+            load_weights(self.model, path)
         except ValueError as error:
             raise TrainingError(f"The weights of {run.get('id')} do not fit the model as it is "
                                 f"now ({_sentence(error)}); the layers changed since that "
@@ -490,15 +568,14 @@ class Trainer:
         record["seconds"] = round(seconds, 3)
         record["ended"] = self.ending
         record["message"] = message
-        record["epochs"] = list(self.continue_from.get("epochs", []) if self.continue_from
-                                else []) + self.epochs
+        record["epochs"] = self._all_epochs()
         monitor = "val_loss" if self.fit.validation is not None else "loss"
         record["monitor"] = monitor
         record["best_epoch"] = best_epoch(record["epochs"], monitor)
         weights = self.folder / "last.weights.h5"
         try:
             if self.model is not None and self.epochs:
-                self.model.save_weights(str(weights))
+                save_weights_atomic(self.model, weights)
                 record["weights"] = self._relative(weights)
         except Exception as error:  # noqa: BLE001 - a full disk must not lose the record
             record["message"] += f" The weights could not be saved: {_sentence(error)}"
@@ -512,9 +589,15 @@ class Trainer:
             try:
                 record["probe"] = self._relative(
                     self.capture.save_outputs(self.folder / "probe.npz"))
-            except OSError as error:
-                record["message"] += f" The layer outputs could not be saved: {error}."
+            except Exception as error:  # noqa: BLE001 - as for the weights
+                record["message"] += (" The layer outputs could not be saved: "
+                                      f"{_sentence(error)}")
         return record
+
+    def _all_epochs(self) -> list[dict]:
+        """The run's epochs, a continued run's earlier ones first."""
+        earlier = self.continue_from.get("epochs", []) if self.continue_from else []
+        return list(earlier) + self.epochs
 
     def _message(self) -> str:
         done = len(self.epochs)
@@ -522,6 +605,13 @@ class Trainer:
         summary = format_metrics(last, ("loss", "accuracy", "val_loss", "val_accuracy"))
         if self.ending == "nan":
             epoch, step = self.nan_at
+            if epoch == self.first_epoch + 1 and step <= EARLY_NAN_STEPS:
+                return (f"The loss was NaN or infinite from iteration {step} of the first "
+                        "epoch, before training could go wrong: the data may hold NaN or "
+                        "infinite values, the labels may not fit the loss, or the model may "
+                        "compute an invalid value. Check the data and the output layer "
+                        f"first; if they are right, lower the learning rate (now "
+                        f"{self.config.learning_rate:g}).")
             return (f"The loss became NaN or infinite in epoch {epoch}, iteration {step}: "
                     f"the weights blew up. Lower the learning rate (now "
                     f"{self.config.learning_rate:g}), e.g. by 10x, and train again.")
@@ -532,6 +622,20 @@ class Trainer:
             return (f"Early stopping after {done} epochs: "
                     f"{self.config.early_stopping.monitor} stopped improving ({summary}).")
         return f"Completed {done} epoch{'s' * (done != 1)} ({summary})."
+
+
+def save_weights_atomic(model, path: Path) -> None:
+    """Keras's weights file, written under a temporary name and renamed: a kill mid-write
+    leaves no half-written file under the real name."""
+    import os
+
+    tmp = path.with_name(f".{path.name.removesuffix('.weights.h5')}.tmp.weights.h5")
+    try:
+        model.save_weights(str(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _sentence(error: BaseException) -> str:

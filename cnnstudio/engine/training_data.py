@@ -20,7 +20,7 @@ from cnnstudio.core.project import Project
 from cnnstudio.core.training_config import LOSS_FOR_LABELS, ONE_HOT_METRICS, TrainingConfig
 from cnnstudio.engine.arrays import DataError, ImageData
 from cnnstudio.engine.augment import augment
-from cnnstudio.engine.folder_data import folder_dataset
+from cnnstudio.engine.folder_data import decodable, folder_dataset
 from cnnstudio.engine.folder_scan import FolderScan
 from cnnstudio.engine.keras_env import import_keras
 from cnnstudio.engine.pipeline import array_dataset
@@ -103,6 +103,8 @@ def _check_metrics(loss: str, metrics: tuple[str, ...]) -> None:
 def fit_data(project: Project, output_shape: tuple, data: ImageData | FolderScan,
              config: DatasetConfig, training: TrainingConfig, replicas: int = 1) -> FitData:
     """Training and validation batches for `model.fit` (batch size is global over replicas)."""
+    if isinstance(data, FolderScan):
+        data = decodable(data, config.channels)  # so each epoch has the steps it plans
     loss = choose_loss(training.loss, data, output_shape, training.metrics)
     check_fit(project, output_shape, data, config, loss)
     _check_metrics(loss, training.metrics)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from cnnstudio.core import CnnStudioError, load_project
 from cnnstudio.core.resources import default_example
+from cnnstudio.core.run_store import recover_interrupted
 from cnnstudio.ui import recovery
 from cnnstudio.ui import APP_NAME
 from cnnstudio.ui.main_window import MainWindow
@@ -33,8 +34,9 @@ def run_app(path: str | None = None) -> int:
     settings = QSettings()
     target = start_path(path, settings)
     try:
+        recover_interrupted(target)  # runs a killed process left unrecorded
         project = load_project(target)
-    except CnnStudioError as error:
+    except (CnnStudioError, OSError) as error:
         QMessageBox.warning(None, APP_NAME, f"Cannot open the project.\n\n{error}\n\n"
                             "Opening the default example instead.")
         target = default_example()
@@ -60,7 +62,7 @@ def offer_recovery(window: MainWindow) -> None:
         recovery.remove(entry)
         return
     try:
-        project = load_project(entry.copy)
+        project = load_project(entry.copy, temp_ok=True)  # our own copy
     except CnnStudioError as error:
         QMessageBox.warning(window, APP_NAME, f"The recovery copy cannot be read.\n\n{error}")
         return

@@ -58,6 +58,8 @@ class ProjectEditor(QObject):
         self._input_shape = project.input_shape
         self._following = False
         self.measuring = None  # the Task measuring a pre-trained base, while one runs
+        self.removed_runs: set[str] = set()
+        """Runs the user deleted: a save does not bring them back from the file."""
         self.document.subscribe(self._on_project)
         self._measure_pending()
 
@@ -86,8 +88,24 @@ class ProjectEditor(QObject):
         """Swap in a whole project (template load) as an undoable step."""
         self.edit(text, lambda _old: project)
 
+    def remove_runs(self, ids: list[str]) -> None:
+        self.removed_runs.update(ids)
+        self.edit(f"Delete {', '.join(ids)}", edits.remove_runs, ids)
+
+    def merge_runs(self, runs) -> list[str]:
+        """Add runs another process recorded in the file (not an undo step: they are in
+        the file already); the ids added."""
+        from cnnstudio.core.run_store import merge_runs
+
+        merged = merge_runs(self.project, runs, known=tuple(self.removed_runs))
+        added = [r.get("id") for r in merged.runs[len(self.project.runs):]]
+        if added:
+            self.document.set_project(merged)
+        return added
+
     def reset(self, project: Project, input_follows_data: bool = True) -> None:
         """A new document (open, new): history starts afresh."""
+        self.removed_runs = set()
         self.undo_stack.clear()
         self._following = True
         try:

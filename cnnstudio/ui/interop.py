@@ -70,7 +70,7 @@ class Exporter(_OneJob):
         def work(progress, cancelled):
             from cnnstudio.engine.exports import export
 
-            return export(project, project_file, target, out)
+            return export(project, project_file, target, out, force=True)  # the dialog asked
 
         self._run(work, self._done, self._failed)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QFileSystemWatcher, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QToolBar,
@@ -12,7 +12,8 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.core import CnnStudioError, Project, load_project, save_project
-from cnnstudio.core.project_file import place_start_weights
+from cnnstudio.core.carried_files import carry_files
+from cnnstudio.core.run_store import project_lock, recover_interrupted
 from cnnstudio.ui import APP_NAME, recovery
 from cnnstudio.ui.data_page import DataPage
 from cnnstudio.ui.evaluate_page import EvaluatePage
@@ -32,6 +33,7 @@ STOP_WAIT_MS = 10_000
 FILE_FILTER = "CNN Studio projects (*.cnnstudio.json *.json)"
 MAX_RECENT = 8
 AUTOSAVE_IDLE_MS = 3000
+RELOAD_DELAY_MS = 300  # after the file changes on disk: a writer may rename twice
 
 
 class DesignPage(QSplitter):
@@ -104,6 +106,13 @@ class MainWindow(QMainWindow):
         self.autosave_timer.setSingleShot(True)
         self.autosave_timer.setInterval(AUTOSAVE_IDLE_MS)
         self.autosave_timer.timeout.connect(self.write_recovery)
+        self.watcher = QFileSystemWatcher(self)
+        self.reload_timer = QTimer(self)
+        self.reload_timer.setSingleShot(True)
+        self.reload_timer.setInterval(RELOAD_DELAY_MS)
+        self.reload_timer.timeout.connect(self.reload_runs)
+        self.watcher.fileChanged.connect(lambda _path: self.reload_timer.start())
+        self._watch()
         self.editor.changed.connect(self._update_title)
         self.editor.undo_stack.cleanChanged.connect(self._update_title)
         self.editor.undo_stack.indexChanged.connect(self._schedule_autosave)
@@ -186,11 +195,16 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             return False
         try:
+            recovered = recover_interrupted(path)
             project = load_project(path)
-        except CnnStudioError as error:
+        except (CnnStudioError, OSError) as error:
             QMessageBox.warning(self, APP_NAME, f"Cannot open the project.\n\n{error}")
             return False
         self.set_document(project, Path(path))
+        if recovered:
+            self.statusBar().showMessage(f"{', '.join(recovered)} had been interrupted and "
+                                         "{} recorded as such.".format(
+                                             "is" if len(recovered) == 1 else "are"), 10000)
         self.add_recent(Path(path))
         return True
 
@@ -199,6 +213,29 @@ class MainWindow(QMainWindow):
         self.path = path
         self.editor.reset(project, input_follows_data=path is None)
         self._update_title()
+        self._watch()
+
+    def _watch(self) -> None:
+        """Watch the project file for runs another process records (`cnnstudio train`).
+        A file replaced by an atomic save is a new file, so the watch is renewed."""
+        if self.watcher.files():
+            self.watcher.removePaths(self.watcher.files())
+        if self.path is not None and self.path.is_file():
+            self.watcher.addPath(str(self.path))
+
+    def reload_runs(self) -> None:
+        """Runs recorded in the file meanwhile join the open project; nothing else changes."""
+        self._watch()
+        if self.path is None or not self.path.is_file():
+            return
+        try:
+            on_disk = load_project(self.path)
+        except CnnStudioError:
+            return  # mid-write or broken: the next change or Save deals with it
+        added = self.editor.merge_runs(on_disk.runs)
+        if added:
+            self.statusBar().showMessage(f"{', '.join(added)} recorded by another process.",
+                                         8000)
 
     def open_dialog(self) -> None:
         start = str(self.path.parent) if self.path else ""
@@ -221,13 +258,19 @@ class MainWindow(QMainWindow):
         return self.save_to(Path(name))
 
     def save_to(self, path: Path) -> bool:
+        """Save, with the files the project names beside it (core.carried_files) and,
+        when saving over its own file, the runs another process recorded there."""
         try:
-            project = place_start_weights(self.editor.project, path)  # imported weights
-            if project != self.editor.project:
-                self.editor.document.set_project(project)
-            save_project(project, path)
-        except OSError as error:
-            QMessageBox.warning(self, APP_NAME, f"Cannot save to {path}.\n\n{error.strerror}. "
+            with project_lock(path):
+                if self.path is not None and _same_path(path, self.path):
+                    self.reload_runs()
+                project = carry_files(self.editor.project, path, self.path)
+                if project != self.editor.project:
+                    self.editor.document.set_project(project)
+                save_project(project, path)
+        except (OSError, CnnStudioError) as error:
+            reason = getattr(error, "strerror", None) or str(error)
+            QMessageBox.warning(self, APP_NAME, f"Cannot save to {path}.\n\n{reason}. "
                                 "Your work is still open; try another folder.")
             return False
         self.discard_recovery()
@@ -235,6 +278,7 @@ class MainWindow(QMainWindow):
         self.editor.undo_stack.setClean()
         self.add_recent(path)
         self._update_title()
+        self._watch()
         return True
 
     def maybe_save(self) -> bool:
@@ -359,3 +403,7 @@ class MainWindow(QMainWindow):
         self.data_page.shutdown()
         self.settings.setValue("window/geometry", self.saveGeometry())
         event.accept()
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    return Path(a).resolve() == Path(b).resolve()

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget,
 )
 
-from cnnstudio.core import edits
 from cnnstudio.core.runs import best_epoch, describe_ending, metrics_csv, run_changes
 from cnnstudio.ui.editor import ProjectEditor
 from cnnstudio.ui.model_saving import ask_model_path, start_model_save
@@ -215,7 +214,7 @@ class RunsPage(QWidget):
     def delete_selected(self) -> None:
         ids = [run.get("id") for run in self.selected_runs()]
         if ids:
-            self.editor.edit(f"Delete {', '.join(ids)}", edits.remove_runs, ids)
+            self.editor.remove_runs(ids)
 
     def shutdown(self) -> None:
         if self.save_task is not None:

@@ -8,6 +8,7 @@ the project as an undoable edit.
 
 from __future__ import annotations
 
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -15,7 +16,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from cnnstudio.core import ProjectError, edits
+from cnnstudio.core import CnnStudioError, ProjectError, edits
 from cnnstudio.core.dataset_config import dataset_config
 from cnnstudio.core.epochs import iterations, split_counts
 from cnnstudio.core.runs import (
@@ -308,12 +309,29 @@ class TrainPage(QWidget):
         self.ensure_plots().mark_phase(event)
         self._set_message(f"After epoch {event.epoch}: {event.message}")
 
+    def _record_in_file(self, run: dict) -> None:
+        """A saved project gets the run in its file at once, as `cnnstudio train` does, so
+        no run is lost when the window closes without saving (see core.run_store)."""
+        path = self.path_provider()
+        if path is None or not Path(path).is_file():
+            return
+        from cnnstudio.core.run_store import record_run
+
+        try:
+            record_run(path, run)
+        except (OSError, CnnStudioError) as error:
+            self._set_message(f"{run['id']} could not be written to {path}: {error} Save "
+                              "the project to keep it.", error=True)
+
     def _finished(self, event: Finished) -> None:
         self.ensure_plots().flush()
         run = event.run
         if run is not None:
+            self._record_in_file(run)
             self.editor.edit(f"Record {run['id']}", edits.add_run, run)
             self.run_recorded.emit(run)
+        if self.session is not None:
+            self.session.release()
         self.progress.setRange(0, max(self.progress.maximum(), 1))
         if self.started is None:  # it failed before its first epoch
             self.progress.setFormat("not started")

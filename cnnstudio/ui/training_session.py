@@ -151,6 +151,14 @@ class TrainingSession(QObject):
                 return
         getattr(self._trainer, action)()
 
+    def release(self) -> None:
+        """The run is recorded: other processes may now see its folder as finished."""
+        with self._lock:
+            trainer = self._trainer
+        close = getattr(trainer, "close", None)
+        if close is not None:
+            close()
+
     def _attach(self, trainer) -> None:
         """Called in the worker once the Trainer exists; replays early Stop/Pause clicks."""
         with self._lock:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -165,7 +166,7 @@ def test_start_weights_round_trip_and_default_to_absent(tmp_path):
 
 @pytest.mark.parametrize("entry, field, words", [
     ("weights.h5", "start_weights", "expected an object"),
-    ({**START, "path": ""}, "start_weights.path", "weights file's path"),
+    ({**START, "path": ""}, "start_weights.path", "a file's path relative to the project file"),
     ({**START, "origin": "x"}, "start_weights.origin", "not a start_weights field"),
     ({**START, "source": 3}, "start_weights.source", "model file"),
     ({**START, "input": [8, 8, 1]}, "start_weights.input", "e.g. {\"shape\""),
@@ -209,22 +210,24 @@ def test_start_weights_fit_while_type_name_arguments_and_input_are_unchanged():
         assert words in start_weights_change(changed, entry)
 
 
-def test_place_start_weights_moves_a_temporary_file_beside_the_project(tmp_path):
+def test_saving_moves_an_imports_temporary_weights_beside_the_project(tmp_path):
+    import tempfile
+
+    from cnnstudio.core.carried_files import carry_files
     from cnnstudio.core.project_file import (
-        place_start_weights, start_weights_entry, start_weights_of, with_start_weights,
+        IMPORT_FOLDER_PREFIX, start_weights_entry, start_weights_of, with_start_weights,
     )
 
-    temp = tmp_path / "cnnstudio-import-abc"
-    temp.mkdir()
+    temp = Path(tempfile.mkdtemp(prefix=IMPORT_FOLDER_PREFIX))
     (temp / "m-imported.weights.h5").write_bytes(b"weights")
     project = project_from_dict(IMPORTED)
     project = with_start_weights(project, start_weights_entry(
         project, str(temp / "m-imported.weights.h5")))
     target = tmp_path / "home" / "net.cnnstudio.json"
     target.parent.mkdir()
-    placed = place_start_weights(project, target)
+    placed = carry_files(project, target)
     assert start_weights_of(placed)["path"] == "net-imported.weights.h5"
     assert (target.parent / "net-imported.weights.h5").read_bytes() == b"weights"
     assert not temp.exists()
-    assert place_start_weights(placed, target) == placed
+    assert carry_files(placed, target) == placed
     assert start_weights_of(with_start_weights(placed, None)) is None

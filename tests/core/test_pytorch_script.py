@@ -157,8 +157,10 @@ def test_invalid_stack_is_refused_naming_the_layer():
 
 
 def test_odd_names_stay_valid_python():
-    project = _project([4], {"type": "Dense", "name": 'say "hi"\\ \n now',
-                             "params": {"units": 2}}, name='Quote """ and \\ here')
+    # Layer names are letters, digits, '_', '.' and '-' (refused otherwise at load);
+    # the project's name may be anything.
+    project = _project([4], {"type": "Dense", "name": "say.hi-now_2",
+                             "params": {"units": 2}}, name='say "hi"\\ \n now """ \\')
     compile(pytorch_script(project).text, "odd.py", "exec")
 
 
