@@ -329,6 +329,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CnnStudioError as error:
         print(f"cnnstudio: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
+    except KeyboardInterrupt:  # Ctrl+C before a command set its own handler
+        print("cnnstudio: interrupted; nothing was changed.", file=sys.stderr)
+        return EXIT_STOPPED_EARLY
     except BrokenPipeError:  # `cnnstudio templates | head`: the reader left, not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK

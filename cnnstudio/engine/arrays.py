@@ -136,9 +136,9 @@ def load_npz(path: str | Path) -> ImageData:
                         "Save the arrays with np.savez(path, x_train=..., y_train=...)."
                         ) from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
-        kind = "a single NumPy array (.npy)" if isinstance(archive, np.ndarray) else "not .npz"
-        raise DataError(f"{path} is {kind}, not an .npz archive of named arrays. Save the "
-                        "arrays with np.savez(path, x_train=..., y_train=...).")
+        raise DataError(f"{path} is not a readable .npz file: it is a single array (.npy), "
+                        "not an .npz archive of named arrays. Save the arrays with "
+                        "np.savez(path, x_train=..., y_train=...).")
     with archive:
         names = set(archive.files)
         for required in ("x_train", "y_train"):

@@ -10,9 +10,8 @@ import numpy as np
 import pytest
 
 from cnnstudio.core import Project, edits, infer, load_project, project_from_dict, save_project
-from cnnstudio.core.project_file import (
-    place_start_weights, start_weights_change, start_weights_of,
-)
+from cnnstudio.core.carried_files import carry_files
+from cnnstudio.core.project_file import start_weights_change, start_weights_of
 from cnnstudio.core.templates import list_templates
 from cnnstudio.core.training_events import Started
 from tests.training_projects import tiny_project
@@ -203,14 +202,14 @@ def test_without_a_project_file_the_weights_move_beside_it_when_saved(tmp_path):
     temp_folder = imported.weights.parent
     target = tmp_path / "saved" / "mine.cnnstudio.json"
     target.parent.mkdir()
-    placed = place_start_weights(imported.project, target)
+    placed = carry_files(imported.project, target)
     assert start_weights_of(placed)["path"] == "mine-imported.weights.h5"
     assert (target.parent / "mine-imported.weights.h5").is_file()
     assert not temp_folder.exists()
     save_project(placed, target)
     again = load_project(target)
     assert again == placed and start_weights_of(again) == start_weights_of(placed)
-    assert place_start_weights(again, target) == again  # already in place
+    assert carry_files(again, target) == again  # already in place
 
 
 # files that are refused ---------------------------------------------------------------
