@@ -33,7 +33,18 @@ def export_name(parent: QWidget, target: str, project: Project,
     name, _ = QFileDialog.getSaveFileName(parent, "Export", start, filter_text)
     if not name:
         return None
-    return Path(name if name.endswith(suffix) else name + suffix)
+    out = Path(name if name.endswith(suffix) else name + suffix)
+    if str(out) != name and out.exists() and not confirm_replace(parent, out):
+        return None  # the dialog asked about the name without its suffix
+    return out
+
+
+def confirm_replace(parent: QWidget, path: Path) -> bool:
+    """Whether the user wants `path`, which exists, replaced."""
+    answer = QMessageBox.question(parent, APP_NAME, f"{path.name} already exists in "
+                                  f"{path.parent}. Replace it?",
+                                  QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+    return answer == QMessageBox.Yes
 
 
 class _OneJob:

@@ -26,7 +26,9 @@ from cnnstudio.ui.design.properties import PropertiesPanel
 from cnnstudio.ui.design.stack import StackView
 from cnnstudio.ui.design.summary_bar import SummaryBar
 from cnnstudio.ui.editor import ProjectEditor
-from cnnstudio.ui.interop import EXPORTS, MODEL_FILTER, Exporter, Importer, export_name
+from cnnstudio.ui.interop import (
+    EXPORTS, MODEL_FILTER, Exporter, Importer, confirm_replace, export_name,
+)
 
 PAGES = ("Design", "Data", "Train", "Evaluate", "Runs")
 STOP_WAIT_MS = 10_000
@@ -254,7 +256,9 @@ class MainWindow(QMainWindow):
         if not name:
             return False
         if not name.endswith(".json"):
-            name += ".cnnstudio.json"
+            name += ".cnnstudio.json"  # the dialog asked about the name without it
+            if Path(name).exists() and not confirm_replace(self, Path(name)):
+                return False
         return self.save_to(Path(name))
 
     def save_to(self, path: Path) -> bool:

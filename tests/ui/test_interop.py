@@ -89,3 +89,37 @@ def test_a_corrupt_model_file_is_refused_and_the_open_project_stays(make_window,
     qtbot.waitUntil(lambda: bool(warnings), timeout=60_000)
     assert "broken.keras" in warnings[0] and "unchanged" in warnings[0]
     assert window.editor.project == before
+
+
+def test_exporting_over_the_project_itself_is_refused_and_it_stays(make_window, qtbot,
+                                                                   tmp_path):
+    path = tmp_path / "tiny.cnnstudio.json"
+    window = make_window(tiny_project())
+    assert window.save_to(path)
+    before = path.read_bytes()
+    told = []
+    window.exporter.on_done = told.append
+    window.export_to("pytorch-script", path)
+    qtbot.waitUntil(lambda: bool(told), timeout=60_000)
+    assert "the project file" in told[0] and path.read_bytes() == before
+
+
+def test_a_name_given_without_its_suffix_asks_before_replacing(make_window, tmp_path,
+                                                               monkeypatch):
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from cnnstudio.ui.interop import export_name
+
+    window = make_window(tiny_project())
+    (tmp_path / "mine.py").write_text("# mine\n")
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(tmp_path / "mine"), ""))
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: asked.append(a[2]) or QMessageBox.No)
+    assert export_name(window, "keras-script", window.editor.project, tmp_path) is None
+    assert "mine.py already exists" in asked[0]
+    (tmp_path / "mine.cnnstudio.json").write_text("{}")
+    assert not window.save_as()  # Save As asks the same for NAME.cnnstudio.json
+    assert len(asked) == 2 and "mine.cnnstudio.json already exists" in asked[1]
+    assert (tmp_path / "mine.cnnstudio.json").read_text() == "{}"
