@@ -356,7 +356,19 @@ class Trainer:
             self.checkpoints.close()
         if record is not None:
             record = self._finish_record(record, time.perf_counter() - clock, message)
+        else:
+            self._discard_folder()
         return self._finished(record, message, details)
+
+    def _discard_folder(self) -> None:
+        """A run that failed before it began records nothing: its id and folder are free."""
+        folder = getattr(self, "folder", None)
+        self.close()
+        if folder is not None:
+            try:
+                folder.rmdir()
+            except OSError:
+                pass  # not empty, or gone: leave it
 
     def checkpoint(self) -> None:
         """At an epoch end: hand a copy of the weights and the record to the writer."""
@@ -441,6 +453,7 @@ class Trainer:
         self.total_epochs = (self.first_epoch + self.config.epochs
                              + (tune.epochs if tune.enabled else 0))
         self.run_id, folder = run_folder(self.project_file, self.run_id, self.project.runs)
+        self.folder = folder
         if self.project_file is not None:
             self.active = ActiveRun(folder)
         first_iteration = self.first_epoch * fit.steps_per_epoch
@@ -550,7 +563,6 @@ class Trainer:
         names = layer_names(self.project.layers)
         layers = [{**spec.to_dict(), "name": name} for spec, name in
                   zip(self.project.layers, names)]
-        self.folder = folder
         return {
             "id": self.run_id, "started": started_at, "seconds": 0.0, "ended": None,
             "message": "", "settings": self.config.to_dict() | {"loss": fit.loss},

@@ -137,6 +137,11 @@ def test_model_files_that_are_pipes_or_hold_deep_json_are_refused(tmp_path):
         archive.writestr("config.json", "[" * 100_000 + "]" * 100_000)
     with pytest.raises(ModelImportError, match="damaged"):
         import_model(deep)
+    huge = tmp_path / "huge.keras"
+    with zipfile.ZipFile(huge, "w") as archive:
+        archive.writestr("config.json", '{"class_name": ' + "9" * 5000 + "}")
+    with pytest.raises(ModelImportError, match="damaged"):
+        import_model(huge)
     assert dataset_config({}).source == "shapes"  # nothing above changed global state
 
 
