@@ -282,6 +282,8 @@ class Trainer:
         self.stop_requested = threading.Event()
         self._running = threading.Event()
         self._running.set()
+        self.holding = threading.Event()
+        """Set while paused between two batches: no batch runs until it clears."""
         self.ending: str | None = None
         self.epochs: list[dict] = []
         self.epoch_index = 0
@@ -315,8 +317,12 @@ class Trainer:
         """Block until resumed or stopped. Called once `paused` was seen: the check
         stays with the caller, between batches, where a call costs (see `_Events`)."""
         start = time.perf_counter()
-        while not self._running.wait(PAUSE_POLL_SECONDS):
-            pass
+        self.holding.set()
+        try:
+            while not self._running.wait(PAUSE_POLL_SECONDS):
+                pass
+        finally:
+            self.holding.clear()
         events.paused_seconds += time.perf_counter() - start
 
     def emit(self, event: Event) -> None:

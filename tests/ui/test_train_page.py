@@ -63,11 +63,11 @@ def test_pause_and_resume(make_window, qtbot):
         pass
     page.pause_button.click()
     assert page.pause_button.text() == "Resume" and "paused" in page.status.text()
-    qtbot.wait(300)  # batches already queued may still arrive
-    seen = []
-    page.session.batches.connect(seen.append)
-    qtbot.wait(700)
-    assert seen == []  # nothing trains while paused
+    trainer = page.session._trainer
+    qtbot.waitUntil(trainer.holding.is_set, timeout=RUN_TIMEOUT_MS)  # after its batch
+    held_at = trainer.iteration
+    qtbot.wait(200)
+    assert trainer.holding.is_set() and trainer.iteration == held_at  # nothing trains
     page.pause_button.click()
     assert page.pause_button.text() == "Pause"
     with qtbot.waitSignal(page.session.finished, timeout=RUN_TIMEOUT_MS) as blocker:
