@@ -35,6 +35,17 @@ class DatasetConfig:
     normalize: bool = True  # rescale pixel values to 0..1
     augmentation: tuple[LayerSpec, ...] = ()  # Random* layers applied to training batches
 
+    def pixel_scale(self, dtype: object) -> float:
+        """What images of this dtype are multiplied by before the model sees them.
+
+        `normalize` rescales 0..255 pixels to 0..1; only whole-number pixels
+        (uint8, and a folder's decoded images) are 0..255: float images are
+        taken as they are, so they are never divided twice. Training,
+        evaluation and every view of a run's model read this one rule.
+        """
+        name = dtype if isinstance(dtype, str) else str(getattr(dtype, "name", dtype))
+        return 1.0 / 255.0 if self.normalize and name == "uint8" else 1.0
+
     def resolved_path(self, project_file: str | Path | None) -> Path | None:
         """`path` as the loader needs it: relative paths start at the project's folder."""
         if self.path is None:

@@ -132,7 +132,7 @@ def evaluate(model, data: ImageData | FolderScan, config: DatasetConfig,
              training: TrainingConfig, loss: str, limit: int | None = None) -> Evaluation:
     """Predict the held-out images and measure them (the model need not be compiled)."""
     part = held_out(data, config, training, limit)
-    scale = 1.0 / 255.0 if config.normalize and part.x.dtype == np.uint8 else 1.0
+    scale = config.pixel_scale(part.x.dtype)
     outputs = model.predict(part.x.astype(np.float32) * scale, batch_size=BATCH, verbose=0)
     classes = len(data.class_names)
     probabilities = class_probabilities(outputs, classes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnnstudio.core.dataset_config import DatasetConfig
 from cnnstudio.engine.keras_env import import_keras
 
 import_keras()
@@ -20,7 +21,7 @@ def array_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, normalize: bool
     data = tf.data.Dataset.from_tensor_slices((x, y))
     if shuffle:
         data = data.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    scale = 1.0 / 255.0 if normalize and x.dtype == np.uint8 else 1.0
+    scale = DatasetConfig(normalize=normalize).pixel_scale(x.dtype)
 
     def prepare(images, labels):
         return tf.cast(images, tf.float32) * scale, labels

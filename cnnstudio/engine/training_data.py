@@ -130,8 +130,9 @@ def fit_data(project: Project, output_shape: tuple, data: ImageData | FolderScan
             stream = folder_dataset(data, config.image_size, config.channels, batch,
                                     indices=indices, shuffle=train and training.shuffle,
                                     seed=training.seed)
-            if config.normalize:
-                stream = stream.map(lambda x, y: (x / 255.0, y),
+            scale = config.pixel_scale("uint8")  # decoded images are whole numbers 0..255
+            if scale != 1.0:
+                stream = stream.map(lambda x, y: (x * scale, y),
                                     num_parallel_calls=tf.data.AUTOTUNE)
         else:
             stream = array_dataset(data.x_train[indices], data.y_train[indices], batch,

@@ -254,8 +254,7 @@ class EvaluatePage(QWidget):
     @staticmethod
     def _as_trained(run: dict, image):
         """An evaluated image scaled as the run's model saw images in training."""
-        scale = 1 / 255 if dataset_config(run.get("dataset", {})).normalize else 1.0
-        return image * scale
+        return image * dataset_config(run.get("dataset", {})).pixel_scale(image.dtype)
 
     def show_sample_maps(self, index: int) -> None:
         """Every layer's output for evaluated image `index`, with the run's final weights."""

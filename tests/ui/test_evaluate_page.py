@@ -151,3 +151,20 @@ def test_dropout_view_shows_masks_and_the_scaling(make_window, qtbot, tmp_path):
     assert not np.array_equal(sample.training[0], sample.training[1])  # a new mask each time
     assert "1/(1 - 0.5) = 2" in page.dropout.text.text()
     save_screenshot(window, "evaluate_dropout.png")
+
+
+def test_views_scale_pixels_as_training_did_and_never_divide_floats_twice():
+    """Feature maps and the dropout view feed the run's model an image as training did:
+    0..255 whole-number pixels scaled to 0..1, float pixels (an .npz of 0..1 floats)
+    left as they are (they had been divided by 255 a second time)."""
+    import numpy as np
+
+    from cnnstudio.ui.evaluate_page import EvaluatePage
+
+    run = {"dataset": {"source": "npz", "path": "d.npz", "normalize": True}}
+    floats = np.full((4, 4, 1), 0.5, np.float32)
+    assert np.array_equal(EvaluatePage._as_trained(run, floats), floats)
+    whole = np.full((4, 4, 1), 255, np.uint8)
+    assert np.allclose(EvaluatePage._as_trained(run, whole), 1.0)
+    raw = {"dataset": {**run["dataset"], "normalize": False}}
+    assert np.array_equal(EvaluatePage._as_trained(raw, whole), whole)
