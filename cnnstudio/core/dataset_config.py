@@ -18,6 +18,8 @@ from cnnstudio.core.section_values import flag, number, whole
 SOURCES = ("shapes", "keras", "folder", "npz")
 KERAS_NAMES = ("mnist", "fashion_mnist", "cifar10", "cifar100")
 D = "dataset"
+PIXEL_MAX = 255.0
+"""The brightest whole-number pixel: `normalize` maps 0..PIXEL_MAX to 0..1."""
 AUGMENTATIONS = tuple(name for name, layer in LAYER_TYPES.items() if layer.augments)
 
 
@@ -44,7 +46,7 @@ class DatasetConfig:
         evaluation and every view of a run's model read this one rule.
         """
         name = dtype if isinstance(dtype, str) else str(getattr(dtype, "name", dtype))
-        return 1.0 / 255.0 if self.normalize and name == "uint8" else 1.0
+        return 1.0 / PIXEL_MAX if self.normalize and name == "uint8" else 1.0
 
     def resolved_path(self, project_file: str | Path | None) -> Path | None:
         """`path` as the loader needs it: relative paths start at the project's folder."""

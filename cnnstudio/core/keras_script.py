@@ -34,8 +34,8 @@ from cnnstudio.core.resources import resources_dir
 from cnnstudio.core.run_files import stored_path
 from cnnstudio.core.source_text import comment_text, docstring_text, py_string
 from cnnstudio.core.training_config import (
-    ONE_HOT_METRICS, OPTIMIZER_CLASSES, OPTIMIZER_EXTRAS, TrainingConfig, metric_class,
-    training_config,
+    LOSS_FOR_LABELS, OPTIMIZER_CLASSES, OPTIMIZER_EXTRAS, TrainingConfig, auto_loss,
+    metric_class, training_config,
 )
 
 PARTS_FILE = Path("export") / "keras_script_parts.py.txt"  # under resources/
@@ -154,16 +154,15 @@ def _loss(setting: str, source: str, units: int, metrics: tuple[str, ...] = ()) 
     """
     if setting != "auto":
         return setting, "training.loss"
-    if units == 1:
-        return "binary_crossentropy", "'auto' in the project: one output unit"
-    if any(name in ONE_HOT_METRICS for name in metrics):
-        return ("categorical_crossentropy", "'auto' in the project: one-hot labels, which "
-                "precision, recall and auc need")
-    if source == "npz":
+    loss = auto_loss(units, None if source == "npz" else "sparse", metrics)
+    if loss is None:
         return "auto", ("'auto' in the project: choose_loss() picks it from the labels in "
                         "the file")
-    return ("sparse_categorical_crossentropy",
-            f"'auto' in the project: integer class labels, {units} output units")
+    if units == 1:
+        return loss, "'auto' in the project: one output unit"
+    if loss == LOSS_FOR_LABELS["one_hot"]:
+        return loss, "'auto' in the project: one-hot labels, which precision, recall and auc need"
+    return loss, f"'auto' in the project: integer class labels, {units} output units"
 
 
 # The project's parts -------------------------------------------------------------------

@@ -211,6 +211,20 @@ def training_config(section: Mapping[str, Any] | None) -> TrainingConfig:
     return TrainingConfig(**values)
 
 
+def auto_loss(units: int, label_form: str | None, metrics: tuple[str, ...] = ()) -> str | None:
+    """The loss `auto` stands for, as a Keras user would choose it: binary cross-entropy
+    for one output unit, categorical when the labels are one-hot (which precision,
+    recall and auc need), sparse categorical for class numbers. None while the label
+    form decides and is not known yet (an .npz file not read)."""
+    if units == 1:
+        return "binary_crossentropy"
+    if any(name in ONE_HOT_METRICS for name in metrics):
+        return LOSS_FOR_LABELS["one_hot"]
+    if label_form is None:
+        return None
+    return LOSS_FOR_LABELS["one_hot" if label_form == "one_hot" else "sparse"]
+
+
 def metric_class(name: str, one_hot: bool) -> str | None:
     """The keras.metrics class a metric is compiled as, or None where Keras takes the
     name itself ('accuracy' adapts to the labels); top-k needs to know the label form."""

@@ -18,6 +18,7 @@ from cnnstudio.core.training_config import TrainingConfig
 from cnnstudio.engine.arrays import DataError, ImageData
 from cnnstudio.engine.folder_scan import FolderScan
 from cnnstudio.engine.keras_env import import_keras
+from cnnstudio.engine.training_data import choose_loss
 
 keras = import_keras()
 
@@ -130,9 +131,13 @@ def class_probabilities(outputs: np.ndarray, classes: int) -> np.ndarray:
 
 def evaluate(model, data: ImageData | FolderScan, config: DatasetConfig,
              training: TrainingConfig, loss: str, limit: int | None = None) -> Evaluation:
-    """Predict the held-out images and measure them (the model need not be compiled)."""
+    """Predict the held-out images and measure them (the model need not be compiled).
+
+    `loss` may be "auto" (a run recorded before its loss was), resolved as training
+    resolves it, from the labels and the model's output."""
     part = held_out(data, config, training, limit)
     scale = config.pixel_scale(part.x.dtype)
+    loss = choose_loss(loss, data, model.output_shape, training.metrics)
     outputs = model.predict(part.x.astype(np.float32) * scale, batch_size=BATCH, verbose=0)
     classes = len(data.class_names)
     probabilities = class_probabilities(outputs, classes)

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnnstudio.core.catalogue.common import show_shape
-from cnnstudio.core.dataset_config import DatasetConfig
+from cnnstudio.core.dataset_config import PIXEL_MAX, DatasetConfig
 from cnnstudio.core.epochs import iterations, split_counts
 from cnnstudio.core.project import Project
-from cnnstudio.core.training_config import LOSS_FOR_LABELS, ONE_HOT_METRICS, TrainingConfig
+from cnnstudio.core.training_config import (
+    LOSS_FOR_LABELS, ONE_HOT_METRICS, TrainingConfig, auto_loss,
+)
 from cnnstudio.engine.arrays import DataError, ImageData
 from cnnstudio.engine.augment import augment
 from cnnstudio.engine.folder_data import decodable, folder_dataset
@@ -52,12 +54,7 @@ def choose_loss(setting: str, data: ImageData | FolderScan, output_shape: tuple,
     one-hot labels (categorical) when a metric such as precision needs them."""
     if setting != "auto":
         return setting
-    form = getattr(data, "label_form", "sparse")
-    if output_shape[-1] == 1:
-        return "binary_crossentropy"
-    if any(name in ONE_HOT_METRICS for name in metrics):
-        return LOSS_FOR_LABELS["one_hot"]
-    return LOSS_FOR_LABELS["one_hot" if form == "one_hot" else "sparse"]
+    return auto_loss(output_shape[-1], getattr(data, "label_form", "sparse"), metrics)
 
 
 def check_fit(project: Project, output_shape: tuple, data: ImageData | FolderScan,
@@ -130,9 +127,8 @@ def fit_data(project: Project, output_shape: tuple, data: ImageData | FolderScan
             stream = folder_dataset(data, config.image_size, config.channels, batch,
                                     indices=indices, shuffle=train and training.shuffle,
                                     seed=training.seed)
-            scale = config.pixel_scale("uint8")  # decoded images are whole numbers 0..255
-            if scale != 1.0:
-                stream = stream.map(lambda x, y: (x * scale, y),
+            if config.pixel_scale("uint8") != 1.0:  # decoded images: whole numbers 0..255
+                stream = stream.map(lambda x, y: (x / PIXEL_MAX, y),  # as the script does
                                     num_parallel_calls=tf.data.AUTOTUNE)
         else:
             stream = array_dataset(data.x_train[indices], data.y_train[indices], batch,

@@ -322,8 +322,7 @@ class EvaluatePage(QWidget):
 
             images = data if data is not None else load_data(config, project_file)
             model = model_for_run(run, project_file)
-            return evaluate(model, images, config, training, training.loss if
-                            training.loss != "auto" else "sparse_categorical_crossentropy")
+            return evaluate(model, images, config, training, training.loss)
 
         self.task = Task(work, self)
         self.task.done.connect(self._evaluated)
