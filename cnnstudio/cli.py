@@ -19,6 +19,7 @@ from pathlib import Path
 from cnnstudio.core import CnnStudioError, ShapeReport, infer, load_project, save_project
 from cnnstudio.core.templates import get_template, list_templates
 from cnnstudio.core.analysis import BYTES_PER_VALUE, format_bytes
+from cnnstudio.core.export_targets import TARGETS
 from cnnstudio.core.catalogue.common import show_shape
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
@@ -65,7 +66,7 @@ def _positive(text: str) -> int:
 def _export_parser(sub) -> None:
     parser = sub.add_parser("export", help="write the project as a script or a model file")
     parser.add_argument("file", help="a .cnnstudio.json project")
-    parser.add_argument("--to", required=True, dest="target", choices=EXPORT_TARGETS,
+    parser.add_argument("--to", required=True, dest="target", choices=list(TARGETS),
                         help="what to write")
     parser.add_argument("out", help="the file to write")
     parser.add_argument("--run", help="models: the run whose weights to use (default: the "
@@ -75,7 +76,6 @@ def _export_parser(sub) -> None:
     parser.set_defaults(handler=cmd_export)
 
 
-EXPORT_TARGETS = ("keras-script", "pytorch-script", "keras-model", "onnx")
 
 COMMANDS = {"shapes": _shapes_parser, "templates": _templates_parser, "new": _new_parser,
             "train": _train_parser, "export": _export_parser}

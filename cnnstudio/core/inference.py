@@ -8,7 +8,7 @@ formatted when someone asks for them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from cnnstudio.core.base_figures import PendingShape
 from cnnstudio.core.catalogue import Shape
@@ -87,6 +87,15 @@ class ShapeReport:
         if self.error_index is None or not self.layers[self.error_index].pending:
             return None
         return self.layers[self.error_index]
+
+    def raise_if_invalid(self, error: Callable[[str], Exception] = ShapeError,
+                         prefix: str = "") -> "ShapeReport":
+        """The report, or `error("layers[3] (conv2d) is invalid: <why>")`: every step
+        that needs a valid stack (build, train, export, import) refuses it in these words."""
+        if self.error_index is not None:
+            bad = self.layers[self.error_index]
+            raise error(f"{prefix}layers[{bad.index}] ({bad.name}) is invalid: {bad.error}")
+        return self
 
     @property
     def output_shape(self) -> Shape | None:

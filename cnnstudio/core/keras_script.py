@@ -17,11 +17,10 @@ images. Of those, a script holds only what it uses (`_needed`).
 from __future__ import annotations
 
 import ast
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
 from cnnstudio.core.catalogue.applications import APPLICATION, APPLICATIONS
 from cnnstudio.core.dataset_config import DatasetConfig, dataset_config
@@ -32,7 +31,7 @@ from cnnstudio.core.files import write_text_atomic
 from cnnstudio.core.project_file import start_weights_change, start_weights_of
 from cnnstudio.core.resources import resources_dir
 from cnnstudio.core.run_files import stored_path
-from cnnstudio.core.source_text import comment_text, docstring_text, py_string
+from cnnstudio.core.source_text import comment_text, docstring_text, py_literal
 from cnnstudio.core.training_config import (
     LOSS_FOR_LABELS, OPTIMIZER_CLASSES, OPTIMIZER_EXTRAS, TrainingConfig, auto_loss,
     metric_class, training_config,
@@ -134,10 +133,7 @@ def _checked_report(project: Project) -> ShapeReport:
         if spec.type in NOT_EXPORTED:
             name = project.layer_names()[index]
             raise ExportError(f"layers[{index}] ({name}) is {NOT_EXPORTED[spec.type]}.")
-    report = infer(project)
-    if not report.valid:
-        bad = report.layers[report.error_index]
-        raise ExportError(f"layers[{bad.index}] ({bad.name}): {bad.error}")
+    report = infer(project).raise_if_invalid(ExportError)
     output = report.output_shape
     if len(output) != 2:
         raise ExportError(f"The model's output is {_shape(output)}; the script trains a "
@@ -172,27 +168,27 @@ def _settings(project: Project, report: ShapeReport, data: DatasetConfig,
               project_file: str | Path | None) -> list[str]:
     """Module constants: everything the fixed parts read, each with where it comes from."""
     rows = [
-        ("INPUT_SHAPE", _py(tuple(project.input_shape)), "one image: height, width, "
+        ("INPUT_SHAPE", py_literal(tuple(project.input_shape)), "one image: height, width, "
          "channels"),
-        ("OUTPUT_UNITS", _py(units), "the last layer's outputs: one per class"),
-        ("SEED", _py(training.seed), "training.seed: initial weights, split, batch order, "
+        ("OUTPUT_UNITS", py_literal(units), "the last layer's outputs: one per class"),
+        ("SEED", py_literal(training.seed), "training.seed: initial weights, split, batch order, "
          "augmentation"),
-        ("BATCH_SIZE", _py(training.batch_size), "images per weight update (iteration)"),
-        ("EPOCHS", _py(training.epochs), "passes over the training images; --epochs N "
+        ("BATCH_SIZE", py_literal(training.batch_size), "images per weight update (iteration)"),
+        ("EPOCHS", py_literal(training.epochs), "passes over the training images; --epochs N "
          "overrides it"),
-        ("VALIDATION_SPLIT", _py(training.validation_split), "fraction of the training "
+        ("VALIDATION_SPLIT", py_literal(training.validation_split), "fraction of the training "
          "images held out to validate each epoch"),
-        ("SHUFFLE", _py(training.shuffle), "a new order of training images every epoch"),
-        ("NORMALIZE", _py(data.normalize), "dataset.normalize: pixel values 0..255 become "
+        ("SHUFFLE", py_literal(training.shuffle), "a new order of training images every epoch"),
+        ("NORMALIZE", py_literal(data.normalize), "dataset.normalize: pixel values 0..255 become "
          "0..1"),
-        ("LOSS", _py(loss), loss_note),
-        ("DEVICE", _py(training.device), '"cpu", "gpu" (the first GPU) or "all" (every GPU, '
+        ("LOSS", py_literal(loss), loss_note),
+        ("DEVICE", py_literal(training.device), '"cpu", "gpu" (the first GPU) or "all" (every GPU, '
          "mirrored)"),
     ]
     path = data.resolved_path(project_file)  # None unless the source is npz or folder
     if path is not None:
         rows.append(("DATA_FILE" if data.source == "npz" else "DATA_FOLDER",
-                     f"Path({_py(str(_absolute(path)))})",
+                     f"Path({py_literal(str(_absolute(path)))})",
                      f"dataset.path, {comment_text(repr(data.path))} in the project"))
     rows.append(("START_WEIGHTS", *_start_weights(project, project_file)))
     rows.append(("HERE", "Path(__file__).resolve()", "this script; its outputs go beside it"))
@@ -213,7 +209,7 @@ def _fine_tune(project: Project, report: ShapeReport, training: TrainingConfig) 
         return "None"
     bases = [r.name for spec, r in zip(project.layers, report.layers)
              if spec.type == APPLICATION.name]
-    return _py({"bases": bases, "epochs": tune.epochs, "unfreeze_top": tune.unfreeze_top,
+    return py_literal({"bases": bases, "epochs": tune.epochs, "unfreeze_top": tune.unfreeze_top,
                 "learning_rate": tune.learning_rate})
 
 
@@ -236,7 +232,7 @@ def _start_weights(project: Project, project_file: str | Path | None) -> tuple[s
     path = stored_path(entry["path"], project_file)
     if path is None:
         return "None", "the project's start_weights name no file"
-    return f"Path({_py(str(_absolute(path)))})", "the imported model's weights: training " \
+    return f"Path({py_literal(str(_absolute(path)))})", "the imported model's weights: training " \
         "starts from them"
 
 
@@ -246,20 +242,20 @@ def _base_lines(spec: LayerSpec, result: LayerResult,
     its weights from the local file, cut at an inner layer, frozen or partly unfrozen."""
     a = spec.resolved
     arguments = ["include_top=False", "weights=None",
-                 f"input_shape={_py(tuple(result.input_shape[1:]))}"]
+                 f"input_shape={py_literal(tuple(result.input_shape[1:]))}"]
     if a["pooling"] and not a["cut"]:
-        arguments.append(f"pooling={_py(a['pooling'])}")
+        arguments.append(f"pooling={py_literal(a['pooling'])}")
     lines = _call("    base = ", f"keras.applications.{a['application']}", arguments, "")
-    output = f"base.get_layer({_py(a['cut'])}).output" if a["cut"] else "base.output"
+    output = f"base.get_layer({py_literal(a['cut'])}).output" if a["cut"] else "base.output"
     weights = a["weights"]
     if weights:
         path = Path(weights).expanduser()
         if not path.is_absolute() and project_file is not None:
             path = Path(project_file).resolve().parent / path
         app = APPLICATIONS[a["application"]]
-        lines.append(f"    load_base_weights(base, Path({_py(str(_absolute(path)))}), "
-                     f"{_py(app.weights_file)}, {_py(app.weights_url)})")
-    lines.append(f"    base = keras.Model(base.input, {output}, name={_py(result.name)})")
+        lines.append(f"    load_base_weights(base, Path({py_literal(str(_absolute(path)))}), "
+                     f"{py_literal(app.weights_file)}, {py_literal(app.weights_url)})")
+    lines.append(f"    base = keras.Model(base.input, {output}, name={py_literal(result.name)})")
     if not spec.trainable:
         lines.append("    base.trainable = False  # frozen: only the layers after it learn")
     elif a["trainable_top"]:
@@ -280,7 +276,7 @@ def _build_model(project: Project, report: ShapeReport,
         "def build_model() -> keras.Model:",
         "    \"\"\"The project's layers in order, with CNN Studio's names; arguments left out",
         "    take Keras's defaults.\"\"\"",
-        f"    inputs = keras.Input(shape=INPUT_SHAPE, name={_py(INPUT_NAME)})",
+        f"    inputs = keras.Input(shape=INPUT_SHAPE, name={py_literal(INPUT_NAME)})",
         "    x = inputs",
     ]
     for spec, result in zip(project.layers, report.layers):
@@ -290,7 +286,7 @@ def _build_model(project: Project, report: ShapeReport,
             continue
         lines += _call("    x = ", _layer_class(spec), _layer_arguments(spec, result.name),
                        "(x)")
-    lines.append(f"    return keras.Model(inputs, x, name={_py(model_name(project))})")
+    lines.append(f"    return keras.Model(inputs, x, name={py_literal(model_name(project))})")
     return "\n".join(lines)
 
 
@@ -301,8 +297,8 @@ def _layer_class(spec: LayerSpec) -> str:
 def _layer_arguments(spec: LayerSpec, name: str) -> list[str]:
     """The user's own arguments (lists as tuples, as Keras documents them), the name,
     and trainable=False for a frozen layer."""
-    arguments = [f"{key}={_py(value)}" for key, value in spec.params.items()]
-    arguments.append(f"name={_py(name)}")
+    arguments = [f"{key}={py_literal(value)}" for key, value in spec.params.items()]
+    arguments.append(f"name={py_literal(name)}")
     if not spec.trainable:
         arguments.append("trainable=False")
     return arguments
@@ -327,27 +323,27 @@ def _metric(name: str) -> tuple[str, list[str]]:
     that choose it from the loss come with it."""
     sparse, one_hot = metric_class(name, False), metric_class(name, True)
     if sparse is None:
-        return _py(name), []
+        return py_literal(name), []
     if sparse == one_hot:
-        return f"keras.metrics.{sparse}(name={_py(name)})", []
+        return f"keras.metrics.{sparse}(name={py_literal(name)})", []
     variable = name.split("_categorical")[0]  # top_k
     chooser = [f"    # {name}: one-hot or integer labels, as the loss has them",
                f"    {variable} = (keras.metrics.{one_hot} if loss == \"categorical_crossentropy\"",
                f"        {' ' * len(variable)}else keras.metrics.{sparse})"]
-    return f"{variable}(name={_py(name)})", chooser
+    return f"{variable}(name={py_literal(name)})", chooser
 
 
 def _compile_model(training: TrainingConfig) -> str:
     """`compile_model()`: the Trainer's optimizer and metric objects; the loss comes from
     main(), which settles 'auto' for a .npz file once it has read the labels."""
     optimizer_arguments = ["learning_rate=learning_rate"]
-    optimizer_arguments += [f"{key}={_py(getattr(training, key))}"
+    optimizer_arguments += [f"{key}={py_literal(getattr(training, key))}"
                             for key in OPTIMIZER_EXTRAS.get(training.optimizer, ())]
     made = [_metric(name) for name in training.metrics]
     metrics = [expression for expression, _ in made]
     lines = [
         f"def compile_model(model: keras.Model, loss: str, "
-        f"learning_rate: float = {_py(training.learning_rate)}) -> None:",
+        f"learning_rate: float = {py_literal(training.learning_rate)}) -> None:",
         '    """Optimizer, loss and metrics as CNN Studio compiles them; fine-tuning compiles '
         'again."""',
         *[line for _, chooser in made for line in chooser],
@@ -367,19 +363,19 @@ def _make_callbacks(training: TrainingConfig, project_file: str | Path | None) -
     if training.early_stopping.enabled:
         stop = training.early_stopping
         made.append(_call(INDENT, "keras.callbacks.EarlyStopping", [
-            f"monitor=monitored({_py(stop.monitor)}, has_validation)",
-            f"patience={_py(stop.patience)}",
-            f"restore_best_weights={_py(stop.restore_best_weights)}"], ","))
+            f"monitor=monitored({py_literal(stop.monitor)}, has_validation)",
+            f"patience={py_literal(stop.patience)}",
+            f"restore_best_weights={py_literal(stop.restore_best_weights)}"], ","))
     if training.reduce_lr.enabled:
         reduce = training.reduce_lr
         made.append(_call(INDENT, "keras.callbacks.ReduceLROnPlateau", [
-            f"monitor=monitored({_py(reduce.monitor)}, has_validation)",
-            f"factor={_py(reduce.factor)}", f"patience={_py(reduce.patience)}",
-            f"min_lr={_py(reduce.min_lr)}"], ","))
+            f"monitor=monitored({py_literal(reduce.monitor)}, has_validation)",
+            f"factor={py_literal(reduce.factor)}", f"patience={py_literal(reduce.patience)}",
+            f"min_lr={py_literal(reduce.min_lr)}"], ","))
     if training.save_best:
         made.append(_call(INDENT, "keras.callbacks.ModelCheckpoint", [
             "BEST_WEIGHTS",
-            f"monitor=monitored({_py(training.early_stopping.monitor)}, has_validation)",
+            f"monitor=monitored({py_literal(training.early_stopping.monitor)}, has_validation)",
             "save_best_only=True", "save_weights_only=True"], ","))
     if training.tensorboard_dir:
         folder = Path(training.tensorboard_dir).expanduser()
@@ -387,7 +383,7 @@ def _make_callbacks(training: TrainingConfig, project_file: str | Path | None) -
             folder = Path(project_file).resolve().parent / folder
         made.append([f"{INDENT}# needs the tensorboard package: pip install tensorboard",
                      *_call(INDENT, "keras.callbacks.TensorBoard",
-                            [f"log_dir={_py(str(_absolute(folder)))}"], ",")])
+                            [f"log_dir={py_literal(str(_absolute(folder)))}"], ",")])
     lines = [
         "def make_callbacks(has_validation: bool) -> list:",
         '    """The callbacks the project turns on (val_ values need a validation part)."""',
@@ -421,15 +417,15 @@ def _load_training_data(data: DatasetConfig) -> str:
         body, kind = [f"    return load_{data.name}()"], "ArrayData"
     elif data.source == "npz":
         doc = "x_train and y_train of the project's .npz file (dataset.path)."
-        body = [f"    return load_npz(DATA_FILE, test_split={_py(data.test_split)}, "
-                f"seed={_py(data.seed)})"]
+        body = [f"    return load_npz(DATA_FILE, test_split={py_literal(data.test_split)}, "
+                f"seed={py_literal(data.seed)})"]
         kind = "ArrayData"
     else:
         doc = ("The images of the project's folder (dataset.path), one sub-folder per "
                "class;\n    dataset.test_split of them are held out for evaluation.")
         body = [f"    return scan_folder(DATA_FOLDER, "
-                f"image_size={_py(tuple(data.image_size))}, channels={data.channels},",
-                f"                       test_split={_py(data.test_split)})"]
+                f"image_size={py_literal(tuple(data.image_size))}, channels={data.channels},",
+                f"                       test_split={py_literal(data.test_split)})"]
         kind = "FolderData"
     return "\n".join([f"def load_training_data() -> {kind}:", f'    """{doc}"""', *body])
 
@@ -661,24 +657,6 @@ def _needed(units: list[_Unit], code: Iterable[str]) -> list[_Unit]:
 
 # Small helpers --------------------------------------------------------------------------
 
-
-
-def _py(value: Any) -> str:
-    """A JSON value as Python source; lists become tuples, as Keras documents them."""
-    if isinstance(value, bool) or value is None:
-        return repr(value)
-    if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else f'float("{value}")'
-    if isinstance(value, int):
-        return repr(value)
-    if isinstance(value, str):
-        return py_string(value)
-    if isinstance(value, (list, tuple)):
-        items = [_py(v) for v in value]
-        return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_py(k)}: {_py(v)}" for k, v in value.items()) + "}"
-    raise ExportError(f"cannot write {value!r} ({type(value).__name__}) into a script.")
 
 
 def _call(prefix: str, function: str, arguments: list[str], suffix: str,

@@ -21,8 +21,7 @@ from cnnstudio.core.catalogue.spec import NoTorchEquivalent, Shape
 from cnnstudio.core.catalogue.torch_common import TorchHelper, helpers_used
 from cnnstudio.core.inference import LayerResult, ShapeReport, infer
 from cnnstudio.core.project import LayerSpec, Project
-from cnnstudio.core.shape_math import ShapeError
-from cnnstudio.core.source_text import comment_text, docstring_text, py_string
+from cnnstudio.core.source_text import comment_text, docstring_text, py_literal, py_string
 
 INDENT = " " * 8  # the layer list inside build_model()
 
@@ -80,7 +79,7 @@ def _check(report: ShapeReport) -> None:
     spec_type = get_layer_type(bad.type)
     if not (pending and spec_type is not None and spec_type.torch is None
             and not spec_type.augments):
-        raise ShapeError(f"layers[{bad.index}] ({bad.name}): {bad.error}")
+        report.raise_if_invalid()
 
 
 # One layer -----------------------------------------------------------------------------
@@ -207,15 +206,10 @@ def _imports(helpers: list[TorchHelper]) -> str:
 
 def _input_constants(input_shape: Shape) -> str:
     shape = torch_shape((None, *input_shape))[1:]
-    return (f"INPUT_SHAPE = {_tuple(shape)}\n"
+    return (f"INPUT_SHAPE = {py_literal(shape)}\n"
             '"""One sample, channels-first; None marks a size that may vary."""\n\n'
             "EXAMPLE_SIZES = (128, 160)\n"
             '"""Sizes the summary tries for a size that may vary (None)."""\n')
-
-
-def _tuple(values: tuple) -> str:
-    inner = ", ".join(repr(v) for v in values)
-    return f"({inner},)" if len(values) == 1 else f"({inner})"
 
 
 def _helper_sources(helpers: list[TorchHelper]) -> list[str]:

@@ -9,6 +9,10 @@ proper Python literal, or flattened to one printable line in a comment.
 from __future__ import annotations
 
 import json
+import math
+from typing import Any
+
+from cnnstudio.core.errors import ExportError
 
 
 def py_string(text: str) -> str:
@@ -27,3 +31,21 @@ def comment_text(text: object) -> str:
 def docstring_text(text: object) -> str:
     """Text that can neither end nor break a triple-quoted docstring."""
     return comment_text(text).replace("\\", "\\\\").replace('"', '\\"')
+
+
+def py_literal(value: Any) -> str:
+    """A JSON value as Python source: lists become tuples (as Keras documents its
+    arguments), infinities and NaN `float("inf")`, strings `py_string`."""
+    if isinstance(value, bool) or value is None or isinstance(value, int):
+        return repr(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else f'float("{value}")'
+    if isinstance(value, str):
+        return py_string(value)
+    if isinstance(value, (list, tuple)):
+        items = [py_literal(v) for v in value]
+        return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{py_literal(k)}: {py_literal(v)}"
+                               for k, v in value.items()) + "}"
+    raise ExportError(f"cannot write {value!r} ({type(value).__name__}) into a script.")

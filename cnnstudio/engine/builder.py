@@ -8,7 +8,6 @@ from typing import Any
 from cnnstudio.core.catalogue.common import show_shape
 from cnnstudio.core.inference import infer
 from cnnstudio.core.project import INPUT_NAME, LayerSpec, Project, model_name
-from cnnstudio.core.shape_math import ShapeError
 from cnnstudio.core.catalogue.applications import APPLICATION
 from cnnstudio.engine.keras_env import import_keras
 
@@ -56,10 +55,7 @@ def build_keras_model(project: Project, project_file: str | Path | None = None):
     `project_file` locates relative weights files.
     """
     measure_bases(project)
-    report = infer(project)
-    if not report.valid:
-        bad = report.layers[report.error_index]
-        raise ShapeError(f"layers[{bad.index}] ({bad.name}): {bad.error}")
+    report = infer(project).raise_if_invalid()
     inputs = keras.Input(shape=project.input_shape, name=INPUT_NAME)
     x = inputs
     for spec, result in zip(project.layers, report.layers):

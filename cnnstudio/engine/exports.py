@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from cnnstudio.core.errors import ExportError
+from cnnstudio.core.export_targets import EXPORT_TARGETS
 from cnnstudio.core.files import write_text_atomic
 from cnnstudio.core.project import Project
 from cnnstudio.core.runs import latest_trained_run
@@ -130,11 +131,7 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 EXPORTERS: dict[str, Callable[..., Exported]] = {
-    "keras-script": keras_script,
-    "pytorch-script": pytorch_script,
-    "keras-model": keras_model,
-    "onnx": onnx_model,
-}
+    target.key: globals()[target.writer] for target in EXPORT_TARGETS}
 
 
 def export(project: Project, project_file: str | Path | None, target: str, out: str | Path,

@@ -573,11 +573,9 @@ def _count(weights) -> int:
 def _check_same_model(project: Project, layers: list, path: Path) -> None:
     """The project must be the loaded model: the same shape and parameter counts at
     every layer, or the import stops rather than hand over a different model."""
-    report = infer(project)
-    if not report.valid:
-        bad = report.layers[report.error_index]
-        raise ModelImportError(path, f"layer {bad.name!r} ({bad.type}) would be invalid in "
-                                     f"CNN Studio: {bad.error} The import was stopped.")
+    report = infer(project).raise_if_invalid(
+        lambda problem: ModelImportError(path, f"{problem} The import was stopped."),
+        "in CNN Studio, ")
     shape: Shape = report.input_shape
     for result, layer in zip(report.layers, layers):
         shape = _keras_output_shape(layer, shape)

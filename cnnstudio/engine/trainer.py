@@ -428,10 +428,7 @@ class Trainer:
         from cnnstudio.engine.data import load_data
 
         measure_bases(self.project)  # a pre-trained base's figures, if not known yet
-        report = infer(self.project)
-        if not report.valid:
-            bad = report.layers[report.error_index]
-            raise TrainingError(f"layer {bad.name} is invalid: {bad.error}")
+        report = infer(self.project).raise_if_invalid(TrainingError)
         data_config = dataset_config(self.project.dataset)
         if self.data is None:
             self.data = load_data(data_config, self.project_file)

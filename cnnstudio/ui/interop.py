@@ -11,23 +11,17 @@ from typing import Any, Callable
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from cnnstudio.core.export_targets import TARGETS
 from cnnstudio.core.project import Project, model_name
 from cnnstudio.ui import APP_NAME
 from cnnstudio.ui.worker import Task
 
-# target -> (menu text, suffix, file filter)
-EXPORTS = {
-    "keras-script": ("&Keras Script…", ".py", "Python (*.py)"),
-    "pytorch-script": ("&PyTorch Script…", ".py", "Python (*.py)"),
-    "keras-model": ("Keras &Model (.keras)…", ".keras", "Keras model (*.keras)"),
-    "onnx": ("&ONNX Model…", ".onnx", "ONNX (*.onnx)"),
-}
 
 
 def export_name(parent: QWidget, target: str, project: Project,
                 folder: Path | None) -> Path | None:
     """Ask where to write; the right suffix is added when the name lacks it."""
-    _text, suffix, filter_text = EXPORTS[target]
+    suffix, filter_text = TARGETS[target].suffix, TARGETS[target].file_filter
     stem = model_name(project) + ("_torch" if target == "pytorch-script" else "")
     start = str((folder or Path.home()) / f"{stem}{suffix}")
     name, _ = QFileDialog.getSaveFileName(parent, "Export", start, filter_text)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.core import CnnStudioError, Project, load_project, save_project
 from cnnstudio.core.carried_files import carry_files
+from cnnstudio.core.export_targets import EXPORT_TARGETS
 from cnnstudio.core.run_store import project_lock, recover_interrupted
 from cnnstudio.ui import APP_NAME, recovery
 from cnnstudio.ui.data_page import DataPage
@@ -27,7 +28,7 @@ from cnnstudio.ui.design.stack import StackView
 from cnnstudio.ui.design.summary_bar import SummaryBar
 from cnnstudio.ui.editor import ProjectEditor
 from cnnstudio.ui.interop import (
-    EXPORTS, MODEL_FILTER, Exporter, Importer, confirm_replace, export_name,
+    MODEL_FILTER, Exporter, Importer, confirm_replace, export_name,
 )
 
 PAGES = ("Design", "Data", "Train", "Evaluate", "Runs")
@@ -154,8 +155,9 @@ class MainWindow(QMainWindow):
         menu.addAction("&Import Keras Model…", self.import_dialog)
         exports = menu.addMenu("&Export")
         self.export_actions = {
-            target: exports.addAction(text, lambda t=target: self.export_dialog(t))
-            for target, (text, _suffix, _filter) in EXPORTS.items()}
+            target.key: exports.addAction(target.menu_text,
+                                          lambda t=target.key: self.export_dialog(t))
+            for target in EXPORT_TARGETS}
         menu.addSeparator()
         menu.addAction("&Quit", self.close, QKeySequence.Quit)
         self._fill_recent_menu()

@@ -153,7 +153,7 @@ def test_failures_are_one_sentence_and_never_raise(tmp_path):
     assert "images are 12x12x1 but the model's input is 16x16x1" in \
         train(wrong_input, tmp_path)[2].message
     invalid = edits.set_param(tiny_project(), 0, "kernel_size", 20)
-    assert "conv2d is invalid" in train(invalid, tmp_path)[2].message
+    assert "(conv2d) is invalid" in train(invalid, tmp_path)[2].message
     no_gpu = tiny_project(device="gpu")
     assert "no GPU" in train(no_gpu, tmp_path)[2].message
     bad_setting = tiny_project(epochs=0)

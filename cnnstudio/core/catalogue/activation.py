@@ -5,7 +5,8 @@ from __future__ import annotations
 from cnnstudio.core.arguments import Arg, Kind
 from cnnstudio.core.catalogue.common import activation_arg, same_shape
 from cnnstudio.core.catalogue.spec import Category, LayerType, Resolved, Shape
-from cnnstudio.core.catalogue.torch_common import activation_modules, options, py
+from cnnstudio.core.source_text import py_literal
+from cnnstudio.core.catalogue.torch_common import activation_modules, options
 
 
 def _activation_torch(shape: Shape, a: Resolved) -> list[str]:
@@ -18,17 +19,17 @@ def _relu_torch(shape: Shape, a: Resolved) -> list[str]:
     if threshold == 0 and slope == 0 and (cap is None or cap > 0):
         if cap is None:
             return ["nn.ReLU()"]
-        return ["nn.ReLU6()"] if cap == 6 else [f"nn.Hardtanh(0.0, {py(cap)})"]
+        return ["nn.ReLU6()"] if cap == 6 else [f"nn.Hardtanh(0.0, {py_literal(cap)})"]
     if threshold == 0 and cap is None:
-        return [f"nn.LeakyReLU({py(slope)})"]
-    extra = options(max_value=py(cap) if cap is not None else None,
-                    negative_slope=py(slope) if slope else None,
-                    threshold=py(threshold) if threshold else None)
+        return [f"nn.LeakyReLU({py_literal(slope)})"]
+    extra = options(max_value=py_literal(cap) if cap is not None else None,
+                    negative_slope=py_literal(slope) if slope else None,
+                    threshold=py_literal(threshold) if threshold else None)
     return [f"KerasReLU({extra.lstrip(', ')})"]
 
 
 def _leaky_relu_torch(shape: Shape, a: Resolved) -> list[str]:
-    return [f"nn.LeakyReLU({py(a['negative_slope'])})"]
+    return [f"nn.LeakyReLU({py_literal(a['negative_slope'])})"]
 
 
 ACTIVATION = LayerType(

@@ -7,7 +7,8 @@ from cnnstudio.core.catalogue.common import show_shape
 from cnnstudio.core.catalogue.spec import (
     Category, LayerType, NoTorchEquivalent, Resolved, Shape,
 )
-from cnnstudio.core.catalogue.torch_common import options, py, torch_axis
+from cnnstudio.core.source_text import py_literal
+from cnnstudio.core.catalogue.torch_common import options, torch_axis
 from cnnstudio.core.shape_math import ShapeError
 
 
@@ -91,7 +92,7 @@ def _batchnorm_torch(shape: Shape, a: Resolved) -> list[str]:
         raise NoTorchEquivalent(f"PyTorch has no BatchNorm for {len(shape)}-axis tensors")
     momentum = round(1 - a["momentum"], 12)
     norm = (f"nn.BatchNorm{_BATCHNORM_DIMS[len(shape)]}d({shape[a['axis']]}, "
-            f"eps={py(a['epsilon'])}, momentum={py(momentum)}"
+            f"eps={py_literal(a['epsilon'])}, momentum={py_literal(momentum)}"
             f"{options(affine=None if a['scale'] else False)})")
     axis = torch_axis(shape, a["axis"])
     return [norm if axis == 1 else f"AxisAsChannels({norm}, dim={axis})"]
@@ -108,7 +109,7 @@ def _layernorm_torch(shape: Shape, a: Resolved) -> list[str]:
                                 f"which is unknown here")
     affine = options(elementwise_affine=None if a["scale"] else False,
                      bias=None if a["center"] or not a["scale"] else False)
-    norm = f"nn.LayerNorm({size}, eps={py(a['epsilon'])}{affine})"
+    norm = f"nn.LayerNorm({size}, eps={py_literal(a['epsilon'])}{affine})"
     axis = torch_axis(shape, a["axis"])
     if axis == len(shape) - 1:
         return [norm]

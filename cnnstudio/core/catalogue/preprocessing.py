@@ -5,7 +5,7 @@ from __future__ import annotations
 from cnnstudio.core.arguments import REQUIRED, Arg, Kind
 from cnnstudio.core.catalogue.common import same_shape
 from cnnstudio.core.catalogue.spec import Category, LayerType, Resolved, Shape
-from cnnstudio.core.catalogue.torch_common import py
+from cnnstudio.core.source_text import py_literal
 
 SEED = Arg("seed", Kind.INT, None, "Seed of the random transformations.")
 FILL_MODE = Arg("fill_mode", Kind.CHOICE, "reflect", "How pixels moved in from outside "
@@ -26,7 +26,7 @@ def _factor(name: str, required: bool, help: str, open_below: bool = False) -> A
 
 
 def _rescaling_torch(shape: Shape, a: Resolved) -> list[str]:
-    return [f"Rescaling({py(a['scale'])}, {py(a['offset'])})"]
+    return [f"Rescaling({py_literal(a['scale'])}, {py_literal(a['offset'])})"]
 
 
 # The Random* augmentations have no torch rule: PyTorch has no layer for them

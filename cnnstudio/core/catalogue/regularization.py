@@ -7,7 +7,7 @@ from cnnstudio.core.catalogue.common import same_shape, show_shape
 from cnnstudio.core.catalogue.spec import (
     Category, LayerType, NoTorchEquivalent, Resolved, Shape,
 )
-from cnnstudio.core.catalogue.torch_common import py
+from cnnstudio.core.source_text import py_literal
 
 
 def _rate(initial: float) -> Arg:
@@ -44,22 +44,22 @@ def _dropout_torch(shape: Shape, a: Resolved) -> list[str]:
     """nn.Dropout; a noise_shape becomes the `MaskDropout` helper, axes moved."""
     noise = a["noise_shape"]
     if noise is None:
-        return [f"nn.Dropout({py(a['rate'])})"]
+        return [f"nn.Dropout({py_literal(a['rate'])})"]
     problem = noise_shape_problem(shape, noise)
     if problem is not None:
         raise NoTorchEquivalent(problem)
     if len(noise) > 2:
         noise = (noise[0], noise[-1], *noise[1:-1])  # channels to axis 1
-    return [f"MaskDropout({py(a['rate'])}, {py(tuple(noise))})"]
+    return [f"MaskDropout({py_literal(a['rate'])}, {py_literal(tuple(noise))})"]
 
 
 def _spatial_dropout_torch(shape: Shape, a: Resolved) -> list[str]:
     """nn.Dropout2d also zeroes whole channels of an (N, C, H, W) tensor."""
-    return [f"nn.Dropout2d({py(a['rate'])})"]
+    return [f"nn.Dropout2d({py_literal(a['rate'])})"]
 
 
 def _gaussian_noise_torch(shape: Shape, a: Resolved) -> list[str]:
-    return [f"GaussianNoise({py(a['stddev'])})"]
+    return [f"GaussianNoise({py_literal(a['stddev'])})"]
 
 
 DROPOUT = LayerType(

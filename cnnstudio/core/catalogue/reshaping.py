@@ -9,7 +9,8 @@ from cnnstudio.core.catalogue.common import flat_size, int_tuple_arg, show_shape
 from cnnstudio.core.catalogue.spec import (
     Category, LayerType, NoTorchEquivalent, Resolved, Shape,
 )
-from cnnstudio.core.catalogue.torch_common import pad_module, py, size_text
+from cnnstudio.core.source_text import py_literal
+from cnnstudio.core.catalogue.torch_common import pad_module, size_text
 from cnnstudio.core.shape_math import AXIS_NAMES, PlainArithmetic, ShapeError
 
 
@@ -84,7 +85,7 @@ def _flatten_torch(shape: Shape, a: Resolved) -> list[str]:
 
 
 def _reshape_torch(shape: Shape, a: Resolved) -> list[str]:
-    return [f"KerasReshape({py(tuple(a['target_shape']))})"]
+    return [f"KerasReshape({py_literal(tuple(a['target_shape']))})"]
 
 
 def _zero_padding_torch(shape: Shape, a: Resolved) -> list[str]:

@@ -17,32 +17,15 @@ from typing import Any, Iterable
 
 from cnnstudio.core.catalogue.spec import NoTorchEquivalent, Resolved, Shape
 from cnnstudio.core.shape_math import window_length
+from cnnstudio.core.source_text import py_literal
 
 
 # -- code text ---------------------------------------------------------------------
 
 
-def py(value: Any) -> str:
-    """A Python literal for a value: ints, floats, strings, None, tuples."""
-    if isinstance(value, float):
-        return _float_text(value)
-    if isinstance(value, (tuple, list)):
-        inner = ", ".join(py(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
-    return repr(value)
-
-
-def _float_text(value: float) -> str:
-    if value == float("inf"):
-        return 'float("inf")'
-    if value == float("-inf"):
-        return 'float("-inf")'
-    return repr(value)
-
-
 def size_text(values: tuple[int, ...]) -> str:
     """A kernel size, stride or similar: ``3`` for one axis, ``(3, 3)`` for two."""
-    return str(values[0]) if len(values) == 1 else py(tuple(values))
+    return str(values[0]) if len(values) == 1 else py_literal(tuple(values))
 
 
 def spatial_rank(shape: Shape) -> int:
@@ -133,8 +116,8 @@ def pad_module(pads: list[tuple[int, int]], value: float = 0.0) -> str:
     flat = tuple(amount for pair in reversed(pads) for amount in pair)
     dims = len(pads)
     if value == 0.0:
-        return f"nn.ZeroPad{dims}d({py(flat)})"
-    return f"nn.ConstantPad{dims}d({py(flat)}, {py(value)})"
+        return f"nn.ZeroPad{dims}d({py_literal(flat)})"
+    return f"nn.ConstantPad{dims}d({py_literal(flat)}, {py_literal(value)})"
 
 
 def conv_padding(shape: Shape, a: Resolved, kernels: tuple[int, ...]) -> Padding:
