@@ -73,15 +73,12 @@ def receptive_fields(project: Project, report: ShapeReport) -> list[int | None]:
             out.append(None)
             field = None
             continue
-        if spec.layer_type.category is Category.PRETRAINED:  # hundreds of layers inside
+        if spec.layer_type.opaque:  # hundreds of layers inside
             out.append(None)
             field = None
             continue
-        a = spec.resolved
-        kernel = a.get("kernel_size") or a.get("pool_size")
-        if kernel is not None and spec.type != "Conv2DTranspose":
-            dilation = a.get("dilation_rate") or (1,) * len(kernel)
-            strides = a.get("strides") or kernel
+        if spec.layer_type.window is not None:
+            kernel, strides, dilation = spec.layer_type.window(spec.resolved)
             effective = max(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
             field += (effective - 1) * jump
             jump *= max(strides)

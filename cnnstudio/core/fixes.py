@@ -12,6 +12,7 @@ from typing import Callable
 from cnnstudio.core import edits
 from cnnstudio.core.inference import ShapeReport
 from cnnstudio.core.project import LayerSpec, Project
+from cnnstudio.core.shape_math import WindowMisfit
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,7 @@ def fixes_for(project: Project, report: ShapeReport, index: int) -> list[Fix]:
     a = spec.resolved
     shape = result.input_shape
     found: list[Fix] = []
-    window = a.get("kernel_size") or a.get("pool_size")
-    if window is not None and "does not fit" in result.error:
+    if isinstance(result.problem, WindowMisfit):
         if a.get("padding") == "valid":
             found.append(Fix("Use padding='same'",
                              lambda p: edits.set_param(p, index, "padding", "same")))

@@ -38,6 +38,7 @@ class LayerResult:
     error: str | None = None
     arithmetic: tuple[Arithmetic, ...] = ()
     pending: bool = False  # a pre-trained base still being measured: `error` says so
+    problem: ShapeError | None = None  # the error itself, whose kind fixes read
 
     @property
     def params(self) -> int | None:
@@ -152,7 +153,8 @@ def infer(project: Project) -> ShapeReport:
         except ShapeError as error:
             error_index = index
             results.append(LayerResult(index, name, spec.type, shape, None, None, None,
-                                       str(error), pending=isinstance(error, PendingShape)))
+                                       str(error), pending=isinstance(error, PendingShape),
+                                       problem=error))
             continue
         if not spec.trainable:
             trainable, frozen = 0, trainable + frozen

@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from cnnstudio.core.catalogue.applications import APPLICATION, APPLICATIONS
+from cnnstudio.core.catalogue.applications import APPLICATIONS
 from cnnstudio.core.dataset_config import DatasetConfig, dataset_config
 from cnnstudio.core.errors import ExportError
 from cnnstudio.core.inference import LayerResult, ShapeReport, infer
@@ -208,7 +208,7 @@ def _fine_tune(project: Project, report: ShapeReport, training: TrainingConfig) 
     if not tune.enabled:
         return "None"
     bases = [r.name for spec, r in zip(project.layers, report.layers)
-             if spec.type == APPLICATION.name]
+             if spec.layer_type.opaque]
     return py_literal({"bases": bases, "epochs": tune.epochs, "unfreeze_top": tune.unfreeze_top,
                 "learning_rate": tune.learning_rate})
 
@@ -281,7 +281,7 @@ def _build_model(project: Project, report: ShapeReport,
     ]
     for spec, result in zip(project.layers, report.layers):
         lines.append(f"    # {_layer_comment(spec, result)}")
-        if spec.type == APPLICATION.name:
+        if spec.layer_type.opaque:
             lines += _base_lines(spec, result, project_file)
             continue
         lines += _call("    x = ", _layer_class(spec), _layer_arguments(spec, result.name),

@@ -31,6 +31,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+from cnnstudio.core.catalogue import LAYER_TYPES
 from cnnstudio.core.errors import ProjectError, show_value
 from cnnstudio.core.run_files import check_stored_path
 
@@ -217,9 +218,10 @@ def overfitting(epochs: Sequence[Mapping[str, Any]]) -> Overfitting | None:
 def overfitting_advice(project_layers: Sequence[Mapping[str, Any]],
                        settings: Mapping[str, Any], dataset: Mapping[str, Any]) -> list[str]:
     """What could help, given what the run already used."""
-    types = [layer.get("type") for layer in project_layers]
+    types = [LAYER_TYPES.get(layer.get("type")) for layer in project_layers
+             if isinstance(layer.get("type"), str)]
     advice = []
-    if not any(t in ("Dropout", "SpatialDropout2D", "GaussianNoise") for t in types):
+    if not any(t is not None and t.regularizes for t in types):
         advice.append("Add Dropout (0.25 to 0.5) before the Dense layers.")
     else:
         advice.append("Raise the Dropout rate a little.")

@@ -23,6 +23,16 @@ class ShapeError(CnnStudioError):
     """
 
 
+class WindowMisfit(ShapeError):
+    """A kernel or pool window larger than its input: the kind one-click fixes read
+    (with the window's `what` and the input sizes), never the message's words."""
+
+    def __init__(self, message: str, what: str, input_dims: tuple[int | None, ...]) -> None:
+        super().__init__(message)
+        self.what = what  # "kernel" or "pool"
+        self.input_dims = input_dims
+
+
 AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
 
@@ -156,7 +166,7 @@ def slide_windows(dims: tuple[int | None, ...], kernels: tuple[int, ...],
         if step is not None:
             steps.append(step)
     if any(size is not None and size <= 0 for size in sizes):
-        raise ShapeError(window_misfit_message(what, steps, dims))
+        raise WindowMisfit(window_misfit_message(what, steps, dims), what, tuple(dims))
     return sizes, steps
 
 

@@ -8,7 +8,6 @@ from typing import Any
 from cnnstudio.core.catalogue.common import show_shape
 from cnnstudio.core.inference import infer
 from cnnstudio.core.project import INPUT_NAME, LayerSpec, Project, model_name
-from cnnstudio.core.catalogue.applications import APPLICATION
 from cnnstudio.engine.keras_env import import_keras
 
 keras = import_keras()
@@ -35,7 +34,7 @@ def make_keras_layer(spec: LayerSpec, name: str, input_shape: tuple | None = Non
 
     A pre-trained base is a whole keras.applications model, built for its input
     shape (batch axis first) with the weights of its local file."""
-    if spec.type == APPLICATION.name:
+    if spec.layer_type.opaque:
         from cnnstudio.engine.applications import build_base
 
         layer = build_base(spec.resolved, input_shape[1:], name, project_file)
@@ -60,7 +59,7 @@ def build_keras_model(project: Project, project_file: str | Path | None = None):
     x = inputs
     for spec, result in zip(project.layers, report.layers):
         layer = make_keras_layer(spec, result.name, result.input_shape, project_file)
-        if spec.type == APPLICATION.name and spec.resolved["weights"]:
+        if spec.layer_type.opaque and spec.resolved["weights"]:
             # Keras's transfer-learning guide: a pre-trained base's BatchNormalization
             # keeps its ImageNet statistics even once unfrozen for fine-tuning
             x = layer(x, training=False)

@@ -24,11 +24,6 @@ class DropoutSample:
         return 1.0 / (1.0 - self.rate)
 
 
-def dropout_layers(model) -> list[str]:
-    return [layer.name for layer in model.layers
-            if isinstance(layer, (keras.layers.Dropout, keras.layers.SpatialDropout2D))]
-
-
 def dropout_sample(model, image: np.ndarray, layer_name: str, masks: int = 3,
                    seed: int = 0) -> DropoutSample:
     """The layer's input for `image`, then the layer applied with training on `masks` times."""

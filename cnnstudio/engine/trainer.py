@@ -19,7 +19,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from cnnstudio.core.catalogue.applications import APPLICATION
 from cnnstudio.core.dataset_config import dataset_config
 from cnnstudio.core.errors import CnnStudioError
 from cnnstudio.core.inference import infer
@@ -398,7 +397,7 @@ class Trainer:
         """The pre-trained bases in the model (Application layers), in stack order."""
         names = layer_names(self.project.layers)
         return [self.model.get_layer(name) for spec, name in zip(self.project.layers, names)
-                if spec.type == APPLICATION.name]
+                if spec.layer_type.opaque]
 
     def _unfreeze_for_fine_tuning(self) -> dict[str, Any]:
         """The second phase: the top layers of each base learn, at the lower rate.

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QTabWidget, QVBoxLayout, QWidget,
 )
 
+from cnnstudio.core.catalogue import LAYER_TYPES
 from cnnstudio.core.dataset_config import dataset_config
 from cnnstudio.core.run_files import stored_path
 from cnnstudio.core.runs import overfitting_report
@@ -32,7 +33,6 @@ from cnnstudio.ui.feature_maps import FeatureMapView
 from cnnstudio.ui.layouts import clear_layout, scrolled
 from cnnstudio.ui.worker import Task
 
-DROPOUT_TYPES = ("Dropout", "SpatialDropout2D")
 GRID_LIMIT = 200  # thumbnails shown at once; the filter narrows them down
 COLUMNS = 8
 
@@ -213,7 +213,7 @@ class EvaluatePage(QWidget):
             self.dynamics.show_dynamics(run.get("dynamics"), frozen)
         elif tab is self.dropout:
             self.dropout.set_layers([layer.get("name") for layer in run.get("layers", [])
-                                     if layer.get("type") in DROPOUT_TYPES])
+                                     if _drops(layer.get("type"))])
         elif tab is self.report:
             lines = overfitting_report(run)
             self.report.setText(f"<h3>{run['id']}: overfitting report</h3><p>{lines[0]}</p>"
@@ -457,3 +457,10 @@ class EvaluatePage(QWidget):
 
 def _share(value: float) -> str:
     return "–" if value != value else f"{value:.1%}"  # NaN: no images to measure
+
+
+def _drops(type_name) -> bool:
+    """Whether a recorded layer's type zeroes values at random in training (its catalogue
+    declaration says; a type the catalogue no longer has does not)."""
+    layer_type = LAYER_TYPES.get(type_name) if isinstance(type_name, str) else None
+    return layer_type is not None and layer_type.drops

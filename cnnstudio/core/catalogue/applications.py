@@ -84,7 +84,7 @@ def _check(a: Resolved, where: str) -> None:
 
 
 APPLICATION = LayerType(
-    name="Application", category=Category.PRETRAINED,
+    name="Application", category=Category.PRETRAINED, opaque=True,
     summary="A pre-trained keras.applications network (without its classifier top) "
             "used as a feature extractor: freeze it and train a small head on its output, "
             "then unfreeze its top layers to fine-tune. Weights come from a local file.",

@@ -9,7 +9,7 @@ from cnnstudio.core.catalogue.common import (
     activation_arg, check_strides_dilation, dilation_arg, filters_arg, int_tuple_arg,
     kernel_size_arg, padding_arg, require_channels, strides_arg, use_bias_arg,
 )
-from cnnstudio.core.catalogue.spec import Category, LayerType, Resolved, Shape
+from cnnstudio.core.catalogue.spec import Category, LayerType, Resolved, Shape, sliding_window
 from cnnstudio.core.catalogue.torch_common import (
     conv_padding, options, size_text, with_activation,
 )
@@ -222,7 +222,7 @@ CONV1D = LayerType(
     formula=_conv_formula, macs=_conv_macs,
     ranks=(3,), rank_hint="Conv1D works on sequences (steps, channels); for images use "
                           "Conv2D, or Reshape to (steps, channels) first.",
-    check=check_strides_dilation, torch=_conv_torch,
+    check=check_strides_dilation, torch=_conv_torch, window=sliding_window,
 )
 
 CONV2D = LayerType(
@@ -235,7 +235,7 @@ CONV2D = LayerType(
     ranks=(4,), rank_hint="Conv2D needs images (height, width, channels); a vector from "
                           "Flatten or Dense cannot be convolved. Move the layer above "
                           "Flatten, or Reshape to (height, width, channels) first.",
-    check=check_strides_dilation, torch=_conv_torch,
+    check=check_strides_dilation, torch=_conv_torch, window=sliding_window,
 )
 
 SEPARABLE_CONV2D = LayerType(
@@ -247,7 +247,7 @@ SEPARABLE_CONV2D = LayerType(
     output=_conv_output("SeparableConv2D"), weights=_separable_weights, ranks=(4,),
     formula=_separable_formula, macs=_separable_macs,
     rank_hint="SeparableConv2D needs images (height, width, channels).",
-    torch=_separable_torch,
+    torch=_separable_torch, window=sliding_window,
 )
 
 DEPTHWISE_CONV2D = LayerType(
@@ -259,7 +259,7 @@ DEPTHWISE_CONV2D = LayerType(
     output=_depthwise_output, weights=_depthwise_weights, ranks=(4,),
     formula=_depthwise_formula, macs=_depthwise_macs,
     rank_hint="DepthwiseConv2D needs images (height, width, channels).",
-    torch=_depthwise_torch,
+    torch=_depthwise_torch, window=sliding_window,
 )
 
 CONV2D_TRANSPOSE = LayerType(

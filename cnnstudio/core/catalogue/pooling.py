@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cnnstudio.core.arguments import REQUIRED, Arg, Kind
 from cnnstudio.core.catalogue.common import int_tuple_arg, padding_arg
-from cnnstudio.core.catalogue.spec import Category, LayerType, Resolved, Shape
+from cnnstudio.core.catalogue.spec import Category, LayerType, Resolved, Shape, sliding_window
 from cnnstudio.core.catalogue.torch_common import same_pads, size_text
 from cnnstudio.core.shape_math import AXIS_NAMES, slide_windows
 
@@ -80,7 +80,7 @@ def _pooling(name: str, rank: int, summary: str, pool_default=2) -> LayerType:
         name=name, category=Category.POOLING, summary=summary,
         args=_pool_args(rank, pool_default),
         output=_pool_output, ranks=(rank + 2,),
-        torch=_pool_torch("max" if name.startswith("Max") else "avg"),
+        torch=_pool_torch("max" if name.startswith("Max") else "avg"), window=sliding_window,
         rank_hint=f"{name} needs a {rank + 1}-D input per sample "
                   f"({', '.join(AXIS_NAMES[rank])}, channels); put it before Flatten.",
     )

@@ -73,7 +73,7 @@ DROPOUT = LayerType(
               "decision along that axis (e.g. [null, 1, 1, null] drops whole channels).",
               nullable=True),
           SEED),
-    output=same_shape, torch=_dropout_torch,
+    output=same_shape, torch=_dropout_torch, drops=True, regularizes=True,
 )
 
 SPATIAL_DROPOUT2D = LayerType(
@@ -81,6 +81,7 @@ SPATIAL_DROPOUT2D = LayerType(
     summary="Drops whole feature maps (channels) instead of single values, because "
             "neighbouring pixels are strongly correlated.",
     args=(_rate(0.2), SEED), output=same_shape, ranks=(4,), torch=_spatial_dropout_torch,
+    drops=True, regularizes=True,
     rank_hint="SpatialDropout2D needs images (height, width, channels); use Dropout "
               "after Flatten.",
 )
@@ -91,7 +92,7 @@ GAUSSIAN_NOISE = LayerType(
             "and a form of data augmentation.",
     args=(Arg("stddev", Kind.FLOAT, REQUIRED, "Standard deviation of the added noise.",
               minimum=0.0, maximum=1.0, initial=0.1, key=True), SEED),
-    output=same_shape, torch=_gaussian_noise_torch,
+    output=same_shape, torch=_gaussian_noise_torch, regularizes=True,
 )
 
 LAYERS = (DROPOUT, SPATIAL_DROPOUT2D, GAUSSIAN_NOISE)

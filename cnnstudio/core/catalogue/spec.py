@@ -21,6 +21,8 @@ WeightRule = Callable[[Shape, Resolved], tuple[int, int]]
 ArgsCheck = Callable[[Resolved, str], None]
 FormulaRule = Callable[[Shape, Resolved], str]
 MacsRule = Callable[[Shape, Shape, Resolved], int]
+WindowRule = Callable[[Resolved], tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]]
+"""A sliding window's (kernel, strides, dilation), for the receptive field."""
 TorchRule = Callable[[Shape, Resolved], list[str]]
 """The PyTorch modules standing for one layer, as constructor expressions in text.
 
@@ -87,6 +89,17 @@ class LayerType:
     """A random image augmentation, active only in training; the Data page offers these."""
     torch: TorchRule | None = None
     """The PyTorch script export's code for this layer (see `TorchRule`)."""
+    window: WindowRule | None = None
+    """For a layer that slides a window over its input (convolution, pooling): how it
+    widens the receptive field. None: it passes each value's field on unchanged."""
+    drops: bool = False
+    """Zeroes values at random during training (Dropout and kin): the Evaluate page's
+    dropout view shows its mask, and the overfitting advice counts it."""
+    regularizes: bool = False
+    """Fights overfitting by noise in training (dropout, Gaussian noise)."""
+    opaque: bool = False
+    """A whole network in one layer (a pre-trained base): receptive fields are not
+    followed through it, and it is built, trained and exported as a base."""
     arg_index: dict[str, Arg] = field(init=False, repr=False, compare=False)
     snake_name: str = field(init=False, repr=False, compare=False)
     """The prefix Keras gives automatic names (``MaxPooling2D`` -> ``max_pooling2d``)."""
@@ -102,6 +115,13 @@ class LayerType:
     def initial_params(self) -> dict[str, Any]:
         """The params a palette inserts: every required argument, with a usable value."""
         return {a.name: a.initial_value() for a in self.args if a.required or a.initial is not None}
+
+
+def sliding_window(a: Resolved) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """The window of a convolution (`kernel_size`) or a pooling layer (`pool_size`, whose
+    strides default to the pool size)."""
+    kernel = a.get("kernel_size") or a["pool_size"]
+    return kernel, a.get("strides") or kernel, a.get("dilation_rate") or (1,) * len(kernel)
 
 
 def to_snake_case(name: str) -> str:
