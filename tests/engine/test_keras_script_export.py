@@ -27,6 +27,7 @@ from cnnstudio.engine.data import load_data
 from cnnstudio.engine.keras_env import import_keras
 from cnnstudio.engine.training_data import fit_data
 from tests.images import write_png
+from tests.script_runner import Job, Result, run_scripts
 
 keras = import_keras()
 
@@ -68,13 +69,24 @@ CASES = [pytest.param(t.project, t.path, id=t.key) for t in list_templates()] + 
     [pytest.param(FROZEN, None, id="frozen_layers")]
 
 
-@pytest.mark.parametrize("project, project_file", CASES)
-def test_summary_json_equals_the_shape_engine(project, project_file, tmp_path):
+@pytest.fixture(scope="module")
+def summaries(tmp_path_factory) -> dict[str, Result]:
+    """Every case's `--summary-json`, the scripts run in one process (tests/script_runner)."""
     from cnnstudio.engine.builder import measure_bases
 
-    measure_bases(project)  # a pre-trained base's figures come from Keras, as the export does
-    script = write_keras_script(project, tmp_path / "model_script.py", project_file)
-    layers = last_json(run_script(script, "--summary-json"))
+    jobs = []
+    for case in CASES:
+        project, project_file = case.values
+        measure_bases(project)  # a base's figures come from Keras, as the export does
+        folder = tmp_path_factory.mktemp(case.id)
+        jobs.append(Job(write_keras_script(project, folder / "model_script.py", project_file),
+                        ("--summary-json",)))
+    return dict(zip([case.id for case in CASES], run_scripts(jobs)))
+
+
+@pytest.mark.parametrize("project, project_file", CASES)
+def test_summary_json_equals_the_shape_engine(project, project_file, summaries, request):
+    layers = last_json(summaries[request.node.callspec.id])
     expected = [{"name": r.name, "output_shape": list(r.output_shape),
                  "trainable_params": r.trainable_params,
                  "non_trainable_params": r.non_trainable_params}
@@ -178,19 +190,36 @@ def cifar100_cache(root: Path) -> Project:
     return small((32, 32, 3), 100, {"source": "keras", "name": "cifar100"})
 
 
-@pytest.mark.parametrize("make", [npz_one_hot_without_test_part, image_folder, mnist_cache,
-                                  fashion_cache, cifar10_cache, cifar100_cache],
-                         ids=lambda make: make.__name__)
-def test_the_script_reads_the_batches_the_engine_makes(make, tmp_path, monkeypatch):
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    (tmp_path / "keras" / "datasets").mkdir(parents=True)
-    (tmp_path / "project" / "data").mkdir(parents=True)
-    project = make(tmp_path / ("keras" if "cache" in make.__name__ else "project"))
-    project_file = tmp_path / "project" / "p.cnnstudio.json"
-    (tmp_path / "out").mkdir()
-    script = write_keras_script(project, tmp_path / "out" / "train_it.py", project_file)
-    expected = engine_checksums(project, project_file)
-    assert last_json(run_script(script, "--data-checksum")) == expected
+SOURCES = [npz_one_hot_without_test_part, image_folder, mnist_cache, fashion_cache,
+           cifar10_cache, cifar100_cache]
+
+
+@pytest.fixture(scope="module")
+def checksums(tmp_path_factory) -> dict[str, tuple[dict, Result]]:
+    """For each data source: the engine's checksum and the script's `--data-checksum`
+    (the scripts run in one process, each with its own KERAS_HOME)."""
+    expected, jobs = {}, []
+    for make in SOURCES:
+        root = tmp_path_factory.mktemp(make.__name__)
+        home = root / "keras"
+        (home / "datasets").mkdir(parents=True)
+        (root / "project" / "data").mkdir(parents=True)
+        project = make(home if "cache" in make.__name__ else root / "project")
+        project_file = root / "project" / "p.cnnstudio.json"
+        (root / "out").mkdir()
+        script = write_keras_script(project, root / "out" / "train_it.py", project_file)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("KERAS_HOME", str(home))
+            expected[make.__name__] = engine_checksums(project, project_file)
+        jobs.append(Job(script, ("--data-checksum",), (("KERAS_HOME", str(home)),)))
+    results = run_scripts(jobs)
+    return {name: (expected[name], result) for name, result in zip(expected, results)}
+
+
+@pytest.mark.parametrize("make", SOURCES, ids=lambda make: make.__name__)
+def test_the_script_reads_the_batches_the_engine_makes(make, checksums):
+    expected, result = checksums[make.__name__]
+    assert last_json(result) == expected
     assert expected["train"]["samples"] > 0
 
 

@@ -25,6 +25,7 @@ from cnnstudio.core.project import Project
 from cnnstudio.core.pytorch_script import pytorch_script, torch_shape
 from cnnstudio.core.templates import list_templates
 from cnnstudio.core.catalogue import LAYER_TYPES
+from tests.script_runner import Job, Result, run_scripts
 from tests.strategies import layer_dict
 
 torch = pytest.importorskip(
@@ -110,10 +111,23 @@ EXTRA_STACKS = {
 }
 
 
-@pytest.mark.parametrize("project", [*TEMPLATES.values(), *EXTRA_STACKS.values()],
-                         ids=[*TEMPLATES, *EXTRA_STACKS])
-def test_summary_json_equals_the_shape_engine(project, tmp_path):
-    result = run_script(project, tmp_path, "--summary-json")
+SUMMARIES = {**TEMPLATES, **EXTRA_STACKS}
+
+
+@pytest.fixture(scope="module")
+def summaries(tmp_path_factory) -> dict[str, Result]:
+    """Every stack's `--summary-json`, the scripts run in one process (tests/script_runner)."""
+    jobs = []
+    for key, project in SUMMARIES.items():
+        script = tmp_path_factory.mktemp(key) / "model.py"
+        script.write_text(pytorch_script(project).text, encoding="utf-8")
+        jobs.append(Job(script, ("--summary-json",)))
+    return dict(zip(SUMMARIES, run_scripts(jobs)))
+
+
+@pytest.mark.parametrize("key", list(SUMMARIES))
+def test_summary_json_equals_the_shape_engine(key, summaries):
+    project, result = SUMMARIES[key], summaries[key]
     if _blocked(project):  # e.g. a pre-trained base: building stops at that layer
         assert result.returncode != 0
         blocked = [p for p in pytorch_script(project).unsupported if "NotImplemented" in p]
