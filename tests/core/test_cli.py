@@ -1,7 +1,14 @@
-"""`cnnstudio shapes` as a user runs it: in a subprocess, checking output and exit codes."""
+"""The command line as a user runs it, checking output and exit codes.
+
+One test runs `python -m cnnstudio` in a subprocess, as a user types it; the rest
+call the same `main` in this process (a subprocess that imports TensorFlow costs
+seconds, and what they check is the command's output and exit status).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -11,13 +18,23 @@ import pytest
 from cnnstudio.core.resources import templates_dir
 
 
-def cnnstudio(*args):
-    return subprocess.run([sys.executable, "-m", "cnnstudio", *map(str, args)],
-                          capture_output=True, text=True, timeout=60)
+def cnnstudio(*args) -> subprocess.CompletedProcess:
+    """`cnnstudio ARGS` run by `cli.main` in this process, its output captured."""
+    from cnnstudio.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as stop:  # argparse's usage errors
+            code = stop.code
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
 def test_shapes_prints_a_summary_table():
-    result = cnnstudio("shapes", templates_dir() / "alexnet.cnnstudio.json")
+    result = subprocess.run([sys.executable, "-m", "cnnstudio", "shapes",
+                             str(templates_dir() / "alexnet.cnnstudio.json")],
+                            capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "conv2d (Conv2D)" in result.stdout
     assert "(None, 55, 55, 96)" in result.stdout
@@ -111,58 +128,3 @@ def test_export_needs_a_target_and_reads_the_project_first(tmp_path):
     assert missing.returncode == 2 and "x.cnnstudio.json" in missing.stderr
     no_target = cnnstudio("export", tmp_path / "x.cnnstudio.json", tmp_path / "x.keras")
     assert no_target.returncode == 2 and "--to" in no_target.stderr
-
-
-def test_train_prints_json_lines_and_records_the_run(tmp_path):
-    from cnnstudio.core import load_project, save_project
-    from tests.training_projects import tiny_project
-
-    path = tmp_path / "tiny.cnnstudio.json"
-    save_project(tiny_project(), path)
-    result = cnnstudio("train", path, "--epochs", "2", "--batch-size", "32", "--json")
-    assert result.returncode == 0, result.stderr[-2000:]
-    lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [line["epoch"] for line in lines[:-1]] == [1, 2]
-    assert {"loss", "accuracy", "val_loss", "val_accuracy", "seconds"} <= set(lines[0])
-    final = lines[-1]
-    assert final["final"] is True and final["ended"] == "completed" and final["epochs"] == 2
-    runs = load_project(path).runs
-    assert len(runs) == 1 and runs[0]["id"] == final["run"]
-    assert runs[0]["settings"]["batch_size"] == 32 and runs[0]["settings"]["epochs"] == 2
-    text = cnnstudio("train", path, "--epochs", "1")
-    assert text.returncode == 0
-    assert "epoch 1/1  loss" in text.stdout and "Recorded as run-2" in text.stdout
-    assert len(load_project(path).runs) == 2
-
-
-def test_train_failures_exit_non_zero_with_one_sentence(tmp_path):
-    from cnnstudio.core import edits, load_project, save_project
-    from tests.training_projects import exploding_project, tiny_project
-
-    missing = cnnstudio("train", tmp_path / "nothing.cnnstudio.json")
-    assert missing.returncode == 2 and "nothing.cnnstudio.json" in missing.stderr
-    path = tmp_path / "bad.cnnstudio.json"
-    save_project(edits.set_param(tiny_project(), 2, "units", 3), path)
-    bad = cnnstudio("train", path)
-    assert bad.returncode == 1
-    assert bad.stderr.strip().splitlines()[-1].startswith("cnnstudio: The data has 6 classes")
-    assert load_project(path).runs == ()  # nothing trained, nothing recorded
-    path = tmp_path / "nan.cnnstudio.json"
-    save_project(exploding_project(epochs=4), path)
-    nan = cnnstudio("train", path, "--json")
-    assert nan.returncode == 1 and "NaN" in nan.stderr
-    assert load_project(path).runs[0]["ended"] == "nan"
-    assert cnnstudio("train", path, "--epochs", "0").returncode == 2
-
-
-@pytest.mark.slow
-def test_the_mnist_cnn_template_learns_shapes_headless(tmp_path):
-    """README: 67% validation accuracy after the default 5 epochs; the floor leaves room."""
-    path = tmp_path / "mnist.cnnstudio.json"
-    assert cnnstudio("new", "--template", "mnist_cnn", path).returncode == 0
-    result = subprocess.run([sys.executable, "-m", "cnnstudio", "train", str(path), "--json"],
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-2000:]
-    final = json.loads(result.stdout.splitlines()[-1])
-    assert final["epochs"] == 5
-    assert final["val_accuracy"] >= 0.55, final
