@@ -1,6 +1,8 @@
 # Two commands do everything on a fresh machine with Python 3.11 and make:
 #   make run    create .venv if missing, install, open the GUI
-#   make test   same set-up, then the whole test suite headless
+#   make test   same set-up, then the whole test suite headless, on two processes
+#   make test-fast  the tests that train nothing and start no TensorFlow process
+#   make test-deep  the whole suite with many more Hypothesis examples
 # The install runs again only when pyproject.toml changes.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -9,7 +11,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: run test test-fast bench readme clean
+.PHONY: run test test-fast test-deep bench readme clean
+
+# pytest-xdist: one worker a core (this machine and CI have two)
+WORKERS ?= 2
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,10 +26,13 @@ run: $(STAMP)
 	$(VENV)/bin/cnnstudio $(FILE)
 
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -n $(WORKERS) $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -n $(WORKERS) -m "not slow" $(PYTEST_ARGS)
+
+test-deep: $(STAMP)
+	QT_QPA_PLATFORM=offscreen HYPOTHESIS_PROFILE=deep $(PY) -m pytest -n $(WORKERS) $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	for script in tests/benchmarks/bench_*.py; do QT_QPA_PLATFORM=offscreen $(PY) $$script || exit 1; done

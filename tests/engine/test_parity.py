@@ -64,7 +64,7 @@ def engine_verdict(input_shape, layers):
     return report, arg_error
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # profile's examples
 @given(stacks())
 def test_engine_equals_keras_layer_by_layer(stack):
     input_shape, layers = stack

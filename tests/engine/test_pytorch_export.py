@@ -203,7 +203,7 @@ def _summary_in_process(project: Project, tmp_path) -> list[dict]:
     return namespace["summarize"](namespace["build_model"]())
 
 
-@settings(max_examples=100, deadline=None,
+@settings(deadline=None,  # examples: the profile's (tests/conftest.py)
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                  HealthCheck.filter_too_much])
 @given(torch_stacks())
