@@ -113,6 +113,7 @@ def mobilenet_weights(tmp_path_factory):
     return path, [w.numpy() for w in network.weights]
 
 
+@pytest.mark.slow  # trains, or starts a TensorFlow process
 def test_training_with_a_frozen_base_leaves_its_weights_bit_identical(mobilenet_weights,
                                                                       tmp_path):
     from cnnstudio.engine.run_model import model_for_run
@@ -154,6 +155,7 @@ def test_weights_of_another_network_are_refused(tmp_path):
     assert "does not fit MobileNetV2" in str(caught.value)
 
 
+@pytest.mark.slow  # trains, or starts a TensorFlow process
 def test_two_phase_fine_tuning_unfreezes_the_top_at_a_lower_rate(mobilenet_weights, tmp_path):
     from cnnstudio.core import edits
     from cnnstudio.core.training_events import EpochEnd, PhaseStarted

@@ -46,6 +46,7 @@ def test_invalid_stack_fails_with_the_engine_message():
             {"type": "Conv2D", "params": {"filters": 1, "kernel_size": 5}}]})
 
 
+@pytest.mark.slow  # trains, or starts a TensorFlow process
 def test_tensorflow_loads_only_when_the_builder_is_called():
     code = ("import sys, cnnstudio; p = cnnstudio.load_project(sys.argv[1]); "
             "cnnstudio.infer_shapes(p); before = 'tensorflow' in sys.modules; "

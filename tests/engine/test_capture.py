@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 import numpy as np
 
 from cnnstudio.core import LayerSpec, Project
+
+pytestmark = pytest.mark.slow  # trains, or starts a TensorFlow process
 
 
 def test_frozen_layers_do_not_change_and_backpropagation_reaches_the_first_layer(tmp_path):

@@ -6,9 +6,13 @@ where a signal or a closed pipe is the point, are in test_hostile_training.py.
 
 from __future__ import annotations
 
+import pytest
+
 import json
 
 from tests.core.test_cli import cnnstudio
+
+pytestmark = pytest.mark.slow  # trains, or starts a TensorFlow process
 
 
 def test_train_prints_json_lines_and_records_the_run(tmp_path):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 import numpy as np
 
 from cnnstudio.core.dataset_config import dataset_config
 from cnnstudio.core.training_config import training_config
 from cnnstudio.engine.arrays import ImageData
 from tests.training_projects import tiny_project
+
+pytestmark = pytest.mark.slow  # trains, or starts a TensorFlow process
 
 
 def test_confusion_matrix_precision_and_recall_by_hand():

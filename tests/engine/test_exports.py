@@ -13,6 +13,8 @@ from cnnstudio.core import edits, save_project
 from cnnstudio.engine.exports import ExportError, export
 from tests.training_projects import tiny_project
 
+pytestmark = pytest.mark.slow  # trains, or starts a TensorFlow process
+
 
 def cnnstudio(*args) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "cnnstudio", *map(str, args)],

@@ -32,6 +32,7 @@ def test_nan_or_infinite_pixels_are_refused_naming_the_array_and_index(tmp_path)
     assert "x_train" in text and "[3, 1, 2, 0]" in text and "2 NaN or infinite" in text
 
 
+@pytest.mark.slow  # trains, or starts a TensorFlow process
 def test_a_loss_nan_from_the_first_iteration_points_at_the_data_and_model():
     from cnnstudio.engine.trainer import Trainer
 
@@ -82,6 +83,7 @@ def _folder(root: Path, good: int, bad: int) -> Path:
     return root
 
 
+@pytest.mark.slow  # trains, or starts a TensorFlow process
 def test_a_folder_where_no_image_decodes_says_so(tmp_path):
     from cnnstudio.engine.trainer import Trainer
 
@@ -95,6 +97,7 @@ def test_a_folder_where_no_image_decodes_says_so(tmp_path):
 
 # 20. Undecodable files do not shorten an epoch ------------------------------------------------
 
+@pytest.mark.slow  # trains, or starts a TensorFlow process
 def test_undecodable_files_are_not_counted_in_an_epochs_steps(tmp_path):
     from cnnstudio.engine.trainer import Trainer
 

@@ -29,6 +29,8 @@ from cnnstudio.engine.training_data import fit_data
 from tests.images import write_png
 from tests.script_runner import Job, Result, run_scripts
 
+pytestmark = pytest.mark.slow  # trains, or starts a TensorFlow process
+
 keras = import_keras()
 
 

@@ -365,6 +365,7 @@ def train(project, project_file):
     return finished.run, start
 
 
+@pytest.mark.slow  # trains, or starts a TensorFlow process
 def test_a_run_starts_from_the_imported_weights_until_the_layers_change(tmp_path):
     keras.utils.set_random_seed(123)  # not the trainer's seed, so the weights differ
     tiny = tiny_project(count=48, epochs=1, capture=False)

@@ -18,7 +18,6 @@ from cnnstudio.core.project import layer_from_dict
 from tests.strategies import stacks
 
 keras = pytest.importorskip("keras")
-from cnnstudio.engine.builder import make_keras_layer  # noqa: E402
 from cnnstudio.engine.builder import keras_kwargs  # noqa: E402,F401
 
 

@@ -14,6 +14,8 @@ from cnnstudio.core import LayerSpec, edits
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, Finished, Started
 from tests.training_projects import exploding_project, tiny_project
 
+pytestmark = pytest.mark.slow  # trains, or starts a TensorFlow process
+
 
 def train(project, tmp_path, **kwargs):
     from cnnstudio.engine.trainer import Trainer

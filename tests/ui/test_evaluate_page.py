@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import numpy as np
 from PySide6.QtCore import Qt
 
@@ -9,6 +11,7 @@ from tests.training_projects import tiny_project
 from tests.ui.conftest import save_screenshot
 
 
+@pytest.mark.slow  # trains, or starts a TensorFlow process
 def test_evaluate_a_run_and_filter_by_a_confusion_cell(make_window, qtbot, tmp_path):
     from cnnstudio.engine.trainer import Trainer
 
@@ -125,6 +128,7 @@ def test_a_512_channel_layer_pages_and_a_4096_unit_strip_renders(qtbot):
     assert "c (100%)" in view.prediction.text()
 
 
+@pytest.mark.slow  # trains, or starts a TensorFlow process
 def test_dropout_view_shows_masks_and_the_scaling(make_window, qtbot, tmp_path):
     from cnnstudio.core import LayerSpec, edits, save_project
     from cnnstudio.engine.trainer import Trainer

@@ -27,6 +27,7 @@ def train_to_end(qtbot, page):
     return blocker.args[0]
 
 
+@pytest.mark.slow  # trains, or starts a TensorFlow process
 def test_train_shows_progress_curves_and_records_the_run(make_window, qtbot):
     window, page = open_train_page(make_window, tiny_project(count=240, epochs=3))
     batches = []
@@ -56,6 +57,7 @@ def test_train_shows_progress_curves_and_records_the_run(make_window, qtbot):
     assert window.editor.project.runs == ()
 
 
+@pytest.mark.slow  # trains, or starts a TensorFlow process
 def test_pause_and_resume(make_window, qtbot):
     window, page = open_train_page(make_window, tiny_project(count=600, epochs=2))
     page.train_button.click()
@@ -75,6 +77,7 @@ def test_pause_and_resume(make_window, qtbot):
     assert blocker.args[0].reason == "completed"
 
 
+@pytest.mark.slow  # trains, or starts a TensorFlow process
 def test_stop_mid_epoch_records_a_stopped_run(make_window, qtbot):
     window, page = open_train_page(make_window, tiny_project(count=1200, epochs=4))
     page.train_button.click()
@@ -96,6 +99,7 @@ def test_stop_mid_epoch_records_a_stopped_run(make_window, qtbot):
     assert f"Stopped after {len(run['epochs'])} epoch" in page.status.text()
 
 
+@pytest.mark.slow  # trains, or starts a TensorFlow process
 def test_nan_loss_stops_with_a_message(make_window, qtbot, monkeypatch):
     warnings = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
@@ -121,6 +125,7 @@ def test_a_failure_shows_details_and_the_app_keeps_running(make_window, qtbot, m
     assert page.train_button.isEnabled()
 
 
+@pytest.mark.slow  # trains, or starts a TensorFlow process
 def test_editing_the_design_during_a_run_leaves_the_run_alone(make_window, qtbot):
     window, page = open_train_page(make_window, tiny_project(count=600, epochs=2))
     page.train_button.click()
@@ -137,6 +142,7 @@ def test_editing_the_design_during_a_run_leaves_the_run_alone(make_window, qtbot
     assert not page.continue_button.isEnabled()  # the weights no longer fit
 
 
+@pytest.mark.slow  # trains, or starts a TensorFlow process
 def test_closing_the_window_mid_run_stops_cleanly(make_window, qtbot, dialog_answers):
     window, page = open_train_page(make_window, tiny_project(count=1200, epochs=5))
     page.train_button.click()
@@ -151,6 +157,7 @@ def test_closing_the_window_mid_run_stops_cleanly(make_window, qtbot, dialog_ans
     assert session.result is not None and session.result.reason == "stopped"
 
 
+@pytest.mark.slow  # trains, or starts a TensorFlow process
 def test_continue_training_and_save_the_model(make_window, qtbot, tmp_path):
     window, page = open_train_page(make_window, tiny_project(epochs=1))
     train_to_end(qtbot, page)
@@ -232,6 +239,7 @@ def test_redraws_slow_down_when_they_cost_the_gui_thread_much():
     assert pacer.interval_ms == 100
 
 
+@pytest.mark.slow  # trains, or starts a TensorFlow process
 def test_the_plots_pace_their_redraws_and_pause_draws_at_once(make_window, qtbot):
     from cnnstudio.ui.training_plots import MAX_REDRAW_MS
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
-from PySide6.QtCore import QObject, QPointF
+from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage
 
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, EpochPace, Started
