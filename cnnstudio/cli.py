@@ -348,7 +348,7 @@ def open_gui(path: str | None) -> int:
     if problem:
         print(f"cnnstudio: {problem}", file=sys.stderr)
         return EXIT_INVALID
-    from cnnstudio.ui.app import run_app
+    from cnnstudio.ui.window.app import run_app
 
     return run_app(path)
 

@@ -156,7 +156,7 @@ class ProjectEditor(QObject):
         pending = self.report.pending
         if pending is None or self.measuring is not None:
             return
-        from cnnstudio.ui.worker import Task
+        from cnnstudio.ui.common.worker import Task
 
         spec = self.project.layers[pending.index]
         shape, params = pending.input_shape, spec.resolved

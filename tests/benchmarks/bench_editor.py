@@ -26,7 +26,7 @@ import sys
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from cnnstudio.ui import app as gui
+from cnnstudio.ui.window import app as gui
 
 class FirstPaint(QObject):
     def eventFilter(self, obj, event):
@@ -66,7 +66,7 @@ def edit_latency(n_layers: int = 150, repeats: int = 200) -> tuple[list[float], 
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from cnnstudio.ui.main_window import MainWindow
+    from cnnstudio.ui.window.main_window import MainWindow
     from tests.benchmarks.stacks import deep_stack
 
     app = QApplication.instance() or QApplication([])

@@ -80,7 +80,7 @@ def redraw_times() -> "Redraws":
     from PySide6.QtWidgets import QApplication
 
     from cnnstudio.core.training_events import EpochEnd, Started
-    from cnnstudio.ui.training_plots import TrainingPlots
+    from cnnstudio.ui.plots.training_plots import TrainingPlots
 
     class PaintCounter(QObject):
         count = 0

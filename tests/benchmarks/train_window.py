@@ -10,7 +10,7 @@ def open_train_window(app, project: Project, settings_name: str):
     its own under /tmp/cnnstudio-bench (none of the user's)."""
     from PySide6.QtCore import QSettings
 
-    from cnnstudio.ui.main_window import PAGES, MainWindow
+    from cnnstudio.ui.window.main_window import PAGES, MainWindow
 
     settings = QSettings(f"/tmp/cnnstudio-bench/{settings_name}.ini", QSettings.IniFormat)
     window = MainWindow(project, None, settings)

@@ -25,7 +25,7 @@ def _isolated(monkeypatch, tmp_path):
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: QMessageBox.Ok)
     monkeypatch.setattr(QMessageBox, "critical", lambda *a, **k: QMessageBox.Ok)
     monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: QMessageBox.Ok)
-    from cnnstudio.ui import recovery
+    from cnnstudio.ui.window import recovery
 
     folder = tmp_path / "recovery"
     folder.mkdir()
@@ -41,7 +41,7 @@ def dialog_answers(_isolated):
 
 @pytest.fixture
 def make_window(qtbot, tmp_path):
-    from cnnstudio.ui.main_window import MainWindow
+    from cnnstudio.ui.window.main_window import MainWindow
 
     def make(project=None, path=None):
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)

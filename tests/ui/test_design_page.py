@@ -247,8 +247,8 @@ def test_close_with_unsaved_changes_asks(make_window, dialog_answers, tmp_path):
 def test_recovery_copy_written_after_an_edit_and_offered(make_window, qtbot, dialog_answers):
     from PySide6.QtWidgets import QMessageBox
 
-    from cnnstudio.ui import recovery
-    from cnnstudio.ui.app import offer_recovery
+    from cnnstudio.ui.window import recovery
+    from cnnstudio.ui.window.app import offer_recovery
 
     window = make_window()
     window.autosave_timer.setInterval(50)
@@ -290,7 +290,7 @@ def test_hint_icon_and_fix_on_a_row(make_window):
 
 
 def test_new_from_template_dialog(make_window, monkeypatch, qtbot):
-    from cnnstudio.ui.template_dialog import TemplateDialog
+    from cnnstudio.ui.window.template_dialog import TemplateDialog
 
     dialog = TemplateDialog()
     qtbot.addWidget(dialog)
@@ -355,7 +355,7 @@ def test_geometry_and_recent_files_persist(make_window, tmp_path):
 
 
 def test_text_fields_take_python_tuples():
-    from cnnstudio.ui.design.fields import parse_text_value
+    from cnnstudio.ui.pages.design.fields import parse_text_value
 
     assert parse_text_value("(7, 7, 64)") == [7, 7, 64]
     assert parse_text_value("((1, 2), (3, 4))") == [[1, 2], [3, 4]]
@@ -380,8 +380,8 @@ def test_recovering_a_saved_project_keeps_the_file_as_the_undo_base(
         make_window, qtbot, tmp_path, dialog_answers):
     from PySide6.QtWidgets import QMessageBox
 
-    from cnnstudio.ui import recovery
-    from cnnstudio.ui.app import offer_recovery
+    from cnnstudio.ui.window import recovery
+    from cnnstudio.ui.window.app import offer_recovery
 
     path = tmp_path / "mine.cnnstudio.json"
     window = make_window()

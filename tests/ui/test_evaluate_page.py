@@ -105,7 +105,7 @@ def test_without_runs_the_page_says_what_to_do(make_window):
 
 
 def test_a_512_channel_layer_pages_and_a_4096_unit_strip_renders(qtbot):
-    from cnnstudio.ui.feature_maps import PAGE_TILES, FeatureMapView
+    from cnnstudio.ui.pages.evaluate.feature_maps import PAGE_TILES, FeatureMapView
 
     view = FeatureMapView()
     qtbot.addWidget(view)
@@ -163,7 +163,7 @@ def test_views_scale_pixels_as_training_did_and_never_divide_floats_twice():
     left as they are (they had been divided by 255 a second time)."""
     import numpy as np
 
-    from cnnstudio.ui.evaluate_page import EvaluatePage
+    from cnnstudio.ui.pages.evaluate.page import EvaluatePage
 
     run = {"dataset": {"source": "npz", "path": "d.npz", "normalize": True}}
     floats = np.full((4, 4, 1), 0.5, np.float32)

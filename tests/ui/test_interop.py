@@ -30,7 +30,7 @@ def test_a_failed_export_is_explained_and_the_project_stays(make_window, qtbot, 
 
 
 def test_a_pretrained_base_row_says_computing_then_shows_keras_figures(make_window, qtbot):
-    from cnnstudio.ui.design.stack import row_values
+    from cnnstudio.ui.pages.design.stack import row_values
 
     project = Project(name="transfer", input_shape=(40, 40, 3), layers=(
         LayerSpec("Application", {"application": "MobileNetV2", "pooling": "avg"},
@@ -108,7 +108,7 @@ def test_a_name_given_without_its_suffix_asks_before_replacing(make_window, tmp_
                                                                monkeypatch):
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-    from cnnstudio.ui.interop import export_name
+    from cnnstudio.ui.window.interop import export_name
 
     window = make_window(tiny_project())
     (tmp_path / "mine.py").write_text("# mine\n")

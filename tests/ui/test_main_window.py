@@ -19,7 +19,7 @@ def test_window_title_and_pages(make_window):
 def test_gui_start_does_not_load_tensorflow():
     code = ("import sys; from PySide6.QtWidgets import QApplication; "
             "from PySide6.QtCore import QTimer; app = QApplication([]); "
-            "from cnnstudio.ui.app import run_app; seen = []; "
+            "from cnnstudio.ui.window.app import run_app; seen = []; "
             "QTimer.singleShot(300, lambda: (seen.extend(w.windowTitle() for w in "
             "app.topLevelWidgets() if w.isVisible()), app.quit())); run_app(None); "
             "print('tensorflow' in sys.modules, any('CNN Studio' in t for t in seen))")

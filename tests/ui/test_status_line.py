@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
-from cnnstudio.ui.status_line import ERROR_COLOUR, TEXT_COLOUR, StatusLine
+from cnnstudio.ui.common.status_line import ERROR_COLOUR, TEXT_COLOUR, StatusLine
 
 
 class LayoutRequests(QObject):

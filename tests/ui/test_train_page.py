@@ -204,7 +204,7 @@ def test_settings_form_edits_the_project(make_window, qtbot):
 
 
 def test_redraws_slow_down_when_they_cost_the_gui_thread_much():
-    from cnnstudio.ui.pacing import Pacer
+    from cnnstudio.ui.plots.pacing import Pacer
 
     pacer = Pacer(0.01, 100, 3000)
     assert pacer.interval_ms == 100  # a run's first points show at once
@@ -241,7 +241,7 @@ def test_redraws_slow_down_when_they_cost_the_gui_thread_much():
 
 @pytest.mark.slow  # trains, or starts a TensorFlow process
 def test_the_plots_pace_their_redraws_and_pause_draws_at_once(make_window, qtbot):
-    from cnnstudio.ui.training_plots import MAX_REDRAW_MS
+    from cnnstudio.ui.plots.training_plots import MAX_REDRAW_MS
 
     window, page = open_train_page(make_window, tiny_project(count=1200, epochs=4))
     page.train_button.click()

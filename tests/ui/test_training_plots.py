@@ -7,7 +7,7 @@ from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage
 
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, EpochPace, Started
-from cnnstudio.ui.training_plots import TrainingPlots
+from cnnstudio.ui.plots.training_plots import TrainingPlots
 from tests.ui.conftest import save_screenshot
 
 STEPS = 20

@@ -10,7 +10,7 @@ import types
 
 from cnnstudio.core.templates import get_template
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, EpochPace, Finished, Started
-from cnnstudio.ui.training_session import DRAIN_INTERVAL_MS, TrainingSession
+from cnnstudio.ui.pages.train.session import DRAIN_INTERVAL_MS, TrainingSession
 
 STEPS, EPOCHS = 100, 4
 BATCH_SECONDS = 0.002  # 500 batches a second

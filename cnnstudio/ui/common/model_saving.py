@@ -6,7 +6,7 @@ from typing import Callable
 
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from cnnstudio.ui.worker import Task
+from cnnstudio.ui.common.worker import Task
 
 
 def ask_model_path(parent: QWidget, suggested: str) -> str | None:

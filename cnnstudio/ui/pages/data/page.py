@@ -16,10 +16,10 @@ from cnnstudio.core import ProjectError, edits
 from cnnstudio.core.dataset_config import KERAS_NAMES, SOURCES, dataset_config
 from cnnstudio.core.epochs import iterations, split_counts
 from cnnstudio.core.training_config import LOSS_FOR_LABELS
-from cnnstudio.ui.augmentation_box import AugmentationBox
+from cnnstudio.ui.pages.data.augmentation_box import AugmentationBox
 from cnnstudio.ui.editor import ProjectEditor
-from cnnstudio.ui.layouts import clear_layout, scrolled
-from cnnstudio.ui.worker import Task
+from cnnstudio.ui.common.layouts import clear_layout, scrolled
+from cnnstudio.ui.common.worker import Task
 
 SOURCE_TITLES = {"shapes": "Built-in Shapes (generated)", "keras": "Keras data set (cache)",
                  "folder": "Image folder", "npz": "NumPy file (.npz)"}

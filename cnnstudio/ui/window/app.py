@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from cnnstudio.core import CnnStudioError, load_project
 from cnnstudio.core.resources import default_example
 from cnnstudio.core.run_store import recover_interrupted
-from cnnstudio.ui import recovery
+from cnnstudio.ui.window import recovery
 from cnnstudio.ui import APP_NAME
-from cnnstudio.ui.main_window import MainWindow
+from cnnstudio.ui.window.main_window import MainWindow
 
 
 def start_path(path: str | None, settings: QSettings) -> Path:

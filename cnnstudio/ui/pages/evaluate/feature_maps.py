@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnstudio.ui.layouts import scrolled
+from cnnstudio.ui.common.layouts import scrolled
 
 PAGE_TILES = 64
 TILE_PIXELS = 72
@@ -154,7 +154,7 @@ class FeatureMapView(QWidget):
                     class_names: list[str], source: str = "") -> None:
         """Show `outputs` ({epoch: {layer: array}}) of the image `probe`; `source` says
         which image it is (empty: the run's probe image). The chosen layer is kept."""
-        from cnnstudio.ui.data_page import to_pixmap
+        from cnnstudio.ui.pages.data.page import to_pixmap
 
         self.probe, self.outputs, self.class_names = probe, outputs, class_names
         self.source.setText(source or PROBE_SOURCE)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.core.runs import best_epoch, describe_ending, metrics_csv, run_changes
 from cnnstudio.ui.editor import ProjectEditor
-from cnnstudio.ui.model_saving import ask_model_path, start_model_save
+from cnnstudio.ui.common.model_saving import ask_model_path, start_model_save
 
 COLUMNS = ("Run", "Started", "Ended", "Epochs", "Best epoch", "Best val_loss",
            "val_accuracy", "Time", "Optimizer", "Batch", "Continued from", "Message")
@@ -30,7 +30,7 @@ def _number(value: Any, digits: str = ".4g") -> str:
 
 def run_row(run: dict) -> list[str]:
     """The table's cells for one run (missing fields show as –)."""
-    from cnnstudio.ui.train_page import format_duration
+    from cnnstudio.ui.pages.train.page import format_duration
 
     epochs = run.get("epochs", [])
     monitor = run.get("monitor", "val_loss")
@@ -104,7 +104,7 @@ class RunsPage(QWidget):
 
     def ensure_plots(self):
         if self.plots is None:
-            from cnnstudio.ui.training_plots import TrainingPlots
+            from cnnstudio.ui.plots.training_plots import TrainingPlots
 
             self.plots = TrainingPlots()
             self.bottom.insertWidget(0, self.plots)

@@ -35,7 +35,7 @@ from cnnstudio.core.runs import Overfitting, overfitting, overfitting_advice
 from cnnstudio.core.training_events import (
     BatchEnd, EpochEnd, EpochPace, PhaseStarted, Started,
 )
-from cnnstudio.ui.pacing import Pacer
+from cnnstudio.ui.plots.pacing import Pacer
 
 
 # Redraws take the GIL and a core from training (tests/benchmarks/bench_training.py): a
@@ -1027,7 +1027,7 @@ class TrainingPlots(QWidget):
         return path
 
 
-if __name__ == "__main__":  # a quick look: python -m cnnstudio.ui.training_plots
+if __name__ == "__main__":  # a quick look: python -m cnnstudio.ui.plots.training_plots
     import random
 
     from PySide6.QtWidgets import QApplication

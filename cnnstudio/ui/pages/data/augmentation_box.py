@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QHBoxLayout, QL
 from cnnstudio.core.catalogue import LAYER_TYPES
 from cnnstudio.core.dataset_config import AUGMENTATIONS
 from cnnstudio.core.project import LayerSpec
-from cnnstudio.ui.design.fields import Field, make_field
+from cnnstudio.ui.pages.design.fields import Field, make_field
 
 
 class AugmentationBox(QGroupBox):

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.core.catalogue import by_category
-from cnnstudio.ui.design.stack import LAYER_TYPE_MIME
+from cnnstudio.ui.pages.design.stack import LAYER_TYPE_MIME
 
 TYPE_ROLE = Qt.UserRole + 1
 

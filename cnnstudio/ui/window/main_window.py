@@ -4,30 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QFileSystemWatcher, QSettings, Qt, QTimer
+from PySide6.QtCore import QFileSystemWatcher, QSettings, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (
-    QFileDialog, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QToolBar,
-    QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QStackedWidget, QToolBar
 
 from cnnstudio.core import CnnStudioError, Project, load_project, save_project
 from cnnstudio.core.carried_files import carry_files
 from cnnstudio.core.export_targets import EXPORT_TARGETS
 from cnnstudio.core.run_store import project_lock, recover_interrupted
-from cnnstudio.ui import APP_NAME, recovery
-from cnnstudio.ui.data_page import DataPage
-from cnnstudio.ui.evaluate_page import EvaluatePage
-from cnnstudio.ui.runs_page import RunsPage
-from cnnstudio.ui.train_page import TrainPage
-from cnnstudio.ui.design.explain import ExplainPanel
-from cnnstudio.ui.design.input_shape import InputShapeEditor
-from cnnstudio.ui.design.palette import Palette
-from cnnstudio.ui.design.properties import PropertiesPanel
-from cnnstudio.ui.design.stack import StackView
-from cnnstudio.ui.design.summary_bar import SummaryBar
+from cnnstudio.ui import APP_NAME
+from cnnstudio.ui.window import recovery
+from cnnstudio.ui.pages.data.page import DataPage
+from cnnstudio.ui.pages.evaluate.page import EvaluatePage
+from cnnstudio.ui.pages.runs.page import RunsPage
+from cnnstudio.ui.pages.train.page import TrainPage
+from cnnstudio.ui.pages.design.page import DesignPage
 from cnnstudio.ui.editor import ProjectEditor
-from cnnstudio.ui.interop import (
+from cnnstudio.ui.window.interop import (
     MODEL_FILTER, Exporter, Importer, confirm_replace, export_name,
 )
 
@@ -37,47 +30,6 @@ FILE_FILTER = "CNN Studio projects (*.cnnstudio.json *.json)"
 MAX_RECENT = 8
 AUTOSAVE_IDLE_MS = 3000
 RELOAD_DELAY_MS = 300  # after the file changes on disk: a writer may rename twice
-
-
-class DesignPage(QSplitter):
-    def __init__(self, editor: ProjectEditor, parent=None) -> None:
-        super().__init__(Qt.Horizontal, parent)
-        self.editor = editor
-        self.palette = Palette()
-        self.input_editor = InputShapeEditor(editor)
-        self.stack = StackView(editor)
-        self.summary = SummaryBar(editor)
-        self.properties = PropertiesPanel(editor)
-        self.explain = ExplainPanel(editor)
-        center = QWidget()
-        column = QVBoxLayout(center)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.input_editor)
-        column.addWidget(self.stack, 1)
-        column.addWidget(self.summary)
-        right = QSplitter(Qt.Vertical)
-        right.addWidget(self.properties)
-        right.addWidget(self.explain)
-        right.setSizes([380, 260])
-        self.addWidget(self.palette)
-        self.addWidget(center)
-        self.addWidget(right)
-        self.setSizes([215, 640, 345])
-        self.setStretchFactor(1, 1)
-        self.palette.activated_type.connect(self.append_layer)
-        self.stack.selectionModel().selectionChanged.connect(self._selection_changed)
-        self.stack.stack_model.modelReset.connect(self._selection_changed)
-
-    def append_layer(self, type_name: str) -> None:
-        """Double-click or Enter in the palette: insert after the selection."""
-        row = self.stack.current_row()
-        self.stack.insert_layer(type_name, len(self.editor.project.layers) if row is None
-                                else row + 1)
-
-    def _selection_changed(self, *args) -> None:
-        row = self.stack.current_row()
-        self.properties.show_layer(row)
-        self.explain.show_layer(row)
 
 
 class MainWindow(QMainWindow):
@@ -330,7 +282,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Exporting {out.name}…", 5000)
 
     def new_from_template(self) -> None:
-        from cnnstudio.ui.template_dialog import TemplateDialog
+        from cnnstudio.ui.window.template_dialog import TemplateDialog
 
         dialog = TemplateDialog(self)
         if dialog.exec() and dialog.chosen is not None and self.maybe_save():

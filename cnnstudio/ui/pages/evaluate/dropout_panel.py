@@ -8,9 +8,9 @@ from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
 )
 
-from cnnstudio.ui.feature_maps import heat_strip, to_qimage
-from cnnstudio.ui.layouts import clear_layout, scrolled
-from cnnstudio.ui.worker import Task
+from cnnstudio.ui.pages.evaluate.feature_maps import heat_strip, to_qimage
+from cnnstudio.ui.common.layouts import clear_layout, scrolled
+from cnnstudio.ui.common.worker import Task
 
 SHOWN_UNITS = 512
 CELL = 10

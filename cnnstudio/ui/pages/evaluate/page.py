@@ -26,12 +26,12 @@ from cnnstudio.core.dataset_config import dataset_config
 from cnnstudio.core.run_files import stored_path
 from cnnstudio.core.runs import overfitting_report
 from cnnstudio.core.training_config import training_config
-from cnnstudio.ui.data_page import to_pixmap
-from cnnstudio.ui.dropout_panel import DropoutPanel
+from cnnstudio.ui.pages.data.page import to_pixmap
+from cnnstudio.ui.pages.evaluate.dropout_panel import DropoutPanel
 from cnnstudio.ui.editor import ProjectEditor
-from cnnstudio.ui.feature_maps import FeatureMapView
-from cnnstudio.ui.layouts import clear_layout, scrolled
-from cnnstudio.ui.worker import Task
+from cnnstudio.ui.pages.evaluate.feature_maps import FeatureMapView
+from cnnstudio.ui.common.layouts import clear_layout, scrolled
+from cnnstudio.ui.common.worker import Task
 
 GRID_LIMIT = 200  # thumbnails shown at once; the filter narrows them down
 COLUMNS = 8
@@ -204,7 +204,7 @@ class EvaluatePage(QWidget):
             self._show_feature_maps(run)
         elif tab is self.dynamics_host:
             if self.dynamics is None:
-                from cnnstudio.ui.layer_dynamics import LayerDynamicsView
+                from cnnstudio.ui.pages.evaluate.layer_dynamics import LayerDynamicsView
 
                 self.dynamics = LayerDynamicsView()
                 self.dynamics_host.layout().addWidget(self.dynamics)

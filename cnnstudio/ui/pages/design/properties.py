@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.core import edits
 from cnnstudio.core.arguments import REQUIRED
-from cnnstudio.ui.design.fields import Field, make_field
+from cnnstudio.ui.pages.design.fields import Field, make_field
 from cnnstudio.ui.editor import ProjectEditor
 
 ERROR_STYLE = "color: #a4262c;"

@@ -25,12 +25,12 @@ from cnnstudio.core.runs import (
 from cnnstudio.core.training_config import training_config
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, Finished, Started
 from cnnstudio.ui.editor import ProjectEditor
-from cnnstudio.ui.model_saving import ask_model_path, start_model_save
-from cnnstudio.ui.status_line import StatusLine
-from cnnstudio.ui.train_settings import TrainSettingsForm
-from cnnstudio.ui.training_session import TrainingSession
-from cnnstudio.ui.worker import Task
-from cnnstudio.ui.layouts import scrolled
+from cnnstudio.ui.common.model_saving import ask_model_path, start_model_save
+from cnnstudio.ui.common.status_line import StatusLine
+from cnnstudio.ui.pages.train.settings import TrainSettingsForm
+from cnnstudio.ui.pages.train.session import TrainingSession
+from cnnstudio.ui.common.worker import Task
+from cnnstudio.ui.common.layouts import scrolled
 
 DETAIL_LINES = 15
 
@@ -123,7 +123,7 @@ class TrainPage(QWidget):
 
     def ensure_plots(self):
         if self.plots is None:
-            from cnnstudio.ui.training_plots import TrainingPlots
+            from cnnstudio.ui.plots.training_plots import TrainingPlots
 
             self.plots = TrainingPlots()
             self.plot_slot.insertWidget(self.plot_slot.count() - 1, self.plots, 1)

@@ -27,7 +27,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from cnnstudio.core.project import Project
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, Finished, PhaseStarted, Started
-from cnnstudio.ui.worker import pause_gc, resume_gc
+from cnnstudio.ui.common.worker import pause_gc, resume_gc
 
 DRAIN_INTERVAL_MS = 250  # at most 4 deliveries a second
 HURRIED_DRAIN_MS = 50  # paused or stopping: delivering takes nothing from training

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from cnnstudio.core.export_targets import TARGETS
 from cnnstudio.core.project import Project, model_name
 from cnnstudio.ui import APP_NAME
-from cnnstudio.ui.worker import Task
+from cnnstudio.ui.common.worker import Task
 
 
 

@@ -1,0 +1,1 @@
+"""The five workflow pages, one folder each."""

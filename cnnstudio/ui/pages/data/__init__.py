@@ -1,0 +1,1 @@
+"""The Data page: choose, load and look at the data set."""

@@ -1,0 +1,56 @@
+"""The Design page: the palette, the layer stack with its input and summary, and the
+selected layer's properties and explanation side by side."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+
+from cnnstudio.ui.editor import ProjectEditor
+from cnnstudio.ui.pages.design.explain import ExplainPanel
+from cnnstudio.ui.pages.design.input_shape import InputShapeEditor
+from cnnstudio.ui.pages.design.palette import Palette
+from cnnstudio.ui.pages.design.properties import PropertiesPanel
+from cnnstudio.ui.pages.design.stack import StackView
+from cnnstudio.ui.pages.design.summary_bar import SummaryBar
+
+
+class DesignPage(QSplitter):
+    def __init__(self, editor: ProjectEditor, parent=None) -> None:
+        super().__init__(Qt.Horizontal, parent)
+        self.editor = editor
+        self.palette = Palette()
+        self.input_editor = InputShapeEditor(editor)
+        self.stack = StackView(editor)
+        self.summary = SummaryBar(editor)
+        self.properties = PropertiesPanel(editor)
+        self.explain = ExplainPanel(editor)
+        center = QWidget()
+        column = QVBoxLayout(center)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.input_editor)
+        column.addWidget(self.stack, 1)
+        column.addWidget(self.summary)
+        right = QSplitter(Qt.Vertical)
+        right.addWidget(self.properties)
+        right.addWidget(self.explain)
+        right.setSizes([380, 260])
+        self.addWidget(self.palette)
+        self.addWidget(center)
+        self.addWidget(right)
+        self.setSizes([215, 640, 345])
+        self.setStretchFactor(1, 1)
+        self.palette.activated_type.connect(self.append_layer)
+        self.stack.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.stack.stack_model.modelReset.connect(self._selection_changed)
+
+    def append_layer(self, type_name: str) -> None:
+        """Double-click or Enter in the palette: insert after the selection."""
+        row = self.stack.current_row()
+        self.stack.insert_layer(type_name, len(self.editor.project.layers) if row is None
+                                else row + 1)
+
+    def _selection_changed(self, *args) -> None:
+        row = self.stack.current_row()
+        self.properties.show_layer(row)
+        self.explain.show_layer(row)

@@ -1,0 +1,1 @@
+"""The Runs page: recorded runs, overlaid curves, what changed between two."""

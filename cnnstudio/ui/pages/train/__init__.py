@@ -1,0 +1,1 @@
+"""The Train page: settings, the training session in its worker thread, live progress."""

@@ -1,0 +1,1 @@
+"""Live and recorded training curves (pyqtgraph) and the pacing of their redraws."""
