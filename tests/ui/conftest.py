@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, QSettings, QStandardPaths, Qt
+from PySide6.QtCore import QPoint, QPointF, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -31,6 +31,30 @@ def _isolated(monkeypatch, tmp_path):
     folder.mkdir()
     monkeypatch.setattr(recovery, "folder", lambda: folder)
     yield answers
+
+
+@pytest.fixture(autouse=True)
+def _leaves_nothing_running(_isolated, qapp):
+    """Fail a test that leaves a worker thread running or a timer active once its windows
+    are closed (as napari's tests do): a leftover thread outlives the window it reports
+    to, and a leftover timer fires into a closed one."""
+    yield
+    from cnnstudio.ui.common.worker import running_threads
+
+    for widget in QApplication.topLevelWidgets():
+        if widget.isVisible():
+            widget.close()
+    QApplication.processEvents()
+    threads = running_threads()
+    timers = [f"{type(timer.parent()).__name__}.{timer.objectName() or 'timer'}"
+              for widget in QApplication.topLevelWidgets()
+              for timer in widget.findChildren(QTimer)
+              if timer.isActive() and type(timer.parent()).__module__.startswith("cnnstudio")]
+    for thread in threads:  # let the next test start clean, then report
+        thread.quit()
+        thread.wait(10_000)
+    assert not threads, f"{len(threads)} worker thread(s) still running after the test"
+    assert not timers, f"active timers after the test closed its windows: {timers}"
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import threading
 import traceback
+import weakref
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -58,6 +59,21 @@ def resume_gc() -> None:
         gc.enable()
 
 
+_threads: "weakref.WeakSet[QThread]" = weakref.WeakSet()
+
+
+def new_thread() -> QThread:
+    """A worker thread CNN Studio keeps track of: `running_threads` lists the live ones,
+    so closing the window (and each UI test) can tell that none was left running."""
+    thread = QThread()
+    _threads.add(thread)
+    return thread
+
+
+def running_threads() -> list[QThread]:
+    return [thread for thread in list(_threads) if thread.isRunning()]
+
+
 class Task(QObject):
     """One background job; `done`, `failed` and `progress` arrive in the GUI thread."""
 
@@ -67,7 +83,7 @@ class Task(QObject):
 
     def __init__(self, fn: Callable[..., Any], parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.thread = QThread()
+        self.thread = new_thread()
         self.job = _Job(fn)
         self.job.moveToThread(self.thread)
         self.thread.started.connect(self.job.run)

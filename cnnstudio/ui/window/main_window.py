@@ -352,6 +352,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.discard_recovery()
+        self.autosave_timer.stop()
+        self.reload_timer.stop()
         self.train_page.shutdown()
         self.editor.shutdown()
         self.exporter.wait()

@@ -27,7 +27,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from cnnstudio.core.project import Project
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, Finished, PhaseStarted, Started
-from cnnstudio.ui.common.worker import pause_gc, resume_gc
+from cnnstudio.ui.common.worker import new_thread, pause_gc, resume_gc
 
 DRAIN_INTERVAL_MS = 250  # at most 4 deliveries a second
 HURRIED_DRAIN_MS = 50  # paused or stopping: delivering takes nothing from training
@@ -85,7 +85,7 @@ class TrainingSession(QObject):
         self._drain_timer.setInterval(DRAIN_INTERVAL_MS)
         self._drain_timer.timeout.connect(self._drain)
         self.result: Finished | None = None
-        self.thread = QThread()
+        self.thread = new_thread()
         self.job = _TrainJob(self, {"project": project, "data": data,
                                     "project_file": project_file,
                                     "continue_from": continue_from})
