@@ -18,7 +18,7 @@ from cnnstudio.core.project import layer_from_dict
 from tests.strategies import stacks
 
 keras = pytest.importorskip("keras")
-from cnnstudio.engine.builder import keras_kwargs  # noqa: E402,F401
+from cnnstudio.engine.builder import keras_kwargs  # noqa: E402
 
 
 def _count(weights) -> int:
@@ -27,7 +27,6 @@ def _count(weights) -> int:
 
 def keras_reference(input_shape, layers):
     """Keras's own verdict: per-layer (shape, trainable, non_trainable), first failing index."""
-    specs_ok = []
     results = []
     x = keras.Input(shape=tuple(input_shape))
     for i, layer in enumerate(layers):
@@ -43,7 +42,6 @@ def keras_reference(input_shape, layers):
             return results, i
         results.append((tuple(x.shape), _count(keras_layer.trainable_weights),
                         _count(keras_layer.non_trainable_weights)))
-        specs_ok.append(layer)
     return results, None
 
 

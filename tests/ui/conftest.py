@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QSettings, QStandardPaths, Qt, QTimer
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from cnnstudio.core import load_project
@@ -106,3 +106,26 @@ def save_screenshot(widget, name: str) -> Path:
     path = SCREENSHOTS / name
     assert widget.grab().save(str(path))
     return path
+
+
+def assert_png_of(path: Path, widget) -> QImage:
+    """`path` is a PNG of `widget` as drawn: its size in device pixels, and not blank."""
+    image = QImage(str(path))
+    assert not image.isNull(), f"{path} is not a readable PNG"
+    drawn = widget.grab()
+    assert (image.width(), image.height()) == (drawn.width(), drawn.height())
+    step = max(1, min(image.width(), image.height()) // 40)
+    colours = {image.pixel(x, y) for x in range(0, image.width(), step)
+               for y in range(0, image.height(), step)}
+    assert len(colours) > 2, f"{path} is blank ({len(colours)} colours)"
+    return image
+
+
+def save_through_action(action, widget, path: Path, monkeypatch) -> QImage:
+    """Trigger a "Save as PNG…" action as a user would, answering its dialog with `path`."""
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
+    assert action.text() == "Save as PNG…" and action in widget.actions()
+    action.trigger()
+    return assert_png_of(path, widget)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QPushButton
 
 from cnnstudio.core import load_project
 from cnnstudio.core.templates import list_templates
-from tests.ui.conftest import drop_on_stack, project_json, save_screenshot
+from tests.ui.conftest import assert_png_of, drop_on_stack, project_json, save_screenshot
 
 
 def types(window):
@@ -270,7 +270,7 @@ def test_design_page_screenshot_for_each_template(make_window, template):
     window = make_window(get_template(template).project)
     window.design.stack.select_rows([0])
     path = save_screenshot(window, f"design_{template}.png")
-    assert path.stat().st_size > 10_000
+    assert_png_of(path, window)
 
 
 def test_hint_icon_and_fix_on_a_row(make_window):

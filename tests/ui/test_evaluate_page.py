@@ -8,11 +8,12 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from tests.training_projects import tiny_project
-from tests.ui.conftest import save_screenshot
+from tests.ui.conftest import save_screenshot, save_through_action
 
 
 @pytest.mark.slow  # trains, or starts a TensorFlow process
-def test_evaluate_a_run_and_filter_by_a_confusion_cell(make_window, qtbot, tmp_path):
+def test_evaluate_a_run_and_filter_by_a_confusion_cell(make_window, qtbot, tmp_path,
+                                                       monkeypatch):
     from cnnstudio.engine.trainer import Trainer
 
     project_file = tmp_path / "tiny.cnnstudio.json"
@@ -46,8 +47,9 @@ def test_evaluate_a_run_and_filter_by_a_confusion_cell(make_window, qtbot, tmp_p
     page.mistakes_only.setChecked(True)
     page.clear_filter()
     assert page.grid.count() // 2 == len(result.cases(mistakes_only=True))
-    out = tmp_path / "confusion.png"
-    assert page.save_png(page.matrix, out) and out.stat().st_size > 0
+    save_through_action(page.save_actions["confusion"], page.matrix,
+                        tmp_path / "confusion.png", monkeypatch)
+    assert f"Saved {tmp_path / 'confusion.png'}" in page.status.text()
     save_screenshot(window, "evaluate_page.png")
 
     page.tabs.setCurrentWidget(page.feature_maps)
@@ -61,7 +63,8 @@ def test_evaluate_a_run_and_filter_by_a_confusion_cell(make_window, qtbot, tmp_p
     assert maps.picture.pixmap().toImage() != first  # Flatten's output changed while training
     assert "Prediction" in maps.prediction.text()
     save_screenshot(window, "evaluate_feature_maps.png")
-    assert page.save_png(maps, tmp_path / "maps.png")
+    save_through_action(page.save_actions["feature_maps"], maps, tmp_path / "maps.png",
+                        monkeypatch)
 
     # any evaluated image: click it, see its maps with the final weights, then go back
     page.mistakes_only.setChecked(False)
@@ -86,14 +89,16 @@ def test_evaluate_a_run_and_filter_by_a_confusion_cell(make_window, qtbot, tmp_p
     assert set(page.dynamics.curves) == {"conv2d", "dense"}
     assert "Changed: conv2d, dense" in page.dynamics.summary.text()
     save_screenshot(window, "evaluate_dynamics.png")
-    assert page.save_png(page.dynamics, tmp_path / "dynamics.png")
+    save_through_action(page.save_actions["layer_dynamics"], page.dynamics_host,
+                        tmp_path / "dynamics.png", monkeypatch)
 
     page.tabs.setCurrentWidget(page.dropout)
     assert page.dropout.layer.count() == 0 and "no Dropout layer" in page.dropout.text.text()
 
     page.tabs.setCurrentWidget(page.report)
     assert "Validation loss was best at epoch" in page.report.text()
-    assert page.save_png(page.report, tmp_path / "report.png")
+    save_through_action(page.save_actions["overfitting"], page.report,
+                        tmp_path / "report.png", monkeypatch)
 
 
 def test_without_runs_the_page_says_what_to_do(make_window):

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPointF
-from PySide6.QtGui import QImage
 
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, EpochPace, Started
-from cnnstudio.ui.plots.training_plots import TrainingPlots
-from tests.ui.conftest import save_screenshot
+from cnnstudio.ui.plots.training_plots import MARKED_EPOCHS, TrainingPlots
+from tests.ui.conftest import assert_png_of, save_screenshot
 
 STEPS = 20
 
@@ -303,8 +302,7 @@ def test_save_png_writes_the_plots(plots, tmp_path):
     plots.show()
     feed(plots, run_events(*HEALTHY))
     path = plots.save_png(tmp_path / "curves.png")
-    assert path.stat().st_size > 5000
-    image = QImage(str(path))
+    image = assert_png_of(path, plots.plot_area)
     assert image.width() > 900 and image.height() > 400
     with pytest.raises(OSError):
         plots.save_png(tmp_path / "missing" / "curves.png")
@@ -379,7 +377,7 @@ def test_redraws_reuse_the_drawn_epoch_markers(plots):
 
 
 def test_markers_give_way_to_lines_when_epochs_crowd(plots):
-    count = 41  # MARKED_EPOCHS + 1
+    count = MARKED_EPOCHS + 1
     started, per_epoch = run_events([1.0 - i / 50 for i in range(count)],
                                     [1.0 - i / 60 for i in range(count)], steps=2)
     plots.start(started)

@@ -10,18 +10,18 @@ run's final weights.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QGridLayout, QHBoxLayout,
+    QAbstractItemView, QCheckBox, QComboBox, QGridLayout, QHBoxLayout,
     QHeaderView, QLabel, QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
     QTabWidget, QVBoxLayout, QWidget,
 )
 
 from cnnstudio.core.catalogue import LAYER_TYPES
+from cnnstudio.ui.common.save_png import add_save_png_action, ask_and_save_png
 from cnnstudio.core.dataset_config import dataset_config
 from cnnstudio.core.run_files import stored_path
 from cnnstudio.core.runs import overfitting_report
@@ -108,7 +108,8 @@ class EvaluatePage(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.RichText)
         save_matrix = QPushButton("Save matrix as PNG…")
-        save_matrix.clicked.connect(lambda: self._save_png(self.matrix, "confusion"))
+        save_matrix.clicked.connect(lambda: ask_and_save_png(self.matrix, "confusion",
+                                                             self._report))
         left = QVBoxLayout()
         left.addWidget(self.summary)
         left.addWidget(QLabel("<b>Confusion matrix</b> (rows true, columns predicted)"))
@@ -124,7 +125,8 @@ class EvaluatePage(QWidget):
         show_all = QPushButton("Show all")
         show_all.clicked.connect(self.clear_filter)
         save_grid = QPushButton("Save as PNG…")
-        save_grid.clicked.connect(lambda: self._save_png(self.grid_host, "predictions"))
+        save_grid.clicked.connect(lambda: ask_and_save_png(self.grid_host, "predictions",
+                                                           self._report))
         bar = QHBoxLayout()
         bar.addWidget(self.filter_label, 1)
         bar.addWidget(self.mistakes_only)
@@ -154,6 +156,11 @@ class EvaluatePage(QWidget):
         self.report.setWordWrap(True)
         self.report.setTextFormat(Qt.RichText)
         self.report.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+        self.save_actions = {
+            stem: add_save_png_action(widget, stem, self._report) for stem, widget in (
+                ("confusion", self.matrix), ("predictions", self.grid_host),
+                ("feature_maps", self.feature_maps), ("layer_dynamics", self.dynamics_host),
+                ("overfitting", self.report))}
         self.tabs = QTabWidget()
         self.tabs.addTab(splitter, "Predictions")
         self.tabs.addTab(self.feature_maps, "Feature maps")
@@ -442,17 +449,8 @@ class EvaluatePage(QWidget):
             self.grid.addWidget(cell, (n // COLUMNS) * 2, n % COLUMNS)
             self.grid.addWidget(caption, (n // COLUMNS) * 2 + 1, n % COLUMNS)
 
-    def _save_png(self, widget: QWidget, stem: str) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Save as PNG", f"{stem}.png", "PNG (*.png)")
-        if name:
-            self.save_png(widget, Path(name))
-
-    def save_png(self, widget: QWidget, path: Path) -> bool:
-        if not widget.grab().save(str(path), "PNG"):
-            self.status.setText(f"Cannot write {path}.")
-            return False
-        self.status.setText(f"Saved {path}.")
-        return True
+    def _report(self, text: str, _error: bool = False) -> None:
+        self.status.setText(text)
 
 
 def _share(value: float) -> str:

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from cnnstudio.core.project import Project
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, Finished, PhaseStarted, Started
