@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 from PySide6.QtWidgets import QMessageBox
@@ -84,11 +83,9 @@ def test_stop_mid_epoch_records_a_stopped_run(make_window, qtbot):
     with qtbot.waitSignal(page.session.batches, timeout=RUN_TIMEOUT_MS):
         pass
     at_click = page.session.iteration
-    clicked = time.perf_counter()
     page.stop_button.click()
     with qtbot.waitSignal(page.session.finished, timeout=RUN_TIMEOUT_MS) as blocker:
         pass
-    assert time.perf_counter() - clicked < 5
     assert blocker.args[0].reason == "stopped"
     run = window.editor.project.runs[-1]
     steps = run["iterations_per_epoch"]
@@ -150,9 +147,7 @@ def test_closing_the_window_mid_run_stops_cleanly(make_window, qtbot, dialog_ans
         pass
     session = page.session
     dialog_answers.extend([QMessageBox.Yes, QMessageBox.Discard])  # stop; don't save
-    started = time.perf_counter()
     assert window.close()
-    assert time.perf_counter() - started < 5
     assert not session.thread.isRunning()
     assert session.result is not None and session.result.reason == "stopped"
 
