@@ -89,6 +89,12 @@ def test_best_weights_are_those_of_the_best_epoch_and_the_model_keeps_its_last(t
         np.testing.assert_array_equal(saved, expected)
     for current, last in zip(net.get_weights(), kept[2]):
         np.testing.assert_array_equal(current, last)
+    accuracy = _BestWeights(tmp_path / "acc.weights.h5", "val_accuracy")  # higher is better
+    accuracy.set_model(net)
+    for epoch, value in enumerate([0.5, 0.8, float("nan"), 0.7]):
+        net.set_weights([np.full_like(w, epoch + 1.0) for w in net.get_weights()])
+        accuracy.on_epoch_end(epoch, {"val_accuracy": value})
+    assert accuracy.best == 0.8 and accuracy.weights[0][0, 0] == 2.0
 
 
 def test_same_seed_same_run(tmp_path):
