@@ -117,11 +117,3 @@ def remember(key: str, figures: BaseFigures, persist: bool = True) -> None:
     """Keep `figures` for `key`; `persist=False` for this session only (a failure to
     build that was not Keras's verdict, such as TensorFlow failing to load)."""
     _store.remember(key, figures, persist)
-
-
-def forget_all() -> None:
-    """Tests: start from an empty memory (the file is left alone)."""
-    with _store.lock:
-        _store.known.clear()
-        _store.kept.clear()
-        _store.loaded_from = None

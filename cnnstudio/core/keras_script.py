@@ -42,12 +42,6 @@ SHAPES_SOURCE = Path(__file__).resolve().parents[1] / "engine" / "shapes_data.py
 LINE = 96  # wrap generated calls longer than this
 INDENT = " " * 8  # of items in a list inside a function
 
-NOT_EXPORTED: dict[str, str] = {}
-"""Layer types a script cannot build from their arguments alone, with why."""
-
-
-
-
 
 @dataclass(frozen=True)
 class _Unit:
@@ -129,10 +123,6 @@ def _imported_modules(text: str) -> set[str]:
 
 def _checked_report(project: Project) -> ShapeReport:
     """The shape report of a stack the script can build and train, else an ExportError."""
-    for index, spec in enumerate(project.layers):
-        if spec.type in NOT_EXPORTED:
-            name = project.layer_names()[index]
-            raise ExportError(f"layers[{index}] ({name}) is {NOT_EXPORTED[spec.type]}.")
     report = infer(project).raise_if_invalid(ExportError)
     output = report.output_shape
     if len(output) != 2:
@@ -656,7 +646,6 @@ def _needed(units: list[_Unit], code: Iterable[str]) -> list[_Unit]:
 
 
 # Small helpers --------------------------------------------------------------------------
-
 
 
 def _call(prefix: str, function: str, arguments: list[str], suffix: str,

@@ -25,7 +25,7 @@ from cnnstudio.core.files import write_text_atomic
 from cnnstudio.core.project import (
     FORMAT, VERSION, LayerSpec, Project, check_input_shape, layer_from_dict, layer_names,
 )
-from cnnstudio.core.run_files import TEMP_PREFIX, check_stored_path, stored_path
+from cnnstudio.core.run_files import TEMP_PREFIX, check_stored_path
 from cnnstudio.core.runs import check_runs
 from cnnstudio.core.training_config import training_config
 
@@ -307,13 +307,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     return value
-
-
-def start_weights_path(project: Project, project_file: str | os.PathLike[str] | None
-                       ) -> Path | None:
-    """Where the project's start weights are (a relative path starts at the project)."""
-    entry = start_weights_of(project)
-    return None if entry is None else stored_path(entry["path"], project_file)
 
 
 IMPORT_FOLDER_PREFIX = TEMP_PREFIX + "import-"

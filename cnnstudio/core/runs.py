@@ -137,12 +137,6 @@ def latest_trained_run(project) -> Mapping[str, Any] | None:
                  if run.get("weights") and same_architecture(run, project)), None)
 
 
-def epoch_series(run: Mapping[str, Any], key: str) -> list[float]:
-    """One metric over the run's epochs (NaN where an epoch lacks it)."""
-    return [float(e.get(key, math.nan)) if e.get(key) is not None else math.nan
-            for e in run.get("epochs", [])]
-
-
 def metric_names(run: Mapping[str, Any]) -> list[str]:
     """Every metric any epoch recorded, in first-seen order, `epoch` left out."""
     names: list[str] = []

@@ -28,11 +28,6 @@ def size_text(values: tuple[int, ...]) -> str:
     return str(values[0]) if len(values) == 1 else py_literal(tuple(values))
 
 
-def spatial_rank(shape: Shape) -> int:
-    """How many spatial axes a channels-last shape (batch included) has."""
-    return len(shape) - 2
-
-
 def torch_axis(shape: Shape, axis: int) -> int:
     """Where a Keras axis of a channels-last tensor sits in the channels-first one.
 

@@ -102,10 +102,6 @@ class TrainingSession(QObject):
         self.thread.start()
         self._drain_timer.start()
 
-    @property
-    def running(self) -> bool:
-        return self.thread.isRunning() and self.result is None
-
     def stop(self) -> None:
         self.paused = False
         self._control("stop")
@@ -138,11 +134,6 @@ class TrainingSession(QObject):
     def iteration(self) -> int:
         """The trainer's last finished batch now (the GUI may not have been told yet)."""
         return self._trainer.iteration if self._trainer is not None else 0
-
-    @property
-    def model(self):
-        """The trained Keras model, once the run has finished (never while it runs)."""
-        return self._trainer.model if self._trainer is not None and self.result else None
 
     def _control(self, action: str) -> None:
         with self._lock:
