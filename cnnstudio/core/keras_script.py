@@ -8,15 +8,17 @@ and anyone can reproduce a run without CNN Studio.
 
 This module only writes text, so it imports neither TensorFlow nor Qt. The
 project's own parts (settings, model, compile, callbacks, which data) are
-written here; the fixed parts (data readers, the tf.data pipeline, `main`) live
-in resources/export/keras_script_parts.py.txt, and the Shapes generator is
-copied from cnnstudio/engine/shapes_data.py, so the script draws the very same
-images. Of those, a script holds only what it uses (`_needed`).
+written here; the fixed parts (data readers, the tf.data pipeline, `main`) are
+copied from the module cnnstudio.export_runtime.script_parts, and the Shapes
+generator from cnnstudio.export_runtime.shapes, which the engine uses too, so the
+script draws the very same images. Both are read as source through the import
+system, never imported here. A script holds only what it uses (`_needed`).
 """
 
 from __future__ import annotations
 
 import ast
+import importlib.util
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -29,7 +31,6 @@ from cnnstudio.core.inference import LayerResult, ShapeReport, infer
 from cnnstudio.core.project import INPUT_NAME, LayerSpec, Project, model_name
 from cnnstudio.core.files import write_text_atomic
 from cnnstudio.core.project_file import start_weights_change, start_weights_of
-from cnnstudio.core.resources import resources_dir
 from cnnstudio.core.run_files import stored_path
 from cnnstudio.core.source_text import comment_text, docstring_text, py_literal
 from cnnstudio.core.training_config import (
@@ -37,8 +38,10 @@ from cnnstudio.core.training_config import (
     metric_class, training_config,
 )
 
-PARTS_FILE = Path("export") / "keras_script_parts.py.txt"  # under resources/
-SHAPES_SOURCE = Path(__file__).resolve().parents[1] / "engine" / "shapes_data.py"
+PARTS_MODULE = "cnnstudio.export_runtime.script_parts"
+SHAPES_MODULE = "cnnstudio.export_runtime.shapes"
+PER_PROJECT = "Written for each project by core.keras_script"
+"""The parts module's section of stand-ins for what this module writes: never copied."""
 LINE = 96  # wrap generated calls longer than this
 INDENT = " " * 8  # of items in a list inside a function
 
@@ -460,7 +463,7 @@ def _assemble(project: Project, report: ShapeReport, data: DatasetConfig,
     ]
     if shapes:
         sections.append(("The built-in Shapes data set: CNN Studio's own generator "
-                         "(cnnstudio/engine/shapes_data.py)", _in_section(kept, shapes, None)))
+                         f"({SHAPES_MODULE})", _in_section(kept, shapes, None)))
     sections += [("Batches for model.fit", _in_section(kept, parts, "Batches for model.fit")),
                  ("Training", [_generated(text) for text in generated["training"]]
                   + _in_section(kept, parts, "Training"))]
@@ -540,25 +543,27 @@ def _describe_data(data: DatasetConfig) -> str:
 
 # The fixed parts -------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _parts_cached(path: Path, mtime: float) -> tuple[_Unit, ...]:
-    return tuple(_units(path.read_text(encoding="utf-8")))
+def module_source(name: str) -> str:
+    """A module's source text, found through the import system without importing it
+    (the export runtime imports TensorFlow, which core never does)."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None or not Path(spec.origin).is_file():
+        raise ExportError(f"{name} is missing: CNN Studio's installation is incomplete; "
+                          "reinstall it.")
+    return Path(spec.origin).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=4)
+def _module_units(name: str) -> tuple[_Unit, ...]:
+    return tuple(_units(module_source(name)))
 
 
 def _parts() -> list[_Unit]:
-    path = resources_dir() / PARTS_FILE
-    if not path.is_file():
-        raise ExportError(f"{path} is missing: CNN Studio's installation is incomplete; "
-                          f"reinstall it.")
-    return list(_parts_cached(path, path.stat().st_mtime))
+    return [u for u in _module_units(PARTS_MODULE) if u.section != PER_PROJECT]
 
 
 def _shapes_units() -> list[_Unit]:
-    """The Shapes generator's statements, read as text (core imports no engine module)."""
-    if not SHAPES_SOURCE.is_file():
-        raise ExportError(f"{SHAPES_SOURCE} is missing: CNN Studio's installation is "
-                          f"incomplete; reinstall it.")
-    return _units(SHAPES_SOURCE.read_text(encoding="utf-8"))
+    return list(_module_units(SHAPES_MODULE))
 
 
 def _check_self_contained(embedded: list[_Unit], parts: list[_Unit]) -> None:
@@ -567,8 +572,8 @@ def _check_self_contained(embedded: list[_Unit], parts: list[_Unit]) -> None:
     have = {_statement(u.text) for u in parts if u.is_import}
     for unit in embedded:
         if unit.is_import and _statement(unit.text) not in have:
-            raise ExportError(f"{SHAPES_SOURCE.name} now needs {unit.text!r}, which a "
-                              f"standalone script cannot import; add it to {PARTS_FILE} "
+            raise ExportError(f"{SHAPES_MODULE} now needs {unit.text!r}, which a "
+                              f"standalone script cannot import; add it to {PARTS_MODULE} "
                               f"if it is a standard or NumPy module.")
 
 

@@ -15,7 +15,7 @@ from cnnstudio.core.dataset_config import DatasetConfig
 from cnnstudio.engine.arrays import DataError, ImageData, load_npz
 from cnnstudio.engine.folder_scan import FolderScan, scan_folder
 from cnnstudio.engine.keras_cache import load_keras_dataset
-from cnnstudio.engine.shapes_data import CLASS_NAMES, ShapesSpec, generate
+from cnnstudio.export_runtime.shapes import CLASS_NAMES, ShapesSpec, generate
 
 
 def load_data(config: DatasetConfig, project_file: str | Path | None = None,

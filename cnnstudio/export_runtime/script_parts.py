@@ -1,15 +1,15 @@
-# The fixed parts of the Keras scripts that CNN Studio exports (`cnnstudio export
-# --to keras-script`); cnnstudio/core/keras_script.py writes the project's own parts
-# (settings, build_model, compile_model, callbacks, data glue) and copies from here
-# only the imports, functions and classes that a script uses.
-#
-# Everything here mirrors cnnstudio/engine (training_data.py, pipeline.py,
-# folder_data.py, folder_scan.py, keras_cache.py, arrays.py): a change there that
-# alters the data must be made here too; tests/engine/test_keras_script_export.py
-# compares the batches of both.
-#
-# This file is kept as text, not a module: it mentions TensorFlow and Keras, which
-# no file of cnnstudio/core may (tests/core/test_imports.py).
+"""The fixed parts of the Keras scripts CNN Studio exports (`cnnstudio export --to
+keras-script`): core.keras_script writes each project's own parts (settings,
+build_model, compile_model, callbacks, data glue) and copies from here only the
+imports, functions and classes that a script uses, section by section.
+
+What a script does with the data mirrors cnnstudio/engine (training_data.py,
+pipeline.py, folder_data.py, folder_scan.py, keras_cache.py, arrays.py):
+tests/engine/test_keras_script_export.py runs scripts and compares their batches
+with the engine's, byte for byte. The last section holds stand-ins for what the
+exporter writes per project, so this module imports and reads as a whole; they
+are never copied.
+"""
 from __future__ import annotations
 
 import argparse
@@ -486,3 +486,43 @@ def main(argv=None) -> None:
     print("Final epoch:", ", ".join(f"{name} {value:g}" for name, value in last.items()))
     model.save(MODEL_FILE)
     print(f"Saved the trained model to {MODEL_FILE}")
+
+
+# ---------------------------------------------------------------------------
+# Written for each project by core.keras_script
+# ---------------------------------------------------------------------------
+# Stand-ins with the names and kinds the parts above read; an exported script
+# defines its own from the project, and these are never copied into it.
+INPUT_SHAPE: tuple = (28, 28, 1)
+OUTPUT_UNITS = 10
+BATCH_SIZE = 64
+EPOCHS = 5
+SEED = 0
+VALIDATION_SPLIT = 0.1
+SHUFFLE = True
+NORMALIZE = True
+LOSS = "sparse_categorical_crossentropy"
+DEVICE = "cpu"
+START_WEIGHTS: Path | None = None
+MODEL_FILE = Path("model.keras")
+FINE_TUNE: dict | None = None
+
+
+def build_model() -> keras.Model:
+    raise NotImplementedError("an exported script builds its project's model")
+
+
+def compile_model(model: keras.Model) -> None:
+    raise NotImplementedError("an exported script compiles with its project's settings")
+
+
+def load_training_data():
+    raise NotImplementedError("an exported script loads its project's data")
+
+
+def augmentation_layers() -> list:
+    return []
+
+
+def make_callbacks() -> list:
+    return []

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from cnnstudio.engine.shapes_data import CLASS_NAMES, ShapesSpec, generate
+from cnnstudio.export_runtime.shapes import CLASS_NAMES, ShapesSpec, generate
 
 
 def test_same_seed_same_data_other_seed_other_data():
@@ -50,7 +50,7 @@ def test_bad_specs_are_refused(kwargs):
 
 
 def test_generating_needs_no_tensorflow():
-    code = ("import sys; from cnnstudio.engine.shapes_data import generate, ShapesSpec; "
+    code = ("import sys; from cnnstudio.export_runtime.shapes import generate, ShapesSpec; "
             "generate(ShapesSpec(count=10)); print('tensorflow' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60)
