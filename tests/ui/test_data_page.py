@@ -227,3 +227,19 @@ def test_window_stays_responsive_while_10000_images_are_scanned(make_window, qtb
     progress = [n for n, item in enumerate(seen) if item != "tick"]
     assert progress and seen[progress[-1]] == 10_000
     assert "tick" in seen[progress[0]:progress[-1]]  # the loop turned while the scan ran
+
+
+def test_loaded_data_is_shared_with_the_train_and_evaluate_pages(make_window, qtbot):
+    """The window's one LoadedData: the Data page fills it, the others read it (no page
+    reaches into another), and it holds only for the configuration it was loaded with."""
+    from cnnstudio.core.dataset_config import dataset_config
+
+    window = make_window()
+    data = load(qtbot, window.data_page)
+    shared = window.loaded_data
+    assert window.train_page.loaded_data is shared and window.evaluate_page.loaded_data is shared
+    config = dataset_config(window.editor.project.dataset)
+    assert shared.data_for(config) is data
+    assert shared.train_count() == len(data.x_train) and shared.class_names == data.class_names
+    other = dataset_config({**window.editor.project.dataset, "seed": 99})
+    assert shared.data_for(other) is None

@@ -19,6 +19,7 @@ from cnnstudio.ui.pages.evaluate.page import EvaluatePage
 from cnnstudio.ui.pages.runs.page import RunsPage
 from cnnstudio.ui.pages.train.page import TrainPage
 from cnnstudio.ui.pages.design.page import DesignPage
+from cnnstudio.ui.common.loaded_data import LoadedData
 from cnnstudio.ui.editor import ProjectEditor
 from cnnstudio.ui.window.interop import (
     MODEL_FILTER, Exporter, Importer, confirm_replace, export_name,
@@ -43,11 +44,12 @@ class MainWindow(QMainWindow):
         self.design = DesignPage(self.editor)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.design)
-        self.data_page = DataPage(self.editor, lambda: self.path)
+        self.loaded_data = LoadedData(self)  # what the Data page loaded, for every page
+        self.data_page = DataPage(self.editor, lambda: self.path, self.loaded_data)
         self.pages.addWidget(self.data_page)
-        self.train_page = TrainPage(self.editor, self.data_page, lambda: self.path)
+        self.train_page = TrainPage(self.editor, self.loaded_data, lambda: self.path)
         self.pages.addWidget(self.train_page)
-        self.evaluate_page = EvaluatePage(self.editor, self.data_page, lambda: self.path)
+        self.evaluate_page = EvaluatePage(self.editor, self.loaded_data, lambda: self.path)
         self.pages.addWidget(self.evaluate_page)
         self.runs_page = RunsPage(self.editor, lambda: self.path)
         self.pages.addWidget(self.runs_page)

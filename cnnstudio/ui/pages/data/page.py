@@ -16,10 +16,11 @@ from cnnstudio.core import ProjectError, edits
 from cnnstudio.core.dataset_config import KERAS_NAMES, SOURCES, dataset_config
 from cnnstudio.core.epochs import iterations, split_counts
 from cnnstudio.core.training_config import LOSS_FOR_LABELS
-from cnnstudio.ui.pages.data.augmentation_box import AugmentationBox
-from cnnstudio.ui.editor import ProjectEditor
 from cnnstudio.ui.common.layouts import clear_layout, scrolled
+from cnnstudio.ui.common.loaded_data import LoadedData
 from cnnstudio.ui.common.worker import Task
+from cnnstudio.ui.editor import ProjectEditor
+from cnnstudio.ui.pages.data.augmentation_box import AugmentationBox
 
 SOURCE_TITLES = {"shapes": "Built-in Shapes (generated)", "keras": "Keras data set (cache)",
                  "folder": "Image folder", "npz": "NumPy file (.npz)"}
@@ -55,10 +56,12 @@ def to_pixmap(image) -> QPixmap:
 class DataPage(QWidget):
     loaded = Signal(object)
 
-    def __init__(self, editor: ProjectEditor, path_provider=lambda: None, parent=None) -> None:
+    def __init__(self, editor: ProjectEditor, path_provider=lambda: None,
+                 loaded_data: LoadedData | None = None, parent=None) -> None:
         super().__init__(parent)
         self.editor = editor
         self.path_provider = path_provider
+        self.shared = loaded_data if loaded_data is not None else LoadedData(self)
         self.task: Task | None = None
         self.data: Any = None
         self._build()
@@ -154,7 +157,6 @@ class DataPage(QWidget):
         self.augment_task: Task | None = None
         self._previewed: tuple = (None, ())
         self._closed = False
-        self.loaded_config = None  # the DatasetConfig that `data` was loaded with
         scroll = scrolled(self.grid_host)
         self.histogram = None  # made on the first load: pyqtgraph stays off start-up
         self.bars = None
@@ -294,7 +296,7 @@ class DataPage(QWidget):
     def _loaded(self, data) -> None:
         self._finish()
         self.data = data
-        self.loaded_config = self._loading_config
+        self.shared.set(data, self._loading_config)
         self._show_summary()
         self._show_histogram()
         self._show_samples()
@@ -304,11 +306,6 @@ class DataPage(QWidget):
         self._show_ties()
         self._preview_augmentation()
         self.loaded.emit(data)
-
-    def data_for(self, config):
-        """The loaded data if it was loaded with exactly this configuration, else None:
-        the Train and Evaluate pages reuse it instead of reading it a second time."""
-        return self.data if self.loaded_config == config else None
 
     # showing ------------------------------------------------------------------
     def data_input_shape(self) -> tuple | None:
@@ -321,16 +318,11 @@ class DataPage(QWidget):
             return (*config.image_size, config.channels)
         return self.data.input_shape
 
-    def train_count(self) -> int | None:
-        if self.data is None:
-            return None
-        return len(self.data.files) if hasattr(self.data, "files") else len(self.data.x_train)
-
     def _show_summary(self) -> None:
         data = self.data
         counts = data.class_counts()
         classes = ", ".join(f"{name} {count:,}" for name, count in zip(data.class_names, counts))
-        lines = [f"<b>{self.train_count():,}</b> training images of "
+        lines = [f"<b>{self.shared.train_count():,}</b> training images of "
                  f"{'x'.join(map(str, self.data_input_shape()))} · "
                  f"<b>{len(data.class_names)}</b> classes: {classes}"]
         if hasattr(data, "x_test") and data.x_test is not None:
@@ -374,7 +366,8 @@ class DataPage(QWidget):
         import numpy as np  # not at module level: the window opens before NumPy loads
 
         data = self.data
-        picks = np.linspace(0, self.train_count() - 1, min(PREVIEW_COUNT, self.train_count()))
+        count = self.shared.train_count()
+        picks = np.linspace(0, count - 1, min(PREVIEW_COUNT, count))
         for n, i in enumerate(picks.astype(int)):
             if hasattr(data, "files"):
                 pixmap = QPixmap(str(data.files[i])).scaled(THUMB, THUMB, Qt.KeepAspectRatio)
@@ -396,7 +389,7 @@ class DataPage(QWidget):
         batch = training.get("batch_size", 32)
         epochs = training.get("epochs", 5)
         validation = training.get("validation_split", 0.1)
-        total = self.train_count()
+        total = self.shared.train_count()
         if total is None:
             total = (dataset_config(self.editor.project.dataset).count
                      if dataset_config(self.editor.project.dataset).source == "shapes" else None)
@@ -468,6 +461,7 @@ class DataPage(QWidget):
                    "channels": channels}
         self.editor.edit("Load images at the model's input size", edits.set_dataset, section)
         self.data = None
+        self.shared.clear()
         self.load()
 
     def _preview_augmentation(self) -> None:

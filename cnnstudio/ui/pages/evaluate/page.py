@@ -28,6 +28,7 @@ from cnnstudio.core.runs import overfitting_report
 from cnnstudio.core.training_config import training_config
 from cnnstudio.ui.pages.data.page import to_pixmap
 from cnnstudio.ui.pages.evaluate.dropout_panel import DropoutPanel
+from cnnstudio.ui.common.loaded_data import LoadedData
 from cnnstudio.ui.editor import ProjectEditor
 from cnnstudio.ui.pages.evaluate.feature_maps import FeatureMapView
 from cnnstudio.ui.common.layouts import clear_layout, scrolled
@@ -63,11 +64,11 @@ class EvaluatePage(QWidget):
     evaluated = Signal(object)  # Evaluation
     sample_maps_shown = Signal(int)  # the picked image's index, once its maps are drawn
 
-    def __init__(self, editor: ProjectEditor, data_page=None, path_provider=lambda: None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, editor: ProjectEditor, loaded_data: LoadedData | None = None,
+                 path_provider=lambda: None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.editor = editor
-        self.data_page = data_page
+        self.loaded_data = loaded_data if loaded_data is not None else LoadedData(self)
         self.path_provider = path_provider
         self.task: Task | None = None
         self.result: Any = None
@@ -305,8 +306,7 @@ class EvaluatePage(QWidget):
     def _class_names(self, run: dict) -> list[str]:
         if self.result is not None:
             return self.result.class_names
-        data = getattr(self.data_page, "data", None)
-        return list(getattr(data, "class_names", []))
+        return self.loaded_data.class_names
 
     def selected_run(self) -> dict | None:
         run_id = self.run_choice.currentData()
@@ -320,7 +320,7 @@ class EvaluatePage(QWidget):
         project_file = self.path_provider()
         config = dataset_config(run.get("dataset", {}))
         training = training_config(run.get("settings", {}))
-        data = self.data_page.data_for(config) if self.data_page is not None else None
+        data = self.loaded_data.data_for(config)
 
         def work(progress, cancelled):
             from cnnstudio.engine.data import load_data

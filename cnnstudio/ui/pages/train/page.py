@@ -24,6 +24,7 @@ from cnnstudio.core.runs import (
 )
 from cnnstudio.core.training_config import training_config
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, Finished, Started
+from cnnstudio.ui.common.loaded_data import LoadedData
 from cnnstudio.ui.editor import ProjectEditor
 from cnnstudio.ui.common.model_saving import ask_model_path, start_model_save
 from cnnstudio.ui.common.status_line import StatusLine
@@ -47,11 +48,11 @@ def format_duration(seconds: float | None) -> str:
 class TrainPage(QWidget):
     run_recorded = Signal(dict)
 
-    def __init__(self, editor: ProjectEditor, data_page=None, path_provider=lambda: None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, editor: ProjectEditor, loaded_data: LoadedData | None = None,
+                 path_provider=lambda: None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.editor = editor
-        self.data_page = data_page
+        self.loaded_data = loaded_data if loaded_data is not None else LoadedData(self)
         self.path_provider = path_provider
         self.session: TrainingSession | None = None
         self.save_task: Task | None = None
@@ -189,7 +190,7 @@ class TrainPage(QWidget):
         self.arithmetic.setText(text)
 
     def _image_count(self) -> int | None:
-        data = self.data_page.train_count() if self.data_page is not None else None
+        data = self.loaded_data.train_count()
         if data is not None:
             return data
         config = dataset_config(self.editor.project.dataset)
@@ -205,7 +206,7 @@ class TrainPage(QWidget):
         except ProjectError as error:
             self._set_message(str(error), error=True)
             return
-        data = self.data_page.data_for(config) if self.data_page is not None else None
+        data = self.loaded_data.data_for(config)
         self.hint.hide()
         self.session = TrainingSession(self.editor.project, data, self.path_provider(),
                                        continue_from, self)
