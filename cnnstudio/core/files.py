@@ -2,10 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import Iterator
+
+
+@contextlib.contextmanager
+def replacing(path: Path, suffix: str = ".tmp", mode: int | None = None) -> Iterator[Path]:
+    """A new temporary file beside `path` for the block to write; renamed over `path`
+    when the block ends, removed if it fails, so `path` is never half-written.
+
+    `suffix` ends the temporary name (Keras insists on `.weights.h5`); `mode`, if
+    given, becomes the file's permissions.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -16,22 +39,11 @@ def write_text_atomic(path: Path, text: str) -> None:
     the permissions the user's umask gives, as `open` would.
     """
     path = Path(os.path.realpath(path))
-    directory = path.parent
-    mode = _mode_for(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+    with replacing(path, mode=_mode_for(path)) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _mode_for(path: Path) -> int:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+
+from cnnstudio.core.files import replacing
 
 
 def save_outputs(path: Path, probe: np.ndarray, epochs: list[int],
@@ -22,17 +23,8 @@ def save_outputs(path: Path, probe: np.ndarray, epochs: list[int],
 def save_npz_atomic(path: Path, arrays: dict[str, np.ndarray], compressed: bool = False) -> None:
     """Write to a temporary name beside `path`, then rename: a failure or a kill mid-write
     leaves the previous file (or none), never half of one."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            (np.savez_compressed if compressed else np.savez)(handle, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with replacing(path) as tmp, open(tmp, "wb") as handle:
+        (np.savez_compressed if compressed else np.savez)(handle, **arrays)
 
 
 def save_weight_list(path: Path, weights: Sequence[np.ndarray]) -> None:

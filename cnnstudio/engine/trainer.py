@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 from cnnstudio.core.dataset_config import dataset_config
 from cnnstudio.core.errors import CnnStudioError
+from cnnstudio.core.files import replacing
 from cnnstudio.core.inference import infer
 from cnnstudio.core.project import Project, layer_names
 from cnnstudio.core.project_file import start_weights_change, start_weights_of
@@ -647,15 +648,8 @@ class Trainer:
 def save_weights_atomic(model, path: Path) -> None:
     """Keras's weights file, written under a temporary name and renamed: a kill mid-write
     leaves no half-written file under the real name."""
-    import os
-
-    tmp = path.with_name(f".{path.name.removesuffix('.weights.h5')}.tmp.weights.h5")
-    try:
+    with replacing(path, suffix=".weights.h5") as tmp:
         model.save_weights(str(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _sentence(error: BaseException) -> str:
