@@ -66,9 +66,8 @@ class Capture(keras.callbacks.Callback):
     def _compile(self):
         """One compiled function for everything an epoch end records.
 
-        Called separately, copying the weights to NumPy, the gradient and the
-        forward pass took 3.4 to 4.9 ms per epoch of the Dense baseline, 1.2 to
-        3.6 % of its epoch; one call does the same in 2 to 3 ms. It returns
+        One traced call instead of several keeps the epoch end short (the share is
+        printed by tests/benchmarks/bench_capture.py). It returns
         the layers' outputs for the probe, each trainable variable's squared
         gradient norm on the fixed batch, each variable's squared change since
         `previous` and squared norm of `previous` (in float64, so a tiny change

@@ -119,8 +119,8 @@ def strategy_for(device: str) -> tuple[Any, int, str | None]:
     device to pin a single-replica run to.
 
     One replica uses TensorFlow's default strategy pinned with tf.device: a
-    OneDeviceStrategy would make Keras distribute every dataset, which cost 2.4x
-    the time per epoch on the Dense baseline (tests/benchmarks/bench_training.py).
+    OneDeviceStrategy would make Keras distribute every dataset, a new
+    multi-device iterator per epoch and per validation pass.
     """
     gpus = tf.config.list_logical_devices("GPU")
     if device == "cpu":
@@ -168,8 +168,8 @@ class _Events(keras.callbacks.Callback):
     """Keras's callbacks turned into Trainer events, plus Stop, Pause and the NaN guard.
 
     `on_train_batch_end` runs between two batches while TensorFlow waits, so it
-    does no more than it must there (BatchEnd works out the rest when read): in
-    the Dense baseline its Python had taken 50 us a batch, 1 % of the run.
+    does no more than it must there: BatchEnd works out the rest when it is read,
+    in the GUI thread.
     """
 
     def __init__(self, trainer: "Trainer", fit: FitData, first_iteration: int) -> None:

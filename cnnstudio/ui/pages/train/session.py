@@ -7,11 +7,10 @@ timer in the GUI thread drains it 4 times a second whatever the batch rate, so
 a fast model with thousands of batches per second cannot flood the event loop.
 Events are delivered in order, each epoch's with the batches before it. A
 batch event is queued between two batches while TensorFlow waits, by the
-deque's own `append` (no signal and no Python of ours): a signal check and its
-bookkeeping there had taken 15 to 20 us a batch (tests/benchmarks/
-bench_training.py). A drain is cheap (the progress bar, the labels, points
+deque's own `append`: no signal and no Python of ours runs there, where every
+microsecond is taken from training. A drain is cheap (the progress bar, the labels, points
 appended to the curves); the plots redraw on their own schedule, spaced by what
-drawing costs (ui/training_plots.py). Pause and Stop deliver what is queued at
+drawing costs (ui/plots/training_plots.py). Pause and Stop deliver what is queued at
 once: the user waits to see where the run is."""
 
 from __future__ import annotations
