@@ -316,14 +316,14 @@ def test_an_argument_a_project_cannot_express_is_refused(tmp_path):
 
 
 def test_a_project_that_would_differ_from_the_model_is_refused(tmp_path, monkeypatch):
-    from cnnstudio.engine import model_import
+    from cnnstudio.engine.model_import import layers
 
-    real = model_import.minimal_params
+    real = layers.minimal_params
 
     def losing_strides(*args):
         return {k: v for k, v in real(*args).items() if k != "strides"}
 
-    monkeypatch.setattr(model_import, "minimal_params", losing_strides)
+    monkeypatch.setattr(layers, "minimal_params", losing_strides)
     model = keras.Sequential([keras.Input((8, 8, 1)),
                               keras.layers.Conv2D(2, 3, strides=2, name="strided")])
     message = refused(save(model, tmp_path / "strided.keras"))
