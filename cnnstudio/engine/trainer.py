@@ -11,7 +11,6 @@ sentence, and the epochs done so far are kept in the run record.
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 import traceback
@@ -20,22 +19,14 @@ from pathlib import Path
 from typing import Any, Callable
 
 from cnnstudio.core.dataset_config import dataset_config
-from cnnstudio.core.errors import CnnStudioError
-from cnnstudio.core.files import replacing
 from cnnstudio.core.inference import infer
 from cnnstudio.core.project import Project, layer_names
 from cnnstudio.core.project_file import start_weights_change, start_weights_of
 from cnnstudio.core.run_files import path_to_store, stored_path
-from cnnstudio.core.run_store import (
-    EPOCH_WEIGHTS, ActiveRun, reserve_run, write_progress,
-)
+from cnnstudio.core.run_store import ActiveRun, reserve_run, write_progress
 from cnnstudio.core.runs import best_epoch, format_metrics, new_run_id
-from cnnstudio.core.training_config import (
-    OPTIMIZER_CLASSES, OPTIMIZER_EXTRAS, TrainingConfig, metric_class, training_config,
-)
-from cnnstudio.core.training_events import (
-    BatchEnd, EpochEnd, EpochPace, Event, Finished, PhaseStarted, Started,
-)
+from cnnstudio.core.training_config import training_config
+from cnnstudio.core.training_events import BatchEnd, Event, Finished, PhaseStarted, Started
 from cnnstudio.engine.keras_env import import_keras
 
 keras = import_keras()
@@ -44,16 +35,18 @@ import tensorflow as tf  # noqa: E402
 from cnnstudio.engine.applications import count_weights, unfreeze_top  # noqa: E402
 from cnnstudio.engine.builder import build_keras_model, measure_bases  # noqa: E402
 from cnnstudio.engine.capture import Capture  # noqa: E402
+from cnnstudio.engine.training_callbacks import (  # noqa: E402
+    BestWeights, EpochCheckpoints, TrainerEvents, save_weights_atomic,
+)
 from cnnstudio.engine.training_data import FitData, fit_data  # noqa: E402
+from cnnstudio.engine.training_setup import (  # noqa: E402,F401 - make_*, strategy_for: API
+    TrainingError, error_sentence, make_metrics, make_optimizer, strategy_for,
+)
 
 PAUSE_POLL_SECONDS = 0.05
 EARLY_NAN_STEPS = 3
 """A loss that is NaN this early points at the data or the model, not at a learning rate
 that made the weights blow up over many steps."""
-
-
-class TrainingError(CnnStudioError):
-    """Training cannot start: a setting, the device or the data does not allow it."""
 
 
 def run_folder(project_file: str | Path | None, run_id: str,
@@ -67,203 +60,6 @@ def run_folder(project_file: str | Path | None, run_id: str,
 
         return run_id, Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{run_id}-"))
     return reserve_run(project_file, runs)
-
-
-class _Checkpoints:
-    """Writes the weights and record of each finished epoch in a thread of its own, so a
-    killed run loses at most one epoch and the training thread only copies the weights.
-    A newer epoch replaces one still waiting to be written."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.pending: tuple | None = None
-        self.condition = threading.Condition()
-        self.closed = False
-        self.error: str | None = None
-        self.thread = threading.Thread(target=self._write_loop, name="checkpoints",
-                                       daemon=True)
-        self.thread.start()
-
-    def save(self, weights: list, record: dict) -> None:
-        with self.condition:
-            self.pending = (weights, record)
-            self.condition.notify()
-
-    def close(self) -> None:
-        """Write what waits, then stop the thread."""
-        with self.condition:
-            self.closed = True
-            self.condition.notify()
-        self.thread.join()
-
-    def _write_loop(self) -> None:
-        from cnnstudio.engine.probe_file import save_weight_list
-
-        while True:
-            with self.condition:
-                while self.pending is None and not self.closed:
-                    self.condition.wait()
-                job, self.pending = self.pending, None
-                if job is None:
-                    return
-            weights, record = job
-            try:
-                save_weight_list(self.folder / EPOCH_WEIGHTS, weights)
-                write_progress(self.folder, record)
-            except Exception as error:  # noqa: BLE001 - a full disk must not stop training
-                self.error = _sentence(error)
-
-
-def strategy_for(device: str) -> tuple[Any, int, str | None]:
-    """The tf.distribute strategy for the device setting, its replica count, and the
-    device to pin a single-replica run to.
-
-    One replica uses TensorFlow's default strategy pinned with tf.device: a
-    OneDeviceStrategy would make Keras distribute every dataset, a new
-    multi-device iterator per epoch and per validation pass.
-    """
-    gpus = tf.config.list_logical_devices("GPU")
-    if device == "cpu":
-        return tf.distribute.get_strategy(), 1, "/cpu:0"
-    if device == "gpu":
-        if not gpus:
-            raise TrainingError("training.device is 'gpu' but TensorFlow sees no GPU on this "
-                                "machine; choose 'cpu'.")
-        return tf.distribute.get_strategy(), 1, gpus[0].name
-    devices = [d.name for d in gpus] or [d.name for d in tf.config.list_logical_devices("CPU")]
-    if len(devices) == 1:
-        return tf.distribute.get_strategy(), 1, devices[0]
-    return tf.distribute.MirroredStrategy(devices), len(devices), None
-
-
-def make_optimizer(config: TrainingConfig, learning_rate: float | None = None):
-    """The configured optimizer; `learning_rate` overrides the rate (fine-tuning)."""
-    rate = config.learning_rate if learning_rate is None else learning_rate
-    extras = {key: getattr(config, key) for key in OPTIMIZER_EXTRAS.get(config.optimizer, ())}
-    return getattr(keras.optimizers, OPTIMIZER_CLASSES[config.optimizer])(learning_rate=rate,
-                                                                          **extras)
-
-
-def make_metrics(names: tuple[str, ...], loss: str = "") -> list:
-    """Keras metric objects named as Keras logs them (`accuracy`, `auc`, ...)."""
-    one_hot = loss == "categorical_crossentropy"
-    return [getattr(keras.metrics, cls)(name=name) if (cls := metric_class(name, one_hot))
-            else name for name in names]
-
-
-def _round(value: float) -> float | None:
-    """Six significant digits (float32 noise such as 0.0010000000474974513 is not
-    information); NaN and infinity become None, JSON's null, so project files stay JSON."""
-    return float(f"{value:.6g}") if math.isfinite(value) else None
-
-
-def tidy_logs(logs: dict) -> dict[str, float]:
-    """Keras's epoch logs in reading order (loss, metrics, val_loss, val metrics), rounded."""
-    values = {k: _round(float(v)) for k, v in logs.items()}
-    order = sorted(values, key=lambda k: (k.startswith("val_"), k.removeprefix("val_") != "loss"))
-    return {k: values[k] for k in order}
-
-
-class _Events(keras.callbacks.Callback):
-    """Keras's callbacks turned into Trainer events, plus Stop, Pause and the NaN guard.
-
-    `on_train_batch_end` runs between two batches while TensorFlow waits, so it
-    does no more than it must there: BatchEnd works out the rest when it is read,
-    in the GUI thread.
-    """
-
-    def __init__(self, trainer: "Trainer", fit: FitData, first_iteration: int) -> None:
-        super().__init__()
-        self.trainer = trainer
-        self.fit = fit
-        self.iteration = first_iteration
-        self.epoch_start = 0.0
-        self.paused_seconds = 0.0
-        self.step = 0
-        self.emit = trainer.on_batch  # looked up once, not at every batch
-
-    def on_epoch_begin(self, epoch: int, logs=None) -> None:
-        self.epoch_start = time.perf_counter()
-        self.paused_seconds = 0.0
-        self.step = 0
-        self.epoch = epoch + 1
-        self.previous_means: dict[str, float] | None = None
-        self.pace = EpochPace(self.trainer.config.batch_size, self.fit.train_samples,
-                              (self.trainer.total_epochs - epoch) * self.fit.steps_per_epoch)
-
-    def on_train_batch_end(self, batch: int, logs=None) -> None:
-        trainer, logs = self.trainer, logs or {}
-        self.step = step = batch + 1
-        self.iteration = trainer.iteration = self.iteration + 1
-        self.emit(BatchEnd(self.epoch, step, self.iteration, logs, self.previous_means,
-                           time.perf_counter() - self.epoch_start - self.paused_seconds,
-                           self.pace))
-        self.previous_means = logs
-        if not math.isfinite(logs.get("loss", 0.0)) and trainer.ending != "nan":
-            trainer.ending = "nan"
-            trainer.nan_at = (self.epoch, step)
-            self.model.stop_training = True
-        if trainer.paused:
-            trainer.wait_while_paused(self)
-        if trainer.stop_requested.is_set():
-            if trainer.ending is None:
-                trainer.ending = "stopped"
-            self.model.stop_training = True
-
-    def on_epoch_end(self, epoch: int, logs=None) -> None:
-        logs = tidy_logs(logs or {})
-        logs["learning_rate"] = _round(float(keras.ops.convert_to_numpy(
-            self.model.optimizer.learning_rate)))
-        seconds = time.perf_counter() - self.epoch_start - self.paused_seconds
-        entry = {"epoch": epoch + 1, **logs, "seconds": round(seconds, 3)}
-        if self.step < self.fit.steps_per_epoch:
-            entry["partial"] = True  # stopped mid-epoch: metrics over the batches done
-            entry["iterations"] = self.step
-        self.trainer.epochs.append(entry)
-        self.trainer.epoch_index = epoch + 1
-        self.trainer.checkpoint()
-        self.trainer.emit(EpochEnd(epoch + 1, self.iteration, logs, seconds))
-
-
-class _BestWeights(keras.callbacks.Callback):
-    """The weights of the epoch with the best monitored value, kept in memory until the
-    run ends, when `write` saves them once (a run that fails still reaches it).
-
-    Saving at every improvement, as ModelCheckpoint(save_best_only=True) does, would
-    write a file in the training thread; a copy in memory costs far less. "Best" is
-    Keras's rule for mode "auto": the highest accuracy or AUC, else the lowest value.
-    """
-
-    def __init__(self, path: Path, monitor: str) -> None:
-        super().__init__()
-        self.path = path
-        self.monitor = monitor
-        self.higher_is_better = any(word in monitor for word in ("acc", "auc", "precision",
-                                                                 "recall"))
-        self.best: float | None = None
-        self.weights: list | None = None
-
-    def on_epoch_end(self, epoch: int, logs=None) -> None:
-        value = (logs or {}).get(self.monitor)
-        if value is None or not math.isfinite(float(value)):
-            return
-        value = float(value)
-        if self.best is None or (value > self.best if self.higher_is_better
-                                 else value < self.best):
-            self.best = value
-            self.weights = self.model.get_weights()
-
-    def write(self) -> Path | None:
-        """Save the best weights (the model keeps its own); None if no epoch ended."""
-        if self.weights is None:
-            return None
-        current = self.model.get_weights()
-        self.model.set_weights(self.weights)
-        try:
-            save_weights_atomic(self.model, self.path)
-        finally:
-            self.model.set_weights(current)
-        return self.path
 
 
 class Trainer:
@@ -297,11 +93,11 @@ class Trainer:
         self.total_epochs = 0
         self.model = None
         self.capture: Capture | None = None
-        self.best: _BestWeights | None = None  # the save-best checkpoint, if on
+        self.best: BestWeights | None = None  # the save-best checkpoint, if on
         self.started_from: dict[str, str] = {}  # imported weights or scratch, for the record
         self.run_id = new_run_id(project.runs)  # until _prepare takes one under the lock
         self.record: dict[str, Any] | None = None
-        self.checkpoints: _Checkpoints | None = None
+        self.checkpoints: EpochCheckpoints | None = None
         self.active: ActiveRun | None = None
 
     # control, from any thread -------------------------------------------------
@@ -319,9 +115,9 @@ class Trainer:
     def paused(self) -> bool:
         return not self._running.is_set()
 
-    def wait_while_paused(self, events: _Events) -> None:
+    def wait_while_paused(self, events: TrainerEvents) -> None:
         """Block until resumed or stopped. Called once `paused` was seen: the check
-        stays with the caller, between batches, where a call costs (see `_Events`)."""
+        stays with the caller, between batches, where a call costs (see `TrainerEvents`)."""
         start = time.perf_counter()
         self.holding.set()
         try:
@@ -345,7 +141,7 @@ class Trainer:
             record = self.record = self._record(started_at, fit, folder)
             if self.project_file is not None:
                 write_progress(folder, record)
-                self.checkpoints = _Checkpoints(folder)
+                self.checkpoints = EpochCheckpoints(folder)
             with self._on_device():
                 self._fit(fit, callbacks, self.first_epoch + self.config.epochs)
                 if self.ending is None and self.config.fine_tune.enabled:
@@ -362,7 +158,7 @@ class Trainer:
             details = ""
         except Exception as error:  # noqa: BLE001 - every failure reaches the user
             self.ending = "error"
-            message = _sentence(error)
+            message = error_sentence(error)
             details = traceback.format_exc()
         if self.checkpoints is not None:
             self.checkpoints.close()
@@ -470,7 +266,7 @@ class Trainer:
         # include what capturing cost.
         self.capture = self._capture(fit) if self.config.capture else None
         callbacks: list = [self.capture] if self.capture is not None else []
-        callbacks.append(_Events(self, fit, first_iteration))
+        callbacks.append(TrainerEvents(self, fit, first_iteration))
         callbacks += self._keras_callbacks(fit, folder)
         self.emit(Started(self.total_epochs, self.first_epoch, fit.steps_per_epoch,
                           fit.train_samples, fit.validation_samples, self.config.batch_size,
@@ -508,7 +304,7 @@ class Trainer:
                 patience=reduce.patience, min_lr=reduce.min_lr))
         self.best = None
         if config.save_best:
-            self.best = _BestWeights(folder / "best.weights.h5",
+            self.best = BestWeights(folder / "best.weights.h5",
                                      self._monitor(config.early_stopping.monitor, fit))
             callbacks.append(self.best)
         if config.tensorboard_dir:
@@ -535,7 +331,7 @@ class Trainer:
             load_weights(self.model, path)
         except ValueError as error:
             raise TrainingError(f"The weights of {run.get('id')} do not fit the model as it is "
-                                f"now ({_sentence(error)}); the layers changed since that "
+                                f"now ({error_sentence(error)}); the layers changed since that "
                                 "run, so start a new run.") from None
 
     def _load_start_weights(self) -> None:
@@ -557,7 +353,7 @@ class Trainer:
             self.model.load_weights(str(path))
         except (ValueError, OSError) as error:
             raise TrainingError(f"The imported weights in {path} cannot be read "
-                                f"({_sentence(error)}); import the model again.") from None
+                                f"({error_sentence(error)}); import the model again.") from None
         self.started_from = {"started_from": "imported weights",
                              "start_weights": self._relative(path)}
 
@@ -599,12 +395,12 @@ class Trainer:
                 save_weights_atomic(self.model, weights)
                 record["weights"] = self._relative(weights)
         except Exception as error:  # noqa: BLE001 - a full disk must not lose the record
-            record["message"] += f" The weights could not be saved: {_sentence(error)}"
+            record["message"] += f" The weights could not be saved: {error_sentence(error)}"
         try:
             record["best_weights"] = self._relative(self.best.write() if self.best else None)
         except Exception as error:  # noqa: BLE001 - as for the last weights
             record["best_weights"] = None
-            record["message"] += f" The best weights could not be saved: {_sentence(error)}"
+            record["message"] += f" The best weights could not be saved: {error_sentence(error)}"
         if self.capture is not None and self.capture.weight_change:
             record["dynamics"] = self.capture.summary()
             try:
@@ -612,7 +408,7 @@ class Trainer:
                     self.capture.save_outputs(self.folder / "probe.npz"))
             except Exception as error:  # noqa: BLE001 - as for the weights
                 record["message"] += (" The layer outputs could not be saved: "
-                                      f"{_sentence(error)}")
+                                      f"{error_sentence(error)}")
         return record
 
     def _all_epochs(self) -> list[dict]:
@@ -643,24 +439,3 @@ class Trainer:
             return (f"Early stopping after {done} epochs: "
                     f"{self.config.early_stopping.monitor} stopped improving ({summary}).")
         return f"Completed {done} epoch{'s' * (done != 1)} ({summary})."
-
-
-def save_weights_atomic(model, path: Path) -> None:
-    """Keras's weights file, written under a temporary name and renamed: a kill mid-write
-    leaves no half-written file under the real name."""
-    with replacing(path, suffix=".weights.h5") as tmp:
-        model.save_weights(str(tmp))
-
-
-def _sentence(error: BaseException) -> str:
-    """One readable sentence for an exception; out of memory gets its fix."""
-    text = str(error).strip() or type(error).__name__
-    if isinstance(error, (MemoryError, tf.errors.ResourceExhaustedError)):
-        return ("Out of memory while training: lower the batch size, the image size or the "
-                "number of parameters.")
-    if isinstance(error, CnnStudioError):
-        return text
-    first = text.splitlines()[0]
-    return f"{type(error).__name__}: {first[:400]}"
-
-

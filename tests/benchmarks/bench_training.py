@@ -173,7 +173,7 @@ def plain_run(template: str) -> Run:
     from cnnstudio.core.training_config import training_config
     from cnnstudio.engine.builder import build_keras_model
     from cnnstudio.engine.data import load_data
-    from cnnstudio.engine.trainer import keras, make_metrics, make_optimizer
+    from cnnstudio.engine.training_setup import keras, make_metrics, make_optimizer
     from cnnstudio.engine.training_data import fit_data
 
     project = project_for(template)

@@ -62,7 +62,7 @@ def test_best_weights_are_those_of_the_best_epoch_and_the_model_keeps_its_last(t
     """The checkpoint keeps the best epoch's weights in memory and writes them once."""
     import numpy as np
 
-    from cnnstudio.engine.trainer import _BestWeights, keras
+    from cnnstudio.engine.training_callbacks import BestWeights, keras
 
     def model():
         net = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
@@ -70,7 +70,7 @@ def test_best_weights_are_those_of_the_best_epoch_and_the_model_keeps_its_last(t
         return net
 
     net = model()
-    best = _BestWeights(tmp_path / "best.weights.h5", "val_loss")
+    best = BestWeights(tmp_path / "best.weights.h5", "val_loss")
     best.set_model(net)
     assert best.write() is None  # no epoch ended: nothing to write
     losses = {0: 0.9, 1: 0.5, 2: 0.7}  # epoch 2 (index 1) is the best
@@ -89,7 +89,7 @@ def test_best_weights_are_those_of_the_best_epoch_and_the_model_keeps_its_last(t
         np.testing.assert_array_equal(saved, expected)
     for current, last in zip(net.get_weights(), kept[2]):
         np.testing.assert_array_equal(current, last)
-    accuracy = _BestWeights(tmp_path / "acc.weights.h5", "val_accuracy")  # higher is better
+    accuracy = BestWeights(tmp_path / "acc.weights.h5", "val_accuracy")  # higher is better
     accuracy.set_model(net)
     for epoch, value in enumerate([0.5, 0.8, float("nan"), 0.7]):
         net.set_weights([np.full_like(w, epoch + 1.0) for w in net.get_weights()])
