@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from cnnstudio.core.base_figures import known_figures
 from cnnstudio.core import Project, ProjectError, infer, load_project, project_from_dict
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -27,7 +28,7 @@ def _as_project(project: Project | dict[str, Any] | str | os.PathLike[str]) -> P
 
 def infer_shapes(project: Project | dict[str, Any] | str | os.PathLike[str]) -> dict[str, Any]:
     """What ``cnnstudio shapes --json`` prints: every layer's shape and counts."""
-    return infer(_as_project(project)).to_json()
+    return infer(_as_project(project), known_figures()).to_json()
 
 
 def build_keras_model(project: Project | dict[str, Any] | str | os.PathLike[str]) -> "keras.Model":

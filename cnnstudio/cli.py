@@ -16,6 +16,7 @@ from typing import Sequence
 
 from pathlib import Path
 
+from cnnstudio.core.base_figures import known_figures
 from cnnstudio.core import CnnStudioError, ShapeReport, infer, load_project, save_project
 from cnnstudio.core.templates import get_template, list_templates
 from cnnstudio.core.analysis import BYTES_PER_VALUE, format_bytes
@@ -83,7 +84,7 @@ COMMANDS = {"shapes": _shapes_parser, "templates": _templates_parser, "new": _ne
 
 def cmd_templates(args: argparse.Namespace) -> int:
     for template in list_templates():
-        report = infer(template.project)
+        report = infer(template.project, known_figures())
         shape = "x".join(str(d) for d in template.project.input_shape)
         print(f"{template.key:<16} {template.title} (input {shape}, "
               f"{report.total_params:,} parameters)")
@@ -120,12 +121,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_shapes(args: argparse.Namespace) -> int:
     project = load_project(args.file)
-    report = infer(project)
+    report = infer(project, known_figures())
     if report.pending is not None:  # a pre-trained base: Keras measures it once (seconds)
         from cnnstudio.engine.builder import measure_bases
 
         measure_bases(project)
-        report = infer(project)
+        report = infer(project, known_figures())
     if args.json:
         print(json.dumps(report.to_json()))
     else:

@@ -5,7 +5,9 @@ re-deriving by hand (hundreds of layers, a cut at any of them). So the engine
 builds the base once, without weights, in a worker (it takes seconds) and its
 figures are kept here: in memory for the editor's every keystroke, and in a
 JSON file in the user's cache folder so the next start knows them at once.
-Until they are known, the shape engine reports the layer as pending.
+The shape engine reads none of this itself: `infer(project, known_figures())`
+passes what is known, so inference is a function of its inputs alone. Until a
+base's figures are known, the shape engine reports its layer as pending.
 """
 
 from __future__ import annotations
@@ -111,6 +113,13 @@ _store = _Store()
 
 def lookup(key: str) -> BaseFigures | None:
     return _store.lookup(key)
+
+
+def known_figures() -> dict[str, BaseFigures]:
+    """Every base measured so far (in this process or, from the cache file, before)."""
+    with _store.lock:
+        _store._load()
+        return dict(_store.known)
 
 
 def remember(key: str, figures: BaseFigures, persist: bool = True) -> None:

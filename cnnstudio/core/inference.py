@@ -8,7 +8,7 @@ formatted when someone asks for them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from cnnstudio.core.base_figures import PendingShape
 from cnnstudio.core.catalogue import Shape
@@ -129,8 +129,14 @@ class ShapeReport:
         }
 
 
-def infer(project: Project) -> ShapeReport:
-    """Each layer's output shape and parameter counts, exactly as Keras computes them."""
+def infer(project: Project, bases: Mapping[str, Any] | None = None) -> ShapeReport:
+    """Each layer's output shape and parameter counts, exactly as Keras computes them.
+
+    `bases` holds the figures Keras measured for pre-trained bases (pass
+    `base_figures.known_figures()`); a base not in it is reported as pending. The
+    result depends on the arguments alone.
+    """
+    bases = bases if bases is not None else {}
     shape: Shape = (None, *project.input_shape)
     names = layer_names(project.layers)
     results = []
@@ -143,9 +149,13 @@ def infer(project: Project) -> ShapeReport:
         try:
             if layer_type.ranks and len(shape) not in layer_type.ranks:
                 raise ShapeError(_rank_message(layer_type, shape))
-            out, steps = layer_type.output(shape, spec.resolved)
+            if layer_type.measured is not None:
+                out, trainable, frozen = layer_type.measured(shape, spec.resolved, bases)
+                steps = None
+            else:
+                out, steps = layer_type.output(shape, spec.resolved)
+                trainable, frozen = layer_type.weights(shape, spec.resolved)
             check_tensor_size(out, f"{spec.type} gives")
-            trainable, frozen = layer_type.weights(shape, spec.resolved)
             if trainable + frozen > MAX_TENSOR_ELEMENTS:
                 raise ShapeError(f"{spec.type} would have {trainable + frozen:,} weights, "
                                  f"more than the {MAX_TENSOR_ELEMENTS:,} TensorFlow can hold "

@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
+from cnnstudio.core.base_figures import known_figures
 from cnnstudio.core.catalogue.applications import APPLICATIONS
 from cnnstudio.core.dataset_config import DatasetConfig, dataset_config
 from cnnstudio.core.errors import ExportError
@@ -126,7 +127,7 @@ def _imported_modules(text: str) -> set[str]:
 
 def _checked_report(project: Project) -> ShapeReport:
     """The shape report of a stack the script can build and train, else an ExportError."""
-    report = infer(project).raise_if_invalid(ExportError)
+    report = infer(project, known_figures()).raise_if_invalid(ExportError)
     output = report.output_shape
     if len(output) != 2:
         raise ExportError(f"The model's output is {_shape(output)}; the script trains a "

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cnnstudio.core.base_figures import known_figures
 from cnnstudio.core.catalogue import get_layer_type
 from cnnstudio.core.catalogue.spec import NoTorchEquivalent, Shape
 from cnnstudio.core.catalogue.torch_common import TorchHelper, helpers_used
@@ -51,7 +52,7 @@ def pytorch_script(project: Project) -> ScriptExport:
     Raises ShapeError, naming the layer, for a stack Keras itself would refuse:
     the script is written from each layer's input shape, which must be known.
     """
-    report = infer(project)
+    report = infer(project, known_figures())
     _check(report)
     layers = [_layer(index, spec, result)
               for index, (spec, result) in enumerate(zip(project.layers, report.layers))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cnnstudio.core.base_figures import known_figures
 from cnnstudio.core.catalogue.common import show_shape
 from cnnstudio.core.inference import infer
 from cnnstudio.core.project import INPUT_NAME, LayerSpec, Project, model_name
@@ -54,7 +55,7 @@ def build_keras_model(project: Project, project_file: str | Path | None = None):
     `project_file` locates relative weights files.
     """
     measure_bases(project)
-    report = infer(project).raise_if_invalid()
+    report = infer(project, known_figures()).raise_if_invalid()
     inputs = keras.Input(shape=project.input_shape, name=INPUT_NAME)
     x = inputs
     for spec, result in zip(project.layers, report.layers):
@@ -78,7 +79,7 @@ def measure_bases(project: Project) -> int:
     from cnnstudio.engine.applications import measure
 
     count = 0
-    while (pending := infer(project).pending) is not None:
+    while (pending := infer(project, known_figures()).pending) is not None:
         spec = project.layers[pending.index]
         measure(pending.input_shape, spec.resolved)
         count += 1

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
+from cnnstudio.core.base_figures import known_figures
 from cnnstudio.core.dataset_config import dataset_config
 from cnnstudio.core.inference import infer
 from cnnstudio.core.project import Project, layer_names
@@ -230,7 +231,7 @@ class Trainer:
         from cnnstudio.engine.data import load_data
 
         measure_bases(self.project)  # a pre-trained base's figures, if not known yet
-        report = infer(self.project).raise_if_invalid(TrainingError)
+        report = infer(self.project, known_figures()).raise_if_invalid(TrainingError)
         data_config = dataset_config(self.project.dataset)
         if self.data is None:
             self.data = load_data(data_config, self.project_file)

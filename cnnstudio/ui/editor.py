@@ -15,6 +15,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from cnnstudio.core.base_figures import known_figures
 from cnnstudio.core import Project, ProjectError, edits, infer
 from cnnstudio.core.commands import Command, Document
 from cnnstudio.core.hints import Hint, architecture_hints
@@ -49,7 +50,7 @@ class ProjectEditor(QObject):
         super().__init__(parent)
         self.document = Document(project)
         self.undo_stack = QUndoStack(self)
-        self.report = infer(project)
+        self.report = infer(project, known_figures())
         self._hints: list[Hint] | None = None
         self.class_count: int | None = None  # known once the Data page has loaded data
         self.input_follows_data = True
@@ -145,7 +146,7 @@ class ProjectEditor(QObject):
 
     def _refresh(self) -> None:
         """A fresh report and hints, `changed`, then any pre-trained base still to measure."""
-        self.report = infer(self.project)
+        self.report = infer(self.project, known_figures())
         self._hints = None
         self.changed.emit()
         self._measure_pending()

@@ -150,3 +150,23 @@ def test_every_template_is_valid(template):
         assert report.pending.type == "Application"
         return
     assert report.valid
+
+
+def test_inference_depends_on_its_arguments_alone():
+    """A pre-trained base's figures come in as an argument, never from a shared store:
+    without them the base is pending, with them it has Keras's measured figures."""
+    from cnnstudio.core.base_figures import BaseFigures, figures_key, remember
+
+    doc = {"input": {"shape": [96, 96, 3]}, "layers": [
+        {"type": "Application", "params": {"application": "MobileNetV2", "pooling": "avg"}},
+        {"type": "Dense", "params": {"units": 3}}]}
+    project = project_from_dict(doc)
+    spec = project.layers[0]
+    key = figures_key((None, 96, 96, 3), spec.resolved)
+    figures = BaseFigures((None, 1280), 2_223_872, 34_112)
+    remember(key, figures, persist=False)  # in the store: infer must not read it
+    assert infer(project).pending is not None
+    report = infer(project, {key: figures})
+    assert report.valid and report.layers[0].output_shape == (None, 1280)
+    assert report.layers[0].params == 2_257_984 and report.layers[1].params == 1280 * 3 + 3
+    assert infer(project, {key: figures}) == report

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from cnnstudio.core.base_figures import known_figures
 from cnnstudio.core import LayerSpec, Project, infer, project_from_dict
 from cnnstudio.core.errors import ProjectError
 from cnnstudio.engine.builder import build_keras_model, keras, measure_bases
@@ -32,7 +33,7 @@ def keras_counts(model) -> list[tuple[tuple, int, int]]:
 
 def engine_counts(project: Project) -> list[tuple[tuple, int, int]]:
     return [(r.output_shape, r.trainable_params, r.non_trainable_params)
-            for r in infer(project).layers]
+            for r in infer(project, known_figures()).layers]
 
 
 CASES = [  # (application, input size, extra params, trainable)
@@ -53,9 +54,9 @@ CASES = [  # (application, input size, extra params, trainable)
                               f"{'trainable' if t else 'frozen'}" for a, s, p, t in CASES])
 def test_base_figures_equal_keras(application, size, params, trainable):
     project = base_project(application, size, trainable, **params)
-    assert infer(project).pending is not None  # not measured yet in this session
+    assert infer(project, known_figures()).pending is not None  # not measured yet
     measure_bases(project)
-    report = infer(project)
+    report = infer(project, known_figures())
     assert report.valid, report.layers[0].error
     model = build_keras_model(project)
     assert engine_counts(project) == keras_counts(model)
@@ -70,7 +71,7 @@ def test_the_transfer_learning_template_matches_the_course_figures():
 
     project = get_template("inception_transfer").project
     measure_bases(project)
-    report = infer(project)
+    report = infer(project, known_figures())
     base, flatten, dense, dense_1, dropout, out = report.layers
     assert base.output_shape == (None, 7, 7, 768)
     assert (base.trainable_params, base.non_trainable_params) == (0, 8_975_264)
@@ -84,12 +85,12 @@ def test_the_transfer_learning_template_matches_the_course_figures():
 def test_a_cut_layer_keras_lacks_lists_close_names():
     project = base_project("InceptionV3", 75, cut="mixed_7")
     measure_bases(project)
-    error = infer(project).layers[0].error
+    error = infer(project, known_figures()).layers[0].error
     assert "no layer named 'mixed_7'" in error and "mixed7" in error
 
 
 def test_an_input_too_small_is_refused_before_building():
-    report = infer(base_project("InceptionV3", 64))
+    report = infer(base_project("InceptionV3", 64), known_figures())
     assert report.pending is None and "at least 75x75" in report.layers[0].error
 
 

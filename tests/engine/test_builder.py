@@ -9,6 +9,7 @@ from math import prod
 import pytest
 
 import cnnstudio
+from cnnstudio.core.base_figures import known_figures
 from cnnstudio.core import ShapeError, infer, load_project
 from cnnstudio.core.resources import templates_dir
 
@@ -23,7 +24,7 @@ def _count(weights):
 def test_keras_summary_equals_the_engine(template):
     project = load_project(templates_dir() / template)
     model = cnnstudio.build_keras_model(project)
-    report = infer(project)
+    report = infer(project, known_figures())
     layers = model.layers[1:]  # skip the InputLayer
     assert [layer.name for layer in layers] == [r.name for r in report.layers]
     for layer, result in zip(layers, report.layers):

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cnnstudio.core.base_figures import known_figures
 from cnnstudio.core import LayerSpec, Project, infer
 from cnnstudio.core.dataset_config import dataset_config
 from cnnstudio.core.keras_script import write_keras_script
@@ -92,7 +93,7 @@ def test_summary_json_equals_the_shape_engine(project, project_file, summaries, 
     expected = [{"name": r.name, "output_shape": list(r.output_shape),
                  "trainable_params": r.trainable_params,
                  "non_trainable_params": r.non_trainable_params}
-                for r in infer(project).layers]
+                for r in infer(project, known_figures()).layers]
     assert layers == expected
 
 
@@ -115,7 +116,7 @@ def engine_checksums(project: Project, project_file: Path | None = None) -> dict
     training = training_config(project.training)
     data = load_data(config, project_file)
     keras.utils.set_random_seed(training.seed)
-    fit = fit_data(project, infer(project).output_shape, data, config, training)
+    fit = fit_data(project, infer(project, known_figures()).output_shape, data, config, training)
     return {"train": digest(fit.train),
             "validation": None if fit.validation is None else digest(fit.validation)}
 
@@ -256,7 +257,7 @@ def test_a_tiny_shapes_project_trains_end_to_end_on_the_engines_data(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
     assert 'Model: "small"' in out  # model.summary() first
-    assert f"Total params: {infer(project).total_params:,}" in out
+    assert f"Total params: {infer(project, known_figures()).total_params:,}" in out
     assert out.index("Total params") < out.index("loss:")
     final = next(line for line in out.splitlines() if line.startswith("Final epoch:"))
     assert " loss " in final and "val_loss" in final

@@ -8,9 +8,10 @@ and its weights come from a local file only, since CNN Studio never downloads.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 from cnnstudio.core.arguments import REQUIRED, Arg, Kind
-from cnnstudio.core.base_figures import PendingShape, figures_key, lookup
+from cnnstudio.core.base_figures import BaseFigures, PendingShape, figures_key
 from cnnstudio.core.catalogue.spec import Category, LayerType, Resolved, Shape
 from cnnstudio.core.errors import ArgumentError
 from cnnstudio.core.shape_math import ShapeError
@@ -43,37 +44,34 @@ APPLICATIONS = {app.name: app for app in (
 )}
 
 
-def _figures(shape: Shape, a: Resolved):
-    figures = lookup(figures_key(shape, a))
-    if figures is None:
-        raise PendingShape(f"Building {a['application']} to measure its output and weights "
-                           "(a few seconds, once)…")
-    if figures.error:
-        raise ShapeError(figures.error)
-    return figures
-
-
-def _output(shape: Shape, a: Resolved):
+def _measured(shape: Shape, a: Resolved, known: Mapping[str, BaseFigures]
+              ) -> tuple[Shape, int, int]:
+    """The base's output shape and (trainable, non-trainable) counts, from the figures
+    Keras measured (`known`, passed to the shape engine); pending until they are known."""
     app = APPLICATIONS[a["application"]]
     small = [size for size in shape[1:3] if size is not None and size < app.min_size]
     if small:
         raise ShapeError(f"{app.name} needs images of at least {app.min_size}x{app.min_size}, "
                          f"but receives {shape[1]}x{shape[2]}. Make the input larger (its "
                          f"weights were trained at {app.default_size}x{app.default_size}).")
-    return _figures(shape, a).output_shape, None
+    figures = known.get(figures_key(shape, a))
+    if figures is None:
+        raise PendingShape(f"Building {a['application']} to measure its output and weights "
+                           "(a few seconds, once)…")
+    if figures.error:
+        raise ShapeError(figures.error)
+    return figures.output_shape, figures.trainable, figures.non_trainable
 
 
-def _weights(shape: Shape, a: Resolved) -> tuple[int, int]:
-    figures = _figures(shape, a)
-    return figures.trainable, figures.non_trainable
+def _output(shape: Shape, a: Resolved):
+    """Only measuring says (see `_measured`): asked directly, the base is pending."""
+    return _measured(shape, a, {})[0], None
 
 
 def _formula(shape: Shape, a: Resolved) -> str:
-    figures = _figures(shape, a)
     top = (f"only the top {a['trainable_top']} layers learn"
            if a["trainable_top"] else "all its layers learn unless the layer is frozen")
-    return (f"counted by building {a['application']}: {figures.trainable:,} trainable + "
-            f"{figures.non_trainable:,} non-trainable ({top})")
+    return f"counted by building {a['application']} once ({top})"
 
 
 def _check(a: Resolved, where: str) -> None:
@@ -102,7 +100,7 @@ APPLICATION = LayerType(
           Arg("trainable_top", Kind.INT, None,
               "While the layer is trainable, only the top N layers of the base learn "
               "(fine-tuning); None: all of them.", minimum=1, nullable=True)),
-    output=_output, weights=_weights, ranks=(4,),
+    output=_output, ranks=(4,), measured=_measured,
     rank_hint="A pre-trained base takes images: (height, width, channels).",
     check=_check, formula=_formula,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from cnnstudio.core.arguments import Arg
 from cnnstudio.core.shape_math import Arithmetic
@@ -21,6 +21,9 @@ WeightRule = Callable[[Shape, Resolved], tuple[int, int]]
 ArgsCheck = Callable[[Resolved, str], None]
 FormulaRule = Callable[[Shape, Resolved], str]
 MacsRule = Callable[[Shape, Shape, Resolved], int]
+MeasuredRule = Callable[[Shape, Resolved, Mapping[str, Any]], tuple[Shape, int, int]]
+"""For a layer whose figures Keras measures (a pre-trained base): the output shape and
+(trainable, non-trainable) counts from the measured figures passed to the shape engine."""
 WindowRule = Callable[[Resolved], tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]]
 """A sliding window's (kernel, strides, dilation), for the receptive field."""
 TorchRule = Callable[[Shape, Resolved], list[str]]
@@ -100,6 +103,8 @@ class LayerType:
     opaque: bool = False
     """A whole network in one layer (a pre-trained base): receptive fields are not
     followed through it, and it is built, trained and exported as a base."""
+    measured: MeasuredRule | None = None
+    """The layer's figures come from measuring it (see `MeasuredRule`), not arithmetic."""
     arg_index: dict[str, Arg] = field(init=False, repr=False, compare=False)
     snake_name: str = field(init=False, repr=False, compare=False)
     """The prefix Keras gives automatic names (``MaxPooling2D`` -> ``max_pooling2d``)."""

@@ -8,6 +8,7 @@ from math import prod
 from pathlib import Path
 from typing import Any
 
+from cnnstudio.core.base_figures import known_figures
 from cnnstudio.core.arguments import Arg, Kind
 from cnnstudio.core.catalogue import LayerType, Shape, get_layer_type
 from cnnstudio.core.catalogue.common import show_shape
@@ -210,7 +211,7 @@ def _count(weights) -> int:
 def check_same_model(project: Project, layers: list, path: Path) -> None:
     """The project must be the loaded model: the same shape and parameter counts at
     every layer, or the import stops rather than hand over a different model."""
-    report = infer(project).raise_if_invalid(
+    report = infer(project, known_figures()).raise_if_invalid(
         lambda problem: ModelImportError(path, f"{problem} The import was stopped."),
         "in CNN Studio, ")
     shape: Shape = report.input_shape

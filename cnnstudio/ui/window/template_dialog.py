@@ -6,6 +6,7 @@ from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QListWidget, QVBoxLayout,
 )
 
+from cnnstudio.core.base_figures import known_figures
 from cnnstudio.core import infer
 from cnnstudio.core.templates import Template, list_templates
 
@@ -41,7 +42,7 @@ class TemplateDialog(QDialog):
             return
         template = self.templates[row]
         self.chosen = template
-        report = infer(template.project)
+        report = infer(template.project, known_figures())
         shape = "x".join(str(d) for d in template.project.input_shape)
         self.description.setText(
             f"<b>{template.title}</b><p>{template.description}</p>"
