@@ -9,7 +9,8 @@ CHECK = ("import sys, {module}; heavy = [m for m in ('tensorflow', 'keras', 'PyS
          "if m in sys.modules]; print(heavy); sys.exit(1 if heavy else 0)")
 
 
-@pytest.mark.parametrize("module", ["cnnstudio.core", "cnnstudio", "cnnstudio.cli"])
+@pytest.mark.parametrize("module", ["cnnstudio.core", "cnnstudio", "cnnstudio.cli",
+                                    "cnnstudio.ui.plots.series"])
 def test_import_leaves_tensorflow_and_qt_out(module):
     result = subprocess.run([sys.executable, "-c", CHECK.format(module=module)],
                             capture_output=True, text=True, timeout=60)

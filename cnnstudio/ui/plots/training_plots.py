@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -35,27 +35,27 @@ from cnnstudio.core.runs import Overfitting, overfitting, overfitting_advice
 from cnnstudio.core.training_events import (
     BatchEnd, EpochEnd, EpochPace, PhaseStarted, Started,
 )
+from cnnstudio.ui.plots.epoch_lines import EpochLines
 from cnnstudio.ui.plots.pacing import Pacer
+from cnnstudio.ui.plots.series import (
+    DEFAULT_SMOOTHING, EPOCHS, ITERATIONS, Series, accuracy_key, as_float, number,
+)
 
 
-# Redraws take the GIL and a core from training (tests/benchmarks/bench_training.py): a
-# round of the three plots costs the GUI thread 15 to 40 ms here, so while data
-# arrives the redraws are spaced to keep the GUI thread near 1 % of a core,
-# between 10 a second and one every 2 s (ui/pacing.py); the progress bar and the
-# labels above the plots move 4 times a second meanwhile (ui/training_session.py).
+# Redraws take the GIL and a core from training, so while data arrives they are
+# spaced to keep the GUI thread near 1 % of a core, between 10 a second and one
+# every 2 s (plots/pacing.py); the progress bar and the labels above the plots move
+# 4 times a second meanwhile (pages/train/session.py).
 REDRAW_MS = 100
 MAX_REDRAW_MS = 2000
 REDRAW_CPU_BUDGET = 0.01
 # Live y ranges: a margin around the data, more room on a side the data crossed,
 # and a new range once the data fills less than Y_FILL of it. A new range costs a
-# redraw of every curve in the plot and of its axis: the Dense baseline's falling
-# loss moved it at nearly every redraw with an even margin.
+# redraw of every curve in the plot and of its axis, so it moves rarely.
 Y_MARGIN = 0.08
 Y_LEAD = 0.25
 Y_FILL = 0.65
-ITERATIONS, EPOCHS = "iterations", "epochs"
 X_LABELS = {ITERATIONS: "iteration", EPOCHS: "epoch"}
-DEFAULT_SMOOTHING = 0.9
 MARKED_EPOCHS = 40  # beyond this many epochs the markers blur into a line: lines only
 EMPTY_TEXT = "Press Train to see the curves grow"
 WAITING_TEXT = "Waiting for the first batch..."
@@ -65,12 +65,9 @@ TRAIN = "#1f77b4"
 TRAIN_EPOCH = "#0b3c6e"
 VALIDATION = "#ff7f0e"
 LEARNING_RATE = "#2ca02c"
-BOUNDARY = "#a0a0a0"
 WARNING = "#d62728"
 RUN_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
                "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
-ACCURACY_NAMES = ("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy",
-                  "binary_accuracy")
 
 # curve key -> (plot, legend name); the batch curves come first so they are drawn under the rest
 LIVE_CURVES = {
@@ -96,171 +93,6 @@ SOURCES = {
     "accuracy_epoch": ("accuracy_epoch", "raw"), "val_accuracy": ("val_accuracy", "raw"),
     "learning_rate": ("learning_rate", "raw"),
 }
-
-
-def accuracy_key(names: Iterable[str]) -> str | None:
-    """The training accuracy among Keras metric names (`accuracy`, `acc`, ...), if any."""
-    names = [n for n in names if not n.startswith("val_")]
-    for name in ACCURACY_NAMES:
-        if name in names:
-            return name
-    return next((n for n in names if n.endswith("accuracy")), None)
-
-
-def as_float(value: Any) -> float:
-    """A recorded value as a float; NaN for a missing or unreadable one (hand-edited files)."""
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
-
-
-def number(value: float) -> str:
-    return f"{value:.4g}" if math.isfinite(value) else str(value)
-
-
-class Series:
-    """A growing series of points in numpy buffers that double when full.
-
-    Each point has its x in both units (iteration, and epoch with fraction) and
-    a value; with `smoothed`, a TensorBoard-style smoothed copy (exponential
-    moving average, debiased at the start) is kept up to date as points arrive.
-    """
-
-    def __init__(self, smoothed: bool = False, capacity: int = 256) -> None:
-        self.n = 0
-        # integers: pyqtgraph then knows without looking that every x is finite
-        self._iteration = np.empty(capacity, dtype=np.int64)
-        self._epoch = np.empty(capacity)
-        self._value = np.empty(capacity)
-        self._smooth = np.empty(capacity) if smoothed else None
-        self.weight = DEFAULT_SMOOTHING
-        self._last = 0.0
-        self._count = 0
-        self.low, self.high = math.inf, -math.inf  # of the finite values
-
-    def __len__(self) -> int:
-        return self.n
-
-    @property
-    def capacity(self) -> int:
-        return len(self._value)
-
-    def append(self, iteration: int, epoch: float, value: float) -> None:
-        self.extend(np.array([iteration]), np.array([epoch]), np.array([float(value)]))
-
-    def extend(self, iterations: np.ndarray, epochs: np.ndarray, values: np.ndarray) -> None:
-        """Many points at once: a drain brings a quarter second of batches, and a
-        Python call per point took a sixth of the GUI thread's time while a fast
-        model trained."""
-        count = len(values)
-        if not count:
-            return
-        while self.n + count > len(self._value):
-            self._grow()
-        part = slice(self.n, self.n + count)
-        self._iteration[part] = iterations
-        self._epoch[part] = epochs
-        self._value[part] = values
-        finite = values[np.isfinite(values)]
-        if len(finite):
-            self.low = min(self.low, float(finite.min()))
-            self.high = max(self.high, float(finite.max()))
-        if self._smooth is not None:
-            self._smooth[part] = [self._smoothed(value) for value in values.tolist()]
-        self.n += count
-
-    def _grow(self) -> None:
-        def doubled(array: np.ndarray) -> np.ndarray:
-            bigger = np.empty(2 * len(array), dtype=array.dtype)
-            bigger[:self.n] = array[:self.n]
-            return bigger
-
-        self._iteration = doubled(self._iteration)
-        self._epoch = doubled(self._epoch)
-        self._value = doubled(self._value)
-        if self._smooth is not None:
-            self._smooth = doubled(self._smooth)
-
-    def _smoothed(self, value: float) -> float:
-        if not math.isfinite(value):
-            return value
-        self._last = self._last * self.weight + (1 - self.weight) * value
-        self._count += 1
-        return self._last / (1 - self.weight ** self._count)
-
-    def set_smoothing(self, weight: float) -> None:
-        """A new weight (0 = none, 0.99 = heavy): the smoothed copy is recomputed."""
-        self.weight = weight
-        self._last, self._count = 0.0, 0
-        if self._smooth is not None:
-            smooth = self._smooth
-            for i, value in enumerate(self._value[:self.n].tolist()):
-                smooth[i] = self._smoothed(value)
-
-    def clear(self) -> None:
-        self.n = 0
-        self._last, self._count = 0.0, 0
-        self.low, self.high = math.inf, -math.inf
-
-    def x(self, unit: str) -> np.ndarray:
-        return (self._iteration if unit == ITERATIONS else self._epoch)[:self.n]
-
-    @property
-    def values(self) -> np.ndarray:
-        return self._value[:self.n]
-
-    @property
-    def smooth(self) -> np.ndarray:
-        assert self._smooth is not None
-        return self._smooth[:self.n]
-
-    def nearest(self, x: float, unit: str) -> int | None:
-        """The index of the point whose x is nearest to `x`, None when empty."""
-        if not self.n:
-            return None
-        xs = self.x(unit)
-        i = int(np.searchsorted(xs, x))
-        if i >= self.n:
-            return self.n - 1
-        if i > 0 and x - xs[i - 1] < xs[i] - x:
-            return i - 1
-        return i
-
-
-class EpochLines:
-    """Dashed vertical lines at the epoch boundaries of one plot, drawn as one item.
-
-    One path of short segments rather than an InfiniteLine per epoch: a hundred
-    InfiniteLines take longer to paint than a 100,000-point curve. Each segment
-    spans the view's y range, kept up to date as the range changes.
-    """
-
-    def __init__(self, plot: pg.PlotWidget) -> None:
-        self.view = plot.getPlotItem().vb
-        self.item = pg.PlotCurveItem(pen=pg.mkPen(BOUNDARY, width=1, style=Qt.DashLine),
-                                     connect="pairs", antialias=False)
-        self.item.setZValue(-10)
-        self.view.addItem(self.item, ignoreBounds=True)
-        self.positions: list[float] = []
-        self.view.sigYRangeChanged.connect(self._redraw)
-
-    def set_positions(self, positions: Sequence[float]) -> None:
-        positions = [float(x) for x in positions]
-        if positions != self.positions:
-            self.positions = positions
-            self._redraw()
-
-    def _redraw(self, *_) -> None:
-        low, high = self.view.viewRange()[1]
-        count = len(self.positions)
-        self.item.setData(np.repeat(self.positions, 2), np.tile([low, high], count))
-
-    def setVisible(self, visible: bool) -> None:
-        self.item.setVisible(visible)
-
-    def isVisible(self) -> bool:
-        return self.item.isVisible()
 
 
 class TrainingPlots(QWidget):
