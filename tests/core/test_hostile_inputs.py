@@ -336,3 +336,22 @@ def test_any_bytes_load_or_give_a_project_error(tmp_path, data):
     path = tmp_path / "p.cnnstudio.json"
     path.write_bytes(data)
     _outcome(path)
+
+
+def test_saving_an_untitled_project_moves_its_runs_files_beside_it(tmp_path):
+    """A run trained before the first save keeps its files in CNN Studio's temporary
+    folder; Save moves them to NAME-runs/run-1/ and the record names them there."""
+    temp = Path(tempfile.mkdtemp(prefix="cnnstudio-run-1-"))
+    (temp / "last.weights.h5").write_bytes(b"last")
+    (temp / "probe.npz").write_bytes(b"probe")
+    run = {"id": "run-1", "ended": "completed", "epochs": [{"epoch": 1, "loss": 0.5}],
+           "weights": str(temp / "last.weights.h5"), "probe": str(temp / "probe.npz")}
+    project = replace(project_from_dict(DOC), runs=(run,))
+    target = tmp_path / "net.cnnstudio.json"
+    saved = carry_files(project, target)
+    save_project(saved, target)
+    (run,) = load_project(target).runs  # relative paths: the file loads
+    assert run["weights"] == "net-runs/run-1/last.weights.h5"
+    assert (tmp_path / run["weights"]).read_bytes() == b"last"
+    assert (tmp_path / run["probe"]).read_bytes() == b"probe"
+    assert not temp.exists()

@@ -30,3 +30,23 @@ def test_gui_start_does_not_load_tensorflow():
     assert result.stdout.split() == ["False", "True"], result.stderr[-2000:]
 
 
+
+
+def test_ctrl_y_and_ctrl_shift_z_both_redo(make_window, qtbot):
+    from PySide6.QtCore import Qt
+
+    from cnnstudio.core import edits
+
+    window = make_window()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)  # a window's shortcuts act while it is active
+    keys = [key.toString() for key in window.redo_action.shortcuts()]
+    assert "Ctrl+Y" in keys and "Ctrl+Shift+Z" in keys and len(keys) == len(set(keys))
+    before = window.editor.project
+    for modifiers, key in ((Qt.ControlModifier, Qt.Key_Y),
+                           (Qt.ControlModifier | Qt.ShiftModifier, Qt.Key_Z)):
+        window.editor.edit("Rename", edits.rename_layer, 0, "first")
+        window.undo_action.trigger()
+        assert window.editor.project == before
+        qtbot.keyClick(window.design.stack, key, modifiers)
+        assert window.editor.project.layers[0].name == "first", key
