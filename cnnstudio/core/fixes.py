@@ -7,10 +7,11 @@ ones that apply and pushes the chosen one as an undoable edit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable, Mapping
 
 from cnnstudio.core import edits
-from cnnstudio.core.inference import ShapeReport
+from cnnstudio.core.errors import ProjectError
+from cnnstudio.core.inference import ShapeReport, infer
 from cnnstudio.core.project import LayerSpec, Project
 from cnnstudio.core.shape_math import WindowMisfit
 
@@ -21,8 +22,37 @@ class Fix:
     apply: Callable[[Project], Project]
 
 
-def fixes_for(project: Project, report: ShapeReport, index: int) -> list[Fix]:
-    """The fixes that make sense for the invalid layer at `index` (may be none)."""
+def fixes_for(project: Project, report: ShapeReport, index: int,
+              bases: Mapping[str, Any] | None = None) -> list[Fix]:
+    """The fixes for the invalid layer at `index` that make it valid (may be none): each
+    is tried on the shape engine first, so a button never leads to another error."""
+    return [fix for fix in _candidate_fixes(project, report, index)
+            if mends(project, fix, bases, at=index)]
+
+
+def mends(project: Project, fix: Fix, bases: Mapping[str, Any] | None = None,
+          at: int | None = None) -> bool:
+    """Whether `fix` leaves no invalid layer up to `at` (an invalid layer's fix), or
+    none earlier than before (a hint's fix on a valid stack: it must stay valid).
+    A base still being measured counts as valid here: it is not an error."""
+    try:
+        fixed = fix.apply(project)
+    except ProjectError:
+        return False
+    after = first_error(infer(fixed, bases))
+    if at is not None:
+        return after is None or after > at
+    before = first_error(infer(project, bases))
+    return after is None or (before is not None and after > before)
+
+
+def first_error(report: ShapeReport) -> int | None:
+    """The first layer Keras would refuse (a base being measured is not refused)."""
+    return next((r.index for r in report.layers if r.error is not None and not r.pending),
+                None)
+
+
+def _candidate_fixes(project: Project, report: ShapeReport, index: int) -> list[Fix]:
     result = report.layers[index]
     if result.error is None:
         return []
@@ -36,7 +66,7 @@ def fixes_for(project: Project, report: ShapeReport, index: int) -> list[Fix]:
                              lambda p: edits.set_param(p, index, "padding", "same")))
         dims = [d for d in shape[1:-1] if d is not None]
         if "kernel_size" in a and dims and min(dims) >= 1:
-            size = min(dims)
+            size = min(dims) - (min(dims) % 2 == 0)  # odd: an even kernel has a hint of its own
             found.append(Fix(f"Reduce kernel_size to {size}",
                              lambda p: _shrink_kernel(p, index, size)))
         if "pool_size" in a:

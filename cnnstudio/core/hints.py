@@ -7,13 +7,14 @@ a one-click fix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import prod
+from typing import Any, Mapping
 
 from cnnstudio.core import edits
 from cnnstudio.core.catalogue.regularization import noise_shape_problem
 from cnnstudio.core.catalogue.spec import Category
-from cnnstudio.core.fixes import Fix
+from cnnstudio.core.fixes import Fix, mends
 from cnnstudio.core.inference import ShapeReport
 from cnnstudio.core.project import LayerSpec, Project
 
@@ -32,9 +33,16 @@ class Hint:
         return f"{self.title}. {self.why}"
 
 
-def architecture_hints(project: Project, report: ShapeReport,
-                       class_count: int | None = None) -> list[Hint]:
-    """Every hint for the valid part of the stack, in layer order."""
+def architecture_hints(project: Project, report: ShapeReport, class_count: int | None = None,
+                       bases: Mapping[str, Any] | None = None) -> list[Hint]:
+    """Every hint for the valid part of the stack, in layer order. A hint offers its fix
+    only where the shape engine finds the fixed stack as valid as before."""
+    return [hint if hint.fix is None or mends(project, hint.fix, bases)
+            else replace(hint, fix=None)
+            for hint in _hints(project, report, class_count)]
+
+
+def _hints(project: Project, report: ShapeReport, class_count: int | None) -> list[Hint]:
     hints: list[Hint] = []
     layers = project.layers
     last_dense = max((i for i, s in enumerate(layers) if s.type == "Dense"), default=None)
@@ -45,7 +53,7 @@ def architecture_hints(project: Project, report: ShapeReport,
         kernel = a.get("kernel_size")
         if spec.layer_type.category is Category.CONVOLUTION and any(k % 2 == 0 and k > 1
                                                                     for k in kernel):
-            odd = [k + 1 if k % 2 == 0 and k > 1 else k for k in kernel]
+            odd = _odd_kernel(kernel, result.input_shape)
             hints.append(Hint(i, f"Even kernel size {'x'.join(map(str, kernel))}",
                               "An even kernel has no centre pixel, so each output is shifted "
                               "half a pixel against its input and 'same' padding is uneven; "
@@ -149,3 +157,10 @@ def _flatten_hints(project: Project, report: ShapeReport, i: int) -> list[Hint]:
                               lambda p: edits.replace_layer(
                                   p, i, LayerSpec("GlobalAveragePooling2D")))))
     return found
+
+
+def _odd_kernel(kernel: tuple[int, ...], input_shape) -> list[int]:
+    """The nearest odd sizes: one up where the input leaves room, else one down."""
+    dims = list(input_shape[1:-1]) if input_shape is not None else [None] * len(kernel)
+    return [k if k % 2 or k <= 1 else (k + 1 if d is None or k + 1 <= d else k - 1)
+            for k, d in zip(kernel, dims)]

@@ -128,7 +128,8 @@ class ProjectEditor(QObject):
     def hints(self) -> list[Hint]:
         """Architecture hints for the current project, computed once per change."""
         if self._hints is None:
-            self._hints = architecture_hints(self.project, self.report, self.class_count)
+            self._hints = architecture_hints(self.project, self.report, self.class_count,
+                                             known_figures())
         return self._hints
 
     def set_class_count(self, count: int | None) -> None:

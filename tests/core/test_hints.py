@@ -93,3 +93,29 @@ def test_no_hints_on_a_clean_stack():
                          ("MaxPooling2D", {}), ("Flatten", {}),
                          ("Dense", {"units": 10, "activation": "softmax"}))
     assert hints == []
+
+
+def test_fix_buttons_never_lead_to_another_error():
+    """'Reduce kernel_size' picks an odd size, the even-kernel hint offers an odd size that
+    fits, and every offered fix is tried on the shape engine first."""
+    from cnnstudio.core import infer, project_from_dict
+    from cnnstudio.core.fixes import first_error, fixes_for, mends
+
+    too_big = project_from_dict({"input": {"shape": [12, 12, 1]}, "layers": [
+        {"type": "Conv2D", "params": {"filters": 4, "kernel_size": 13}},
+        {"type": "Flatten"}, {"type": "Dense", "params": {"units": 2}}]})
+    report = infer(too_big)
+    fixes = fixes_for(too_big, report, 0)
+    labels = [fix.label for fix in fixes]
+    assert "Reduce kernel_size to 11" in labels and "Use padding='same'" in labels
+    for fix in fixes:
+        fixed = fix.apply(too_big)
+        assert first_error(infer(fixed)) is None, fix.label
+        assert not any(h.title.startswith("Even kernel")
+                       for h in architecture_hints(fixed, infer(fixed)))
+    even = project_from_dict({"input": {"shape": [12, 12, 1]}, "layers": [
+        {"type": "Conv2D", "params": {"filters": 4, "kernel_size": 12}},
+        {"type": "Flatten"}, {"type": "Dense", "params": {"units": 2}}]})
+    (hint,) = [h for h in architecture_hints(even, infer(even)) if h.title.startswith("Even")]
+    assert hint.fix is not None and hint.fix.label == "Use kernel_size 11x11"  # 13 would not fit
+    assert mends(even, hint.fix)

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QFrame, QPushButton, QTextBrowser, QVBoxLayout, QW
 
 from cnnstudio.core.analysis import activation_bytes, format_bytes, receptive_fields
 from cnnstudio.core.catalogue.common import show_shape
+from cnnstudio.core.base_figures import known_figures
 from cnnstudio.core.fixes import fixes_for
 from cnnstudio.ui.editor import ProjectEditor
 
@@ -66,7 +67,7 @@ class ExplainPanel(QWidget):
             parts.append(f"<p style='color:#a4262c'><b>Invalid:</b> "
                          f"{html.escape(result.error)}</p>")
             self.text.setText("<br>".join(parts))
-            self._add_fixes(fixes_for(project, report, self.index))
+            self._add_fixes(fixes_for(project, report, self.index, known_figures()))
             return
         if result.output_shape is None:
             parts.append("<span style='color:#666'>No shape: a layer above is invalid.</span>")
