@@ -1,16 +1,16 @@
-"""Where the files under `resources/` are, in a source checkout or an install."""
+"""Where CNN Studio's own files are (cnnstudio/resources/, package data: the same place in
+a source checkout and in an installed wheel)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-_CHECKOUT = Path(__file__).resolve().parents[2] / "resources"
-_INSTALLED = Path(__file__).resolve().parents[1] / "resources"
+_RESOURCES = Path(__file__).resolve().parents[1] / "resources"
 
 
 def resources_dir() -> Path:
-    return _CHECKOUT if _CHECKOUT.is_dir() else _INSTALLED
+    return _RESOURCES
 
 
 def templates_dir() -> Path:

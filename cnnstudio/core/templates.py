@@ -1,4 +1,4 @@
-"""Built-in templates: project files under resources/templates, each with a description."""
+"""Built-in templates: project files under cnnstudio/resources/templates, each with a description."""
 
 from __future__ import annotations
 
