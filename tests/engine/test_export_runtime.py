@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 
-from cnnstudio.core.keras_script import PER_PROJECT, _parts, keras_script, module_source
+from cnnstudio.core.keras_script import PER_PROJECT, fixed_parts, keras_script, module_source
 from cnnstudio.core.templates import get_template
 
 
@@ -13,7 +13,7 @@ def test_the_runtime_imports_and_its_stand_ins_are_never_copied():
     from cnnstudio.export_runtime import script_parts
 
     assert callable(script_parts.make_datasets) and callable(script_parts.main)
-    assert all(unit.section != PER_PROJECT for unit in _parts())
+    assert all(unit.section != PER_PROJECT for unit in fixed_parts())
     script = keras_script(get_template("mnist_cnn").project)
     assert script.count("def build_model(") == 1  # the project's own, not the stand-in
     assert "an exported script builds its project's model" not in script
