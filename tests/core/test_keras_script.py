@@ -223,7 +223,8 @@ def test_long_layer_calls_are_wrapped():
 
 
 def test_invalid_stacks_and_outputs_are_refused_with_the_reason():
-    with pytest.raises(ExportError, match=r"layers\[0\] \(conv2d\) is invalid: kernel 5x5 does not fit"):
+    with pytest.raises(ExportError,
+                       match=r"layers\[0\] \(conv2d\) is invalid: kernel 5x5 does not fit"):
         keras_script(project(shape=(3, 3, 1), layers=(
             LayerSpec("Conv2D", {"filters": 1, "kernel_size": 5}),)))
     with pytest.raises(ExportError, match=r"output is \(None, 10, 10, 4\).*Add Flatten"):

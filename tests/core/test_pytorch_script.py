@@ -152,7 +152,8 @@ def test_layer_type_without_a_torch_rule_is_named_not_guessed(monkeypatch):
 
 def test_invalid_stack_is_refused_naming_the_layer():
     project = _project([4, 4, 1], _layer("Conv2D", filters=2, kernel_size=5))
-    with pytest.raises(ShapeError, match=r"layers\[0\] \(conv2d\) is invalid: kernel 5x5 does not fit"):
+    with pytest.raises(ShapeError,
+                       match=r"layers\[0\] \(conv2d\) is invalid: kernel 5x5 does not fit"):
         pytorch_script(project)
 
 

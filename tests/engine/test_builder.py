@@ -42,7 +42,8 @@ def test_frozen_layers_are_frozen_in_keras():
 
 
 def test_invalid_stack_fails_with_the_engine_message():
-    with pytest.raises(ShapeError, match=r"layers\[0\] \(conv2d\) is invalid: kernel 5x5 does not fit"):
+    with pytest.raises(ShapeError,
+                       match=r"layers\[0\] \(conv2d\) is invalid: kernel 5x5 does not fit"):
         cnnstudio.build_keras_model({"input": {"shape": [3, 3, 1]}, "layers": [
             {"type": "Conv2D", "params": {"filters": 1, "kernel_size": 5}}]})
 
