@@ -29,6 +29,7 @@ from cnnstudio.core.training_config import training_config
 from cnnstudio.ui.pages.data.page import to_pixmap
 from cnnstudio.ui.pages.evaluate.dropout_panel import DropoutPanel
 from cnnstudio.ui.common.loaded_data import LoadedData
+from cnnstudio.ui.common.workflow_page import WorkflowPage
 from cnnstudio.ui.editor import ProjectEditor
 from cnnstudio.ui.pages.evaluate.feature_maps import FeatureMapView
 from cnnstudio.ui.common.layouts import clear_layout, scrolled
@@ -60,16 +61,13 @@ class Thumbnail(QLabel):
         super().mousePressEvent(event)
 
 
-class EvaluatePage(QWidget):
+class EvaluatePage(WorkflowPage):
     evaluated = Signal(object)  # Evaluation
     sample_maps_shown = Signal(int)  # the picked image's index, once its maps are drawn
 
     def __init__(self, editor: ProjectEditor, loaded_data: LoadedData | None = None,
                  path_provider=lambda: None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.editor = editor
-        self.loaded_data = loaded_data if loaded_data is not None else LoadedData(self)
-        self.path_provider = path_provider
+        super().__init__(editor, loaded_data, path_provider, parent)
         self.task: Task | None = None
         self.result: Any = None
         self.filter: tuple[int | None, int | None] = (None, None)

@@ -25,6 +25,7 @@ from cnnstudio.core.runs import (
 from cnnstudio.core.training_config import training_config
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, Finished, Started
 from cnnstudio.ui.common.loaded_data import LoadedData
+from cnnstudio.ui.common.workflow_page import WorkflowPage
 from cnnstudio.ui.editor import ProjectEditor
 from cnnstudio.ui.common.model_saving import ask_model_path, start_model_save
 from cnnstudio.ui.common.status_line import StatusLine
@@ -45,15 +46,12 @@ def format_duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-class TrainPage(QWidget):
+class TrainPage(WorkflowPage):
     run_recorded = Signal(dict)
 
     def __init__(self, editor: ProjectEditor, loaded_data: LoadedData | None = None,
                  path_provider=lambda: None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.editor = editor
-        self.loaded_data = loaded_data if loaded_data is not None else LoadedData(self)
-        self.path_provider = path_provider
+        super().__init__(editor, loaded_data, path_provider, parent)
         self.session: TrainingSession | None = None
         self.save_task: Task | None = None
         self.plots = None  # made when first shown: pyqtgraph stays off start-up
