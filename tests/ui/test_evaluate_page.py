@@ -177,3 +177,26 @@ def test_views_scale_pixels_as_training_did_and_never_divide_floats_twice():
     assert np.allclose(EvaluatePage._as_trained(run, whole), 1.0)
     raw = {"dataset": {**run["dataset"], "normalize": False}}
     assert np.array_equal(EvaluatePage._as_trained(raw, whole), whole)
+
+
+def test_the_page_follows_the_newest_run_unless_another_was_chosen(make_window):
+    """It opens on the newest run, moves on to a run recorded later, and keeps a run the
+    user chose (runs recorded by hand: no training needed to choose between them)."""
+    from cnnstudio.core import edits
+
+    def run(number: int) -> dict:
+        return {"id": f"run-{number}", "ended": "completed", "weights": "w.weights.h5",
+                "epochs": [{"epoch": 1, "loss": 1.0}]}
+
+    project = edits.add_run(edits.add_run(tiny_project(), run(1)), run(2))
+    window = make_window(project)
+    page = window.evaluate_page
+    page.refresh()
+    assert page.run_choice.currentData() == "run-2"
+    window.editor.edit("Record run-3", edits.add_run, run(3))
+    page.refresh()
+    assert page.run_choice.currentData() == "run-3"
+    page.run_choice.setCurrentIndex(page.run_choice.findData("run-1"))
+    window.editor.edit("Record run-4", edits.add_run, run(4))
+    page.refresh()
+    assert page.run_choice.currentData() == "run-1"

@@ -181,7 +181,10 @@ class EvaluatePage(WorkflowPage):
         runs = self.trained_runs()
         ids = [run["id"] for run in runs]
         current = self.run_choice.currentData()
-        if ids != [self.run_choice.itemData(i) for i in range(self.run_choice.count())]:
+        shown = [self.run_choice.itemData(i) for i in range(self.run_choice.count())]
+        if ids != shown:
+            if not shown or current == shown[-1]:
+                current = None  # the newest was shown: show the newest now
             self.run_choice.blockSignals(True)
             self.run_choice.clear()
             for run in runs:
