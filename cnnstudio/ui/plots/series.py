@@ -9,6 +9,7 @@ from typing import Any, Iterable
 import numpy as np
 
 ITERATIONS, EPOCHS = "iterations", "epochs"  # the two x units of every point
+X_LABELS = {ITERATIONS: "iteration", EPOCHS: "epoch"}
 DEFAULT_SMOOTHING = 0.9
 ACCURACY_NAMES = ("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy",
                   "binary_accuracy")

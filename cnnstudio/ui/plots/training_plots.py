@@ -1,5 +1,9 @@
 """Live training curves, and recorded runs side by side.
 
+TrainingPlots holds the plots and the live run; comparing recorded runs is in
+run_overlay.py, the value read-out under the mouse in readout.py, the growing
+series in series.py (no Qt), each a part of the one widget.
+
 Loss and accuracy per batch (faint) with a smoothed line over them, per epoch
 for training and validation (markers), the learning rate in a small plot below,
 a dashed line at every epoch boundary and a red mark where validation loss
@@ -25,7 +29,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox, QGraphicsItem, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QSlider,
     QVBoxLayout, QWidget,
@@ -37,8 +41,10 @@ from cnnstudio.core.training_events import (
 )
 from cnnstudio.ui.plots.epoch_lines import EpochLines
 from cnnstudio.ui.plots.pacing import Pacer
+from cnnstudio.ui.plots.readout import Readout
+from cnnstudio.ui.plots.run_overlay import RunOverlay
 from cnnstudio.ui.plots.series import (
-    DEFAULT_SMOOTHING, EPOCHS, ITERATIONS, Series, accuracy_key, as_float, number,
+    DEFAULT_SMOOTHING, EPOCHS, ITERATIONS, X_LABELS, Series, accuracy_key,
 )
 
 
@@ -55,7 +61,6 @@ REDRAW_CPU_BUDGET = 0.01
 Y_MARGIN = 0.08
 Y_LEAD = 0.25
 Y_FILL = 0.65
-X_LABELS = {ITERATIONS: "iteration", EPOCHS: "epoch"}
 MARKED_EPOCHS = 40  # beyond this many epochs the markers blur into a line: lines only
 EMPTY_TEXT = "Press Train to see the curves grow"
 WAITING_TEXT = "Waiting for the first batch..."
@@ -66,8 +71,6 @@ TRAIN_EPOCH = "#0b3c6e"
 VALIDATION = "#ff7f0e"
 LEARNING_RATE = "#2ca02c"
 WARNING = "#d62728"
-RUN_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-               "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
 # curve key -> (plot, legend name); the batch curves come first so they are drawn under the rest
 LIVE_CURVES = {
@@ -95,7 +98,7 @@ SOURCES = {
 }
 
 
-class TrainingPlots(QWidget):
+class TrainingPlots(Readout, RunOverlay, QWidget):
     """Loss, accuracy and learning rate of a live run, or of recorded runs compared.
 
     Live: `start(Started)`, then `add_batches([BatchEnd, ...])` and
@@ -678,175 +681,6 @@ class TrainingPlots(QWidget):
         self._set_overfitting(None)
         self._place_marks()
         self._show_empty(EMPTY_TEXT)
-
-    # ---- recorded runs --------------------------------------------------------------
-
-    def show_runs(self, runs: Sequence[Mapping[str, Any]]) -> None:
-        """Compare recorded runs: per-epoch loss and accuracy (solid: training, dashed:
-        validation) and learning rate, one colour per run, the legend naming run ids."""
-        self._timer.stop()
-        self._leave_runs()
-        self.mode = "runs"
-        self._runs = [dict(run) for run in runs]
-        for curve in self.curves.values():
-            curve.hide()
-        for lines in self.epoch_lines.values():
-            lines.setVisible(False)
-        for item in [self.overfitting_region, self.overfitting_line, *self.continued_lines,
-                     *self.phase_lines]:
-            item.hide()
-        self.empty_text.hide()
-        self._draw_runs()
-
-    def _run_unit(self) -> str:
-        """Iterations only when every run says how many iterations its epochs had."""
-        if self.unit == ITERATIONS and all(as_float(r.get("iterations_per_epoch")) > 0
-                                           for r in self._runs):
-            return ITERATIONS
-        return EPOCHS
-
-    def _shown_unit(self) -> str:
-        return self._run_unit() if self.mode == "runs" else self.unit
-
-    def _draw_runs(self) -> None:
-        self._remove_run_curves()
-        for legend in self.legends.values():
-            legend.clear()
-        unit = self._run_unit()
-        for plot in self.plots.values():
-            plot.setLabel("bottom", X_LABELS[unit])
-        if not self._runs:
-            self._show_empty("Choose runs to compare")
-            return
-        self.empty_text.hide()
-        for name, legend in self.legends.items():
-            for label, style in (("training", Qt.SolidLine), ("validation", Qt.DashLine)):
-                legend.addItem(pg.PlotDataItem(pen=pg.mkPen("#555555", width=2, style=style)),
-                               label)
-        acc = accuracy_key(k for run in self._runs for e in run.get("epochs", []) for k in e)
-        metrics = [("loss", "loss", Qt.SolidLine), ("val_loss", "loss", Qt.DashLine),
-                   ("learning_rate", "learning_rate", Qt.SolidLine)]
-        if acc:
-            metrics += [(acc, "accuracy", Qt.SolidLine), (f"val_{acc}", "accuracy", Qt.DashLine)]
-        for i, run in enumerate(self._runs):
-            run_id = str(run.get("id", f"run {i + 1}"))
-            colour = RUN_COLOURS[i % len(RUN_COLOURS)]
-            x = self._run_x(run, unit)
-            curves: dict[str, pg.PlotDataItem] = {}
-            xy: list[tuple[str, str, np.ndarray, np.ndarray]] = []
-            for metric, plot, style in metrics:
-                y = np.array([as_float(e.get(metric)) for e in run.get("epochs", [])])
-                keep = np.isfinite(y) & np.isfinite(x)
-                if not keep.any():
-                    continue
-                curve = pg.PlotDataItem(
-                    x[keep], y[keep], pen=pg.mkPen(colour, width=2, style=style),
-                    symbol="o", symbolSize=5, symbolBrush=colour, symbolPen=None,
-                    antialias=True)
-                self.plots[plot].addItem(curve)
-                self._run_items.append((plot, curve))
-                curves[metric] = curve
-                xy.append((metric, plot, x[keep], y[keep]))
-                if style == Qt.SolidLine and plot in self.legends:
-                    self.legends[plot].addItem(curve, run_id)
-            self.run_curves[run_id] = curves
-            self._run_xy.append((run_id, xy))
-        for plot in self.plots.values():
-            plot.getPlotItem().enableAutoRange()
-
-    @staticmethod
-    def _run_x(run: Mapping[str, Any], unit: str) -> np.ndarray:
-        epochs = run.get("epochs", [])
-        numbers = [as_float(e.get("epoch", i + 1)) for i, e in enumerate(epochs)]
-        if unit == EPOCHS:
-            return np.array(numbers, dtype=float)
-        per_epoch = as_float(run["iterations_per_epoch"])
-        done = [as_float(e.get("iterations", per_epoch)) for e in epochs]  # fewer if stopped
-        return np.array([(n - 1) * per_epoch + d for n, d in zip(numbers, done)], dtype=float)
-
-    def _remove_run_curves(self) -> None:
-        for plot, curve in self._run_items:
-            self.plots[plot].removeItem(curve)
-        self._run_items = []
-        self.run_curves = {}
-        self._run_xy = []
-
-    def _leave_runs(self) -> None:
-        if self.mode != "runs":
-            return
-        self._remove_run_curves()
-        self._runs = []
-        self._fill_live_legends()
-        self.mode = "empty"
-        for plot in self.plots.values():
-            plot.setLabel("bottom", X_LABELS[self.unit])
-
-    # ---- reading values -------------------------------------------------------------
-
-    def _mouse_moved(self, plot: str, pos: QPointF) -> None:
-        view = self.plots[plot].getPlotItem().vb
-        if self.mode == "empty" or not view.sceneBoundingRect().contains(pos):
-            for line in self.cursors.values():
-                line.hide()
-            self._readout_hint()
-            return
-        x = view.mapSceneToView(pos).x()
-        for line in self.cursors.values():
-            line.setValue(x)
-            line.show()
-        self.readout.setText(self.readout_text(plot, x))
-
-    def _readout_hint(self) -> None:
-        self.readout.setText("Point at a plot to read its values. Drag or scroll to zoom, "
-                             "double-click to see it all again.")
-
-    def readout_text(self, plot: str, x: float) -> str:
-        """The values of `plot` ("loss", "accuracy", "learning_rate") nearest to `x`."""
-        if self.mode == "runs":
-            return self._runs_readout(plot, x)
-        parts = []
-        batch = self.series["accuracy_batch" if plot == "accuracy" else "loss_batch"]
-        i = batch.nearest(x, self.unit)
-        if i is not None:
-            where = (f"iteration {int(batch.x(ITERATIONS)[i]):,} "
-                     f"(epoch {batch.x(EPOCHS)[i]:.2f})")
-            if plot != "learning_rate":
-                name = "accuracy" if plot == "accuracy" else "loss"
-                where += (f": batch {name} {number(batch.values[i])}, "
-                          f"smoothed {number(batch.smooth[i])}")
-            parts.append(where)
-        keys = {"loss": [("loss", "loss_epoch"), ("val_loss", "val_loss")],
-                "accuracy": [("accuracy", "accuracy_epoch"), ("val_accuracy", "val_accuracy")],
-                "learning_rate": [("learning rate", "learning_rate")]}[plot]
-        first = self.series[keys[0][1]]
-        j = first.nearest(x, self.unit)
-        if j is not None:
-            epoch_x = first.x(self.unit)[j]
-            epoch = int(first.x(EPOCHS)[j])
-            values = []
-            for label, key in keys:
-                series = self.series[key]
-                k = series.nearest(epoch_x, self.unit)
-                if k is not None and series.x(self.unit)[k] == epoch_x:
-                    values.append(f"{label} {number(series.values[k])}")
-            parts.append(f"epoch {epoch}: " + ", ".join(values))
-        return "  |  ".join(parts) if parts else "No values yet."
-
-    def _runs_readout(self, plot: str, x: float) -> str:
-        parts = []
-        for run_id, xy in self._run_xy:
-            values = []
-            for metric, in_plot, xs, ys in xy:
-                if in_plot != plot:
-                    continue
-                i = int(np.clip(np.searchsorted(xs, x), 0, len(xs) - 1))
-                if i > 0 and x - xs[i - 1] < xs[i] - x:
-                    i -= 1
-                values.append(f"{metric.replace('_', ' ')} {number(ys[i])}")
-            if values:
-                parts.append(f"{run_id}: " + ", ".join(values))
-        unit = X_LABELS[self._run_unit()]
-        return f"{unit} {x:,.4g}  |  " + "  |  ".join(parts) if parts else "No values."
 
     # ---- output ---------------------------------------------------------------------
 
