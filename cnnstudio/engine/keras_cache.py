@@ -3,14 +3,13 @@
 `keras.datasets.*.load_data()` downloads what is missing, and re-downloads a
 cached file whose checksum differs; offline that means a hang or a traceback.
 So CNN Studio reads the files Keras keeps in its cache (`$KERAS_HOME`, else
-`~/.keras`), in Keras's own formats, and when one is missing says which file
-to put where.
+`~/.keras`), in Keras's own formats, with the readers an exported script
+carries too (export_runtime.cache_readers), and when one is missing says which
+file to put where.
 """
 
 from __future__ import annotations
 
-import gzip
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -18,22 +17,13 @@ from typing import Callable
 import numpy as np
 
 from cnnstudio.engine.arrays import DataError, ImageData
+from cnnstudio.export_runtime.cache_readers import keras_home, read_cifar_batch, read_idx
 
 ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 FASHION_FILES = ("train-labels-idx1-ubyte.gz", "train-images-idx3-ubyte.gz",
                  "t10k-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz")
 CIFAR10_DIR = "cifar-10-batches-py-target/cifar-10-batches-py"
 CIFAR100_DIR = "cifar-100-python-target/cifar-100-python"
-
-
-def keras_home() -> Path:
-    """Where Keras keeps its cache, by Keras's own rule (keras/src/backend/config.py)."""
-    if "KERAS_HOME" in os.environ:
-        return Path(os.environ["KERAS_HOME"])
-    base = Path.home()
-    if not os.access(base, os.W_OK):
-        base = Path("/tmp")
-    return base / ".keras"
 
 
 @dataclass(frozen=True)
@@ -58,38 +48,25 @@ def _read_mnist(root: Path):
         return f["x_train"], f["y_train"], f["x_test"], f["y_test"]
 
 
-def _idx(path: Path, offset: int) -> np.ndarray:
-    with gzip.open(path, "rb") as handle:
-        return np.frombuffer(handle.read(), np.uint8, offset=offset)
-
-
 def _read_fashion(root: Path):
     folder = root / "fashion-mnist"
-    y_train = _idx(folder / FASHION_FILES[0], 8)
-    x_train = _idx(folder / FASHION_FILES[1], 16).reshape(len(y_train), 28, 28)
-    y_test = _idx(folder / FASHION_FILES[2], 8)
-    x_test = _idx(folder / FASHION_FILES[3], 16).reshape(len(y_test), 28, 28)
+    y_train = read_idx(folder / FASHION_FILES[0], 8)
+    x_train = read_idx(folder / FASHION_FILES[1], 16).reshape(len(y_train), 28, 28)
+    y_test = read_idx(folder / FASHION_FILES[2], 8)
+    x_test = read_idx(folder / FASHION_FILES[3], 16).reshape(len(y_test), 28, 28)
     return x_train, y_train, x_test, y_test
 
 
-def _cifar_batch(path: Path, label_key: str):
-    # Keras's own reader, which unpickles with a restricted set of allowed classes.
-    from keras.src.datasets.cifar import load_batch
-
-    data, labels = load_batch(str(path), label_key=label_key)
-    return data.transpose(0, 2, 3, 1), np.asarray(labels)
-
-
 def _read_cifar10(root: Path):
-    parts = [_cifar_batch(root / CIFAR10_DIR / f"data_batch_{i}", "labels") for i in range(1, 6)]
-    x_test, y_test = _cifar_batch(root / CIFAR10_DIR / "test_batch", "labels")
+    parts = [read_cifar_batch(root / CIFAR10_DIR / f"data_batch_{i}", b"labels") for i in range(1, 6)]
+    x_test, y_test = read_cifar_batch(root / CIFAR10_DIR / "test_batch", b"labels")
     return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
             x_test, y_test)
 
 
 def _read_cifar100(root: Path):
-    x_train, y_train = _cifar_batch(root / CIFAR100_DIR / "train", "fine_labels")
-    x_test, y_test = _cifar_batch(root / CIFAR100_DIR / "test", "fine_labels")
+    x_train, y_train = read_cifar_batch(root / CIFAR100_DIR / "train", b"fine_labels")
+    x_test, y_test = read_cifar_batch(root / CIFAR100_DIR / "test", b"fine_labels")
     return x_train, y_train, x_test, y_test
 
 

@@ -13,11 +13,9 @@ are never copied.
 from __future__ import annotations
 
 import argparse
-import gzip
 import hashlib
 import json
 import os
-import pickle
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +26,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chat
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import keras  # noqa: E402
+
+from cnnstudio.export_runtime.cache_readers import (  # noqa: E402 - copied, not imported, by an export
+    keras_home, read_cifar_batch, read_idx,
+)
 
 
 # ---------------------------------------------------------------------------
@@ -67,14 +69,6 @@ class ArrayData:
                 .prefetch(tf.data.AUTOTUNE))
 
 
-def keras_home() -> Path:
-    """Where Keras keeps its downloads: $KERAS_HOME, else ~/.keras (Keras's own rule)."""
-    if "KERAS_HOME" in os.environ:
-        return Path(os.environ["KERAS_HOME"])
-    base = Path.home() if os.access(Path.home(), os.W_OK) else Path("/tmp")
-    return base / ".keras"
-
-
 def require_cached(title: str, files: list, download: str) -> None:
     """Stop with a sentence when a file is not in the Keras cache: this script never
     downloads (keras.datasets.*.load_data() would). `download` says where a connected
@@ -99,11 +93,6 @@ def load_mnist() -> ArrayData:
     return ArrayData(images[..., None], labels.reshape(-1).astype(np.int64), class_count=10)
 
 
-def read_idx(path: Path, header_bytes: int) -> np.ndarray:
-    with gzip.open(path, "rb") as handle:
-        return np.frombuffer(handle.read(), np.uint8, offset=header_bytes)
-
-
 def load_fashion_mnist() -> ArrayData:
     """Fashion-MNIST's training part (60,000 pieces of clothing, 28x28 grey)."""
     folder = keras_home() / "datasets" / "fashion-mnist"
@@ -113,27 +102,6 @@ def load_fashion_mnist() -> ArrayData:
     labels = read_idx(label_file, 8)
     images = read_idx(image_file, 16).reshape(len(labels), 28, 28, 1)
     return ArrayData(images, labels.astype(np.int64), class_count=10)
-
-
-class NumpyOnlyUnpickler(pickle.Unpickler):
-    """Reads the CIFAR pickles, refusing anything but NumPy arrays (as Keras does)."""
-
-    ALLOWED = {("numpy", "ndarray"), ("numpy", "dtype"),
-               ("numpy.core.multiarray", "_reconstruct"),
-               ("numpy._core.multiarray", "_reconstruct")}
-
-    def find_class(self, module, name):
-        if (module, name) in self.ALLOWED:
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"refusing {module}.{name} in a CIFAR file")
-
-
-def read_cifar_batch(path: Path, label_key: bytes):
-    """One CIFAR pickle: images as (N, 32, 32, 3) and their labels."""
-    with open(path, "rb") as handle:
-        batch = NumpyOnlyUnpickler(handle, encoding="bytes").load()
-    images = np.asarray(batch[b"data"]).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
-    return images, np.asarray(batch[label_key]).reshape(-1).astype(np.int64)
 
 
 CIFAR_DOWNLOAD = "https://www.cs.toronto.edu/~kriz/{}-python.tar.gz (unpack it)"

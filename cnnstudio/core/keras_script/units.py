@@ -15,6 +15,8 @@ from cnnstudio.core.errors import ExportError
 
 PARTS_MODULE = "cnnstudio.export_runtime.script_parts"
 SHAPES_MODULE = "cnnstudio.export_runtime.shapes"
+READER_MODULES = ("cnnstudio.export_runtime.cache_readers",)
+"""Runtime modules the parts import, whose code a script carries in their place."""
 PER_PROJECT = "Written for each project by core.keras_script"
 """The parts module's section of stand-ins for what is written per project: never copied."""
 
@@ -52,7 +54,23 @@ def _module_units(name: str) -> tuple[Unit, ...]:
 
 
 def fixed_parts() -> list[Unit]:
-    return [u for u in _module_units(PARTS_MODULE) if u.section != PER_PROJECT]
+    """The runtime's units a script may copy: the parts module's, with the modules it
+    imports from the runtime (READER_MODULES) copied in, not imported, so the script
+    stands alone. Their imports come after the parts' own (`from __future__` first)."""
+    parts = [u for u in _module_units(PARTS_MODULE)
+             if u.section != PER_PROJECT and not _imports_cnnstudio(u)]
+    imports = [u for u in parts if u.is_import]
+    readers = [u for name in READER_MODULES for u in _module_units(name)
+               if not _is_future_unit(u)]
+    return imports + readers + [u for u in parts if not u.is_import]
+
+
+def _imports_cnnstudio(unit: Unit) -> bool:
+    return unit.is_import and unit.text.lstrip().startswith("from cnnstudio.")
+
+
+def _is_future_unit(unit: Unit) -> bool:
+    return unit.is_import and "__future__" in unit.text
 
 
 def shapes_units() -> list[Unit]:
