@@ -207,7 +207,7 @@ def _layer_comment(spec: LayerSpec, result: LayerResult) -> str:
 
 
 def _metric(name: str) -> tuple[str, list[str]]:
-    """A metric as the Trainer compiles it (engine/trainer.py, make_metrics): by name, or a
+    """A metric as the Trainer compiles it (engine/training_setup.py, make_metrics): by name, or a
     keras.metrics object; where the class depends on the label form (top-k), the lines
     that choose it from the loss come with it."""
     sparse, one_hot = metric_class(name, False), metric_class(name, True)
