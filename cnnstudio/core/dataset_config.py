@@ -14,12 +14,11 @@ from cnnstudio.core.catalogue import LAYER_TYPES
 from cnnstudio.core.errors import ProjectError, show_value
 from cnnstudio.core.project import LayerSpec, layer_from_dict
 from cnnstudio.core.section_values import flag, number, whole
+from cnnstudio.export_runtime.rules import PIXEL_MAX, pixel_scale  # noqa: F401 - PIXEL_MAX: API
 
 SOURCES = ("shapes", "keras", "folder", "npz")
 KERAS_NAMES = ("mnist", "fashion_mnist", "cifar10", "cifar100")
 D = "dataset"
-PIXEL_MAX = 255.0
-"""The brightest whole-number pixel: `normalize` maps 0..PIXEL_MAX to 0..1."""
 AUGMENTATIONS = tuple(name for name, layer in LAYER_TYPES.items() if layer.augments)
 
 
@@ -46,7 +45,7 @@ class DatasetConfig:
         evaluation and every view of a run's model read this one rule.
         """
         name = dtype if isinstance(dtype, str) else str(getattr(dtype, "name", dtype))
-        return 1.0 / PIXEL_MAX if self.normalize and name == "uint8" else 1.0
+        return pixel_scale(self.normalize, name)
 
     def resolved_path(self, project_file: str | Path | None) -> Path | None:
         """`path` as the loader needs it: relative paths start at the project's folder."""

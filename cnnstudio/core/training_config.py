@@ -14,15 +14,14 @@ from typing import Any, Mapping
 
 from cnnstudio.core.errors import ProjectError, show_value
 from cnnstudio.core.section_values import choice, flag, number, whole
+from cnnstudio.export_runtime.rules import (  # noqa: F401 - part of this module's API
+    LOSS_FOR_LABELS, ONE_HOT_METRICS, auto_loss,
+)
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw")
 LOSSES = ("auto", "sparse_categorical_crossentropy", "categorical_crossentropy",
           "binary_crossentropy", "mean_squared_error")
-LOSS_FOR_LABELS = {"sparse": "sparse_categorical_crossentropy",
-                   "one_hot": "categorical_crossentropy", "binary": "binary_crossentropy"}
-"""The loss that fits each label form a data set can have."""
 METRICS = ("accuracy", "top_k_categorical_accuracy", "auc", "precision", "recall")
-ONE_HOT_METRICS = ("auc", "precision", "recall")
 OPTIMIZER_CLASSES = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop", "adamw": "AdamW"}
 OPTIMIZER_EXTRAS = {"sgd": ("momentum",), "adamw": ("weight_decay",)}
 """The keras.optimizers class of each optimizer setting, and the settings it takes beyond
@@ -209,20 +208,6 @@ def training_config(section: Mapping[str, Any] | None) -> TrainingConfig:
         _known(part, [s.key for s in settings], where)
         values[group] = _GROUP_CLASSES[group](**{s.key: s.read(part, where) for s in settings})
     return TrainingConfig(**values)
-
-
-def auto_loss(units: int, label_form: str | None, metrics: tuple[str, ...] = ()) -> str | None:
-    """The loss `auto` stands for, as a Keras user would choose it: binary cross-entropy
-    for one output unit, categorical when the labels are one-hot (which precision,
-    recall and auc need), sparse categorical for class numbers. None while the label
-    form decides and is not known yet (an .npz file not read)."""
-    if units == 1:
-        return "binary_crossentropy"
-    if any(name in ONE_HOT_METRICS for name in metrics):
-        return LOSS_FOR_LABELS["one_hot"]
-    if label_form is None:
-        return None
-    return LOSS_FOR_LABELS["one_hot" if label_form == "one_hot" else "sparse"]
 
 
 def metric_class(name: str, one_hot: bool) -> str | None:

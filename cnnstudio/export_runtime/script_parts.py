@@ -30,6 +30,7 @@ import keras  # noqa: E402
 from cnnstudio.export_runtime.cache_readers import (  # noqa: E402 - copied, not imported, by an export
     keras_home, read_cifar_batch, read_idx,
 )
+from cnnstudio.export_runtime.rules import PIXEL_MAX, auto_loss, pixel_scale  # noqa: E402
 
 
 # ---------------------------------------------------------------------------
@@ -60,7 +61,7 @@ class ArrayData:
         data = tf.data.Dataset.from_tensor_slices((images, labels))
         if shuffle:
             data = data.shuffle(len(images), seed=SEED, reshuffle_each_iteration=True)
-        scale = 1.0 / 255.0 if NORMALIZE and images.dtype == np.uint8 else 1.0
+        scale = pixel_scale(NORMALIZE, images.dtype.name)
 
         def prepare(x, y):
             return tf.cast(x, tf.float32) * scale, y
@@ -226,7 +227,7 @@ class FolderData:
             data = data.shuffle(len(indices), seed=SEED, reshuffle_each_iteration=True)
         data = data.batch(BATCH_SIZE).prefetch(tf.data.AUTOTUNE)
         if NORMALIZE:
-            data = data.map(lambda x, y: (x / 255.0, y), num_parallel_calls=tf.data.AUTOTUNE)
+            data = data.map(lambda x, y: (x / PIXEL_MAX, y), num_parallel_calls=tf.data.AUTOTUNE)
         return data
 
 
@@ -256,11 +257,7 @@ def choose_loss(data) -> str:
     """LOSS, or for 'auto' the loss that fits the labels and the output layer."""
     if LOSS != "auto":
         return LOSS
-    if OUTPUT_UNITS == 1:
-        return "binary_crossentropy"
-    if data.label_form == "one_hot":
-        return "categorical_crossentropy"
-    return "sparse_categorical_crossentropy"
+    return auto_loss(OUTPUT_UNITS, data.label_form)
 
 
 def check_data(data, loss: str) -> None:
