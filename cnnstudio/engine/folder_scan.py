@@ -13,15 +13,8 @@ from pathlib import Path
 from typing import Callable
 
 from cnnstudio.engine.arrays import DataError
+from cnnstudio.export_runtime.image_files import looks_like_image
 
-# First bytes of each format TensorFlow's decode_image reads.
-SIGNATURES = {
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".gif": (b"GIF87a", b"GIF89a"),
-    ".bmp": (b"BM",),
-}
 
 
 @dataclass
@@ -37,18 +30,6 @@ class FolderScan:
         for label in self.labels:
             counts[label] += 1
         return counts
-
-
-def looks_like_image(path: Path) -> bool:
-    signatures = SIGNATURES.get(path.suffix.lower())
-    if signatures is None:
-        return False
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(8)
-    except OSError:
-        return False
-    return any(head.startswith(s) for s in signatures)
 
 
 def scan_folder(root: str | Path, progress: Callable[[int, int], None] | None = None,

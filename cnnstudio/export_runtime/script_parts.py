@@ -30,6 +30,7 @@ import keras  # noqa: E402
 from cnnstudio.export_runtime.cache_readers import (  # noqa: E402 - copied, not imported, by an export
     keras_home, read_cifar_batch, read_idx,
 )
+from cnnstudio.export_runtime.image_files import looks_like_image  # noqa: E402
 from cnnstudio.export_runtime.rules import PIXEL_MAX, auto_loss, pixel_scale  # noqa: E402
 
 
@@ -165,21 +166,6 @@ def load_npz(path: Path, test_split: float, seed: int) -> ArrayData:
         keep = order[:len(order) - int(len(order) * test_split)]
         images, labels = images[keep], labels[keep]
     return ArrayData(images, labels, class_count, form)
-
-
-IMAGE_SIGNATURES = {".png": (b"\x89PNG\r\n\x1a\n",), ".jpg": (b"\xff\xd8\xff",),
-                    ".jpeg": (b"\xff\xd8\xff",), ".gif": (b"GIF87a", b"GIF89a"),
-                    ".bmp": (b"BM",)}
-
-
-def looks_like_image(path: Path) -> bool:
-    """True when the file's first bytes are those of its format (TensorFlow decodes these)."""
-    signatures = IMAGE_SIGNATURES.get(path.suffix.lower())
-    if signatures is None:
-        return False
-    with open(path, "rb") as handle:
-        head = handle.read(8)
-    return any(head.startswith(s) for s in signatures)
 
 
 @dataclass
