@@ -30,6 +30,7 @@ import keras  # noqa: E402
 from cnnstudio.export_runtime.cache_readers import (  # noqa: E402 - copied, not imported, by an export
     keras_home, read_cifar_batch, read_idx,
 )
+from cnnstudio.export_runtime.batches import array_dataset  # noqa: E402
 from cnnstudio.export_runtime.image_files import looks_like_image  # noqa: E402
 from cnnstudio.export_runtime.rules import PIXEL_MAX, auto_loss, pixel_scale  # noqa: E402
 
@@ -58,17 +59,8 @@ class ArrayData:
 
     def batches(self, indices, shuffle: bool) -> tf.data.Dataset:
         """Batches of (float32 images, labels); the images stay uint8 until batched."""
-        images, labels = self.images[indices], self.labels[indices]
-        data = tf.data.Dataset.from_tensor_slices((images, labels))
-        if shuffle:
-            data = data.shuffle(len(images), seed=SEED, reshuffle_each_iteration=True)
-        scale = pixel_scale(NORMALIZE, images.dtype.name)
-
-        def prepare(x, y):
-            return tf.cast(x, tf.float32) * scale, y
-
-        return (data.batch(BATCH_SIZE).map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
-                .prefetch(tf.data.AUTOTUNE))
+        return array_dataset(self.images[indices], self.labels[indices], BATCH_SIZE,
+                             NORMALIZE, shuffle, SEED)
 
 
 def require_cached(title: str, files: list, download: str) -> None:

@@ -16,7 +16,7 @@ from cnnstudio.core.errors import ExportError
 PARTS_MODULE = "cnnstudio.export_runtime.script_parts"
 SHAPES_MODULE = "cnnstudio.export_runtime.shapes"
 READER_MODULES = ("cnnstudio.export_runtime.rules", "cnnstudio.export_runtime.cache_readers",
-                  "cnnstudio.export_runtime.image_files")
+                  "cnnstudio.export_runtime.image_files", "cnnstudio.export_runtime.batches")
 """Runtime modules the parts import, whose code a script carries in their place."""
 PER_PROJECT = "Written for each project by core.keras_script"
 """The parts module's section of stand-ins for what is written per project: never copied."""
