@@ -14,6 +14,7 @@ import numpy as np
 
 from cnnstudio.engine.arrays import DataError
 from cnnstudio.engine.folder_scan import FolderScan
+from cnnstudio.export_runtime.batches import decodable_indices
 from cnnstudio.engine.keras_env import import_keras
 
 import_keras()
@@ -66,18 +67,7 @@ def decodable(scan: FolderScan, channels: int) -> FolderScan:
     "input ran out of data"). Decoding every file once here, in parallel,
     makes the step count true; a folder where nothing decodes says so.
     """
-    if not scan.files:
-        return scan
-    paths = tf.constant([str(f) for f in scan.files])
-
-    def check(index):
-        image = tf.io.decode_image(tf.io.read_file(paths[index]), channels=channels,
-                                   expand_animations=False)
-        return index, tf.size(image)
-
-    indices = tf.data.Dataset.range(len(scan.files))
-    good = {int(i) for i, _ in indices.map(check, num_parallel_calls=tf.data.AUTOTUNE)
-            .ignore_errors().as_numpy_iterator()}
+    good = set(decodable_indices(scan.files, channels))
     if len(good) == len(scan.files):
         return scan
     bad = [f for i, f in enumerate(scan.files) if i not in good]

@@ -9,6 +9,26 @@ from cnnstudio.export_runtime.rules import pixel_scale
 
 
 # ---------------------------------------------------------------------------
+# Data sources
+# ---------------------------------------------------------------------------
+def decodable_indices(paths: list, channels: int) -> list:
+    """The indices of the image files TensorFlow decodes, in order, each decoded once in
+    parallel: a damaged file with the right first bytes is left out before the data is
+    split, so every epoch has the steps it plans."""
+    if not paths:
+        return []
+    names = tf.constant([str(p) for p in paths])
+
+    def check(index):
+        image = tf.io.decode_image(tf.io.read_file(names[index]), channels=channels,
+                                   expand_animations=False)
+        return index, tf.size(image)
+
+    found = tf.data.Dataset.range(len(paths)).map(check, num_parallel_calls=tf.data.AUTOTUNE)
+    return sorted(int(i) for i, _ in found.ignore_errors().as_numpy_iterator())
+
+
+# ---------------------------------------------------------------------------
 # Batches for model.fit
 # ---------------------------------------------------------------------------
 def array_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, normalize: bool = True,

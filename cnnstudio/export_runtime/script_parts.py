@@ -30,7 +30,7 @@ import keras  # noqa: E402
 from cnnstudio.export_runtime.cache_readers import (  # noqa: E402 - copied, not imported, by an export
     keras_home, read_cifar_batch, read_idx,
 )
-from cnnstudio.export_runtime.batches import array_dataset  # noqa: E402
+from cnnstudio.export_runtime.batches import array_dataset, decodable_indices  # noqa: E402
 from cnnstudio.export_runtime.image_files import looks_like_image  # noqa: E402
 from cnnstudio.export_runtime.rules import PIXEL_MAX, auto_loss, pixel_scale  # noqa: E402
 
@@ -224,6 +224,10 @@ def scan_folder(root: Path, image_size: tuple, channels: int, test_split: float)
             if path.is_file() and looks_like_image(path):
                 files.append(path)
                 labels.append(label)
+    keep = decodable_indices(files, channels)  # damaged files leave before the split
+    if not keep:
+        sys.exit(f"No image in {root} could be decoded; they may be damaged.")
+    files, labels = [files[i] for i in keep], [labels[i] for i in keep]
     return FolderData(files, np.asarray(labels, np.int64), len(classes), image_size,
                       channels, test_split)
 

@@ -133,13 +133,16 @@ def npz_one_hot_without_test_part(root: Path) -> Project:
 
 
 def image_folder(root: Path) -> Project:
-    """Two class folders of PNGs of another size (resized), one file that is no image."""
+    """Two class folders of PNGs of another size (resized), one file that is no image and
+    one damaged PNG."""
     rng = np.random.default_rng(2)
     for label in ("cats", "dogs"):
         for i in range(12):
             write_png(root / "data" / "pictures" / label / f"{i:02}.png",
                       rng.integers(0, 256, (14, 10), dtype=np.uint8))
     (root / "data" / "pictures" / "cats" / "notes.txt").write_text("not an image")
+    # the right first bytes and nothing decodable: both leave it out before the split
+    (root / "data" / "pictures" / "cats" / "00b.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
     return small(dataset={"source": "folder", "path": "data/pictures", "image_size": [12, 12],
                           "test_split": 0.2}, training={"validation_split": 0.2})
 
