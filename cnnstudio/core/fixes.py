@@ -27,23 +27,29 @@ def fixes_for(project: Project, report: ShapeReport, index: int,
     """The fixes for the invalid layer at `index` that make it valid (may be none): each
     is tried on the shape engine first, so a button never leads to another error."""
     return [fix for fix in _candidate_fixes(project, report, index)
-            if mends(project, fix, bases, at=index)]
+            if mends(project, fix, index, bases)]
 
 
-def mends(project: Project, fix: Fix, bases: Mapping[str, Any] | None = None,
-          at: int | None = None) -> bool:
-    """Whether `fix` leaves no invalid layer up to `at` (an invalid layer's fix), or
-    none earlier than before (a hint's fix on a valid stack: it must stay valid).
-    A base still being measured counts as valid here: it is not an error."""
+def sound_fixes(project: Project, report: ShapeReport, fixes: list[Fix],
+                bases: Mapping[str, Any] | None = None) -> list[Fix]:
+    """The hints' fixes that leave the stack as valid as `report` finds it: no invalid
+    layer earlier than before (none at all on a valid stack). Tried on the shape
+    engine only where they are offered, since each try is an inference."""
+    before = first_error(report)
+    at = len(project.layers) if before is None else before
+    return [fix for fix in fixes if mends(project, fix, at, bases)]
+
+
+def mends(project: Project, fix: Fix, at: int, bases: Mapping[str, Any] | None = None
+          ) -> bool:
+    """Whether `fix` leaves no invalid layer up to index `at`. A base still being
+    measured counts as valid here: it is not an error."""
     try:
         fixed = fix.apply(project)
     except ProjectError:
         return False
     after = first_error(infer(fixed, bases))
-    if at is not None:
-        return after is None or after > at
-    before = first_error(infer(project, bases))
-    return after is None or (before is not None and after > before)
+    return after is None or after > at
 
 
 def first_error(report: ShapeReport) -> int | None:

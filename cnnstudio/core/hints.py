@@ -7,14 +7,13 @@ a one-click fix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from math import prod
-from typing import Any, Mapping
 
 from cnnstudio.core import edits
 from cnnstudio.core.catalogue.regularization import noise_shape_problem
 from cnnstudio.core.catalogue.spec import Category
-from cnnstudio.core.fixes import Fix, mends
+from cnnstudio.core.fixes import Fix
 from cnnstudio.core.inference import ShapeReport
 from cnnstudio.core.project import LayerSpec, Project
 
@@ -33,16 +32,11 @@ class Hint:
         return f"{self.title}. {self.why}"
 
 
-def architecture_hints(project: Project, report: ShapeReport, class_count: int | None = None,
-                       bases: Mapping[str, Any] | None = None) -> list[Hint]:
-    """Every hint for the valid part of the stack, in layer order. A hint offers its fix
-    only where the shape engine finds the fixed stack as valid as before."""
-    return [hint if hint.fix is None or mends(project, hint.fix, bases)
-            else replace(hint, fix=None)
-            for hint in _hints(project, report, class_count)]
-
-
-def _hints(project: Project, report: ShapeReport, class_count: int | None) -> list[Hint]:
+def architecture_hints(project: Project, report: ShapeReport,
+                       class_count: int | None = None) -> list[Hint]:
+    """Every hint for the valid part of the stack, in layer order. Their fixes are tried
+    on the shape engine where they are offered (fixes.sound_fixes), not here: this
+    runs at every edit."""
     hints: list[Hint] = []
     layers = project.layers
     last_dense = max((i for i, s in enumerate(layers) if s.type == "Dense"), default=None)

@@ -32,7 +32,7 @@ from cnnstudio.export_runtime.cache_readers import (  # noqa: E402 - copied, not
 )
 from cnnstudio.export_runtime.batches import array_dataset, decodable_indices  # noqa: E402
 from cnnstudio.export_runtime.image_files import looks_like_image  # noqa: E402
-from cnnstudio.export_runtime.rules import PIXEL_MAX, auto_loss, pixel_scale  # noqa: E402
+from cnnstudio.export_runtime.rules import PIXEL_MAX, auto_loss  # noqa: E402
 
 
 # ---------------------------------------------------------------------------

@@ -128,8 +128,7 @@ class ProjectEditor(QObject):
     def hints(self) -> list[Hint]:
         """Architecture hints for the current project, computed once per change."""
         if self._hints is None:
-            self._hints = architecture_hints(self.project, self.report, self.class_count,
-                                             known_figures())
+            self._hints = architecture_hints(self.project, self.report, self.class_count)
         return self._hints
 
     def set_class_count(self, count: int | None) -> None:

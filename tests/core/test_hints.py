@@ -99,7 +99,8 @@ def test_fix_buttons_never_lead_to_another_error():
     """'Reduce kernel_size' picks an odd size, the even-kernel hint offers an odd size that
     fits, and every offered fix is tried on the shape engine first."""
     from cnnstudio.core import infer, project_from_dict
-    from cnnstudio.core.fixes import first_error, fixes_for, mends
+    from cnnstudio.core import edits
+    from cnnstudio.core.fixes import Fix, first_error, fixes_for, sound_fixes
 
     too_big = project_from_dict({"input": {"shape": [12, 12, 1]}, "layers": [
         {"type": "Conv2D", "params": {"filters": 4, "kernel_size": 13}},
@@ -118,4 +119,6 @@ def test_fix_buttons_never_lead_to_another_error():
         {"type": "Flatten"}, {"type": "Dense", "params": {"units": 2}}]})
     (hint,) = [h for h in architecture_hints(even, infer(even)) if h.title.startswith("Even")]
     assert hint.fix is not None and hint.fix.label == "Use kernel_size 11x11"  # 13 would not fit
-    assert mends(even, hint.fix)
+    assert sound_fixes(even, infer(even), [hint.fix]) == [hint.fix]
+    widen = Fix("Use kernel_size 13", lambda p: edits.set_param(p, 0, "kernel_size", 13))
+    assert sound_fixes(even, infer(even), [widen]) == []  # would break the valid stack

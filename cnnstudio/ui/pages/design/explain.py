@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFrame, QPushButton, QTextBrowser, QVBoxLayout, QW
 from cnnstudio.core.analysis import activation_bytes, format_bytes, receptive_fields
 from cnnstudio.core.catalogue.common import show_shape
 from cnnstudio.core.base_figures import known_figures
-from cnnstudio.core.fixes import fixes_for
+from cnnstudio.core.fixes import fixes_for, sound_fixes
 from cnnstudio.ui.editor import ProjectEditor
 
 
@@ -98,7 +98,8 @@ class ExplainPanel(QWidget):
             parts.append(f"<p style='color:#8a5a00'><b>Hint: {html.escape(hint.title)}.</b> "
                          f"{html.escape(hint.why)}</p>")
         self.text.setText("<br>".join(parts))
-        self._add_fixes([h.fix for h in hints if h.fix is not None])
+        self._add_fixes(sound_fixes(project, report, [h.fix for h in hints if h.fix],
+                                    known_figures()))
 
     def _add_fixes(self, fixes) -> None:
         for fix in fixes:
