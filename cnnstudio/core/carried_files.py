@@ -18,13 +18,8 @@ from typing import Any
 
 from cnnstudio.core.project import Project
 from cnnstudio.core.project_file import START_WEIGHTS, start_weights_of, with_start_weights
-from cnnstudio.core.run_files import is_own_temp_path, stored_path
+from cnnstudio.core.run_files import is_own_temp_path, project_stem, stored_path
 from cnnstudio.core.runs import RUN_FILE_FIELDS
-
-
-def project_stem(project_file: str | os.PathLike[str]) -> str:
-    """`mnist` for `mnist.cnnstudio.json`: the start of the names of its files."""
-    return Path(project_file).name.removesuffix(".json").removesuffix(".cnnstudio")
 
 
 def carry_files(project: Project, project_file: str | os.PathLike[str],

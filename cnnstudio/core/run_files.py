@@ -24,6 +24,12 @@ weights, a run's weights) start with this; nothing else is ever moved."""
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
 
 
+def project_stem(project_file: str | Path) -> str:
+    """`mnist` for `mnist.cnnstudio.json`: how the files a project owns begin
+    (`mnist-runs/`, `mnist-imported.weights.h5`)."""
+    return Path(project_file).name.removesuffix(".json").removesuffix(".cnnstudio")
+
+
 def stored_path(text: str | None, project_file: str | Path | None) -> Path | None:
     """A path from a run record as a usable path (relative ones start at the project)."""
     if not text:

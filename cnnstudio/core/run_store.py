@@ -27,7 +27,7 @@ from cnnstudio.core.errors import CnnStudioError, ProjectError
 from cnnstudio.core.files import write_text_atomic
 from cnnstudio.core.project import Project
 from cnnstudio.core.project_file import load_project, save_project
-from cnnstudio.core.run_files import path_to_store
+from cnnstudio.core.run_files import path_to_store, project_stem
 from cnnstudio.core.runs import RUN_FILE_FIELDS, check_runs
 
 try:
@@ -45,8 +45,7 @@ _RUN_ID = re.compile(r"run-(\d+)")
 def runs_folder(project_file: str | os.PathLike[str]) -> Path:
     """`NAME-runs/` beside `NAME.cnnstudio.json`."""
     path = Path(project_file).resolve()
-    stem = path.name.removesuffix(".json").removesuffix(".cnnstudio")
-    return path.parent / f"{stem}-runs"
+    return path.parent / f"{project_stem(path)}-runs"
 
 
 @contextlib.contextmanager
@@ -184,7 +183,7 @@ def recover_interrupted(project_file: str | os.PathLike[str]) -> list[str]:
                 record = json.loads((folder / RECORD_FILE).read_text(encoding="utf-8"))
             except (OSError, ValueError, RecursionError):
                 continue
-            if not isinstance(record, dict) or record.get("id") in have:
+            if not isinstance(record, dict) or folder.name in have:
                 continue
             record = _interrupted(record, folder, project_file)
             try:
@@ -193,9 +192,10 @@ def recover_interrupted(project_file: str | os.PathLike[str]) -> list[str]:
                 continue
             recovered.append(record)
         if recovered:
-            save_project(replace(project, runs=(*project.runs, *recovered)), project_file)
+            save_project(merge_runs(project, recovered, known=()), project_file)
+        done = have | {r["id"] for r in recovered}
         for folder in candidates:
-            if folder.name in have or any(r["id"] == folder.name for r in recovered):
+            if folder.name in done:
                 with contextlib.suppress(OSError):
                     (folder / RECORD_FILE).unlink()
     return [r["id"] for r in recovered]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cnnstudio.core.project import Project
 from cnnstudio.core.project_file import IMPORT_FOLDER_PREFIX
+from cnnstudio.core.run_files import project_stem
 
 from cnnstudio.engine.builder import build_keras_model  # noqa: E402
 from cnnstudio.engine.model_import.common import SAVE_AGAIN, WEIGHTS_SUFFIX, ModelImportError
@@ -18,8 +19,7 @@ def imported_weights_path(model_path: str | Path, project_file: str | Path | Non
     that `carry_files` empties when the project is saved."""
     if project_file is not None:
         project_file = Path(project_file).resolve()
-        stem = project_file.name.removesuffix(".json").removesuffix(".cnnstudio")
-        return project_file.parent / f"{stem}-imported{WEIGHTS_SUFFIX}"
+        return project_file.parent / f"{project_stem(project_file)}-imported{WEIGHTS_SUFFIX}"
     folder = Path(tempfile.mkdtemp(prefix=IMPORT_FOLDER_PREFIX))
     return folder / f"{Path(model_path).stem}-imported{WEIGHTS_SUFFIX}"
 
