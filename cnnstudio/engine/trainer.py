@@ -165,6 +165,9 @@ class Trainer:
             self.checkpoints.close()
         if record is not None:
             record = self._finish_record(record, time.perf_counter() - clock, message)
+            if self.checkpoints is not None and self.checkpoints.error:
+                record["message"] += (" The epoch checkpoints could not be written, so a "
+                                      f"kill would have lost the run: {self.checkpoints.error}")
         else:
             self._discard_folder()
         return self._finished(record, message, details)

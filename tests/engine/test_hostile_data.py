@@ -166,3 +166,23 @@ def test_a_failed_write_of_a_run_file_leaves_the_previous_file(tmp_path, monkeyp
     with np.load(path) as archive:
         assert archive["probe"].tolist() == [1.0, 1.0, 1.0]
     assert [p.name for p in tmp_path.iterdir()] == ["probe.npz"]
+
+
+@pytest.mark.slow  # trains
+def test_a_checkpoint_that_cannot_be_written_is_said_in_the_run(tmp_path, monkeypatch):
+    """A full disk while checkpointing does not stop training, but the record says the
+    run was unprotected against a kill."""
+    from cnnstudio.core import save_project
+    from cnnstudio.engine.trainer import Trainer
+
+    def disk_full(path, weights):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("cnnstudio.engine.probe_file.save_weight_list", disk_full)
+    project_file = tmp_path / "p.cnnstudio.json"
+    project = tiny_project(epochs=1, capture=False)
+    save_project(project, project_file)
+    finished = Trainer(project, project_file=project_file).run()
+    assert finished.reason == "completed"
+    assert "epoch checkpoints could not be written" in finished.run["message"]
+    assert "No space left" in finished.run["message"]
