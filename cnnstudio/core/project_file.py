@@ -116,7 +116,7 @@ def load_project(path: str | os.PathLike[str], temp_ok: bool = False) -> Project
     `temp_ok` is for CNN Studio's own recovery copies (see project_from_dict).
     """
     path = Path(path)
-    raw = read_regular_file(path, MAX_PROJECT_BYTES, "project file", ProjectError)
+    raw = _read_project_bytes(path)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -129,16 +129,15 @@ def load_project(path: str | os.PathLike[str], temp_ok: bool = False) -> Project
         raise error.in_file(str(path)) from None
 
 
-def read_regular_file(path: Path, limit: int, what: str, error=ProjectError) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes, else `error` in words.
+def _read_project_bytes(path: Path, limit: int = MAX_PROJECT_BYTES,
+                        what: str = "project file") -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, else a ProjectError.
 
     A device (`/dev/zero`) would be read forever and a FIFO would block, so only a
     regular file is opened, and never more than `limit` bytes are read.
     """
-    def fail(problem: str):
-        if error is ProjectError:
-            return ProjectError("", problem, str(path))
-        return error(f"{path}: {problem}")
+    def fail(problem: str) -> ProjectError:
+        return ProjectError("", problem, str(path))
 
     try:
         info = os.stat(path)

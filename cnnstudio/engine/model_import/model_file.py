@@ -1,15 +1,15 @@
 """Reading a model file's description and compile settings without building a model:
-a damaged file, a weights-only file or a huge one is named plainly, not through a Keras traceback."""
+a damaged file, a weights-only file or a huge one is named plainly, not through a Keras
+traceback."""
 
 from __future__ import annotations
 
-import json
 import zipfile
 import zlib
 from pathlib import Path
 from typing import Any
 
-
+from cnnstudio.core.project_file import parse_json
 from cnnstudio.engine.model_import.common import (
     HDF5_MAGIC, MODEL_SUFFIXES, SAVE_AGAIN, WEIGHTS_SUFFIX, ZIP_MAGIC, ModelImportError,
 )
@@ -138,9 +138,9 @@ def _too_large(name: str, size: int) -> str:
 def _json_object(raw: Any, path: Path, damaged: str) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8") if isinstance(raw, (bytes, bytearray)) else str(raw)
-        value = json.loads(text)
-    except (UnicodeDecodeError, ValueError, RecursionError):  # deep nesting, huge numbers
+    except UnicodeDecodeError:
         raise ModelImportError(path, damaged) from None
+    value = parse_json(text, lambda _problem: ModelImportError(path, damaged))
     if not isinstance(value, dict):
         raise ModelImportError(path, damaged)
     return value
