@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import ceil
 
+from cnnstudio.export_runtime.rules import part_sizes
+
 
 @dataclass(frozen=True)
 class Split:
@@ -37,8 +39,7 @@ def split_counts(total: int, validation_fraction: float, test_fraction: float = 
     if validation_fraction + test_fraction >= 1.0:
         raise ValueError("validation and test fractions together must leave some samples "
                          f"for training, got {validation_fraction} + {test_fraction}")
-    test = int(total * test_fraction)
-    validation = int(total * validation_fraction)
+    test, validation = part_sizes(total, validation_fraction, test_fraction)
     return Split(total - test - validation, validation, test)
 
 

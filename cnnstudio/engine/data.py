@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from cnnstudio.core.dataset_config import DatasetConfig
-from cnnstudio.engine.arrays import DataError, ImageData, load_npz
+from cnnstudio.engine.arrays import DataError, ImageData, data_errors, load_npz
 from cnnstudio.engine.folder_scan import FolderScan, scan_folder
 from cnnstudio.engine.keras_cache import load_keras_dataset
+from cnnstudio.export_runtime.array_files import hold_out
 from cnnstudio.export_runtime.shapes import CLASS_NAMES, ShapesSpec, generate
 
 
@@ -50,11 +49,7 @@ def with_test_part(data: ImageData, config: DatasetConfig) -> ImageData:
     """Hold out `test_split` of the training part when the source has no test part."""
     if data.x_test is not None or config.test_split == 0:
         return data
-    order = np.random.default_rng(config.seed).permutation(len(data.x_train))
-    cut = len(order) - int(len(order) * config.test_split)
-    if cut < 1:
-        raise DataError(f"{len(order)} images are too few to hold out a test part of "
-                        f"{config.test_split:.0%}; lower test_split.")
-    train, test = order[:cut], order[cut:]
+    with data_errors():
+        train, test = hold_out(len(data.x_train), config.test_split, config.seed)
     return ImageData(data.x_train[train], data.y_train[train], data.x_train[test],
                      data.y_train[test], data.class_names, data.label_form)

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnnstudio.core.dataset_config import DatasetConfig
-from cnnstudio.core.epochs import split_counts
 from cnnstudio.core.training_config import TrainingConfig
 from cnnstudio.engine.arrays import DataError, ImageData
 from cnnstudio.engine.folder_scan import FolderScan
 from cnnstudio.engine.keras_env import import_keras
 from cnnstudio.engine.training_data import choose_loss
+from cnnstudio.export_runtime.batches import split_parts
 
 keras = import_keras()
 
@@ -41,13 +41,13 @@ def held_out(data: ImageData | FolderScan, config: DatasetConfig,
         if data.x_test is not None and len(data.x_test):
             x, y, part = data.x_test, data.y_test, "test"
         else:
-            order = np.random.default_rng(training.seed).permutation(len(data.x_train))
-            cut = split_counts(len(order), training.validation_split).validation
-            if cut == 0:
+            _, chosen, _ = split_parts(len(data.x_train), training.validation_split, 0.0,
+                                       training.seed)
+            if len(chosen) == 0:
                 raise DataError("The data set has no test part and the training settings "
                                 "hold out no validation images; set a test split on the Data "
                                 "page or a validation split on the Train page.")
-            x, y, part = data.x_train[order[:cut]], data.y_train[order[:cut]], "validation"
+            x, y, part = data.x_train[chosen], data.y_train[chosen], "validation"
     else:
         x, y, part = _folder_held_out(data, config, training)
     if limit is not None:
@@ -58,12 +58,9 @@ def held_out(data: ImageData | FolderScan, config: DatasetConfig,
 def _folder_held_out(scan: FolderScan, config: DatasetConfig, training: TrainingConfig):
     from cnnstudio.engine.folder_data import folder_dataset
 
-    order = np.random.default_rng(training.seed).permutation(len(scan.files))
-    split = split_counts(len(order), training.validation_split, config.test_split)
-    if split.test:
-        chosen, part = order[:split.test], "test"
-    else:
-        chosen, part = order[split.test:split.test + split.validation], "validation"
+    _, validation, test = split_parts(len(scan.files), training.validation_split,
+                                      config.test_split, training.seed)
+    chosen, part = (test, "test") if len(test) else (validation, "validation")
     if len(chosen) == 0:
         raise DataError("No images are held out of training; set a test split on the Data "
                         "page or a validation split on the Train page.")

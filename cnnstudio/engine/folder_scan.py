@@ -1,71 +1,25 @@
-"""Scanning an image folder: one sub-folder per class, files checked by their first bytes.
+"""Scanning an image folder, one sub-folder per class, for the engine.
 
-Pure Python and quick (it reads a few bytes per file), so it runs before any
-TensorFlow work and can report progress. Files that are not images, or whose
-first bytes do not match their format, are skipped and counted rather than
-left to crash the training pipeline later.
+The scan is the export runtime's (export_runtime/image_files.py), which exported
+scripts carry too, so both read the same files from a folder; here its errors become
+CNN Studio's DataError.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from cnnstudio.engine.arrays import DataError
-from cnnstudio.export_runtime.image_files import looks_like_image
+from cnnstudio.engine.arrays import data_errors
+from cnnstudio.export_runtime import image_files
+from cnnstudio.export_runtime.image_files import FolderScan
 
-
-
-@dataclass
-class FolderScan:
-    root: Path
-    class_names: list[str]
-    files: list[Path] = field(default_factory=list)
-    labels: list[int] = field(default_factory=list)
-    skipped: list[Path] = field(default_factory=list)
-
-    def class_counts(self) -> list[int]:
-        counts = [0] * len(self.class_names)
-        for label in self.labels:
-            counts[label] += 1
-        return counts
+__all__ = ["FolderScan", "scan_folder"]
 
 
 def scan_folder(root: str | Path, progress: Callable[[int, int], None] | None = None,
                 cancelled: Callable[[], bool] | None = None) -> FolderScan:
-    """List the images under `root`, one sub-folder per class, in name order.
-
-    `progress(done, total)` is called every few hundred files; `cancelled()`
-    lets a worker stop a long scan. Raises DataError for a folder that cannot
-    be a data set (missing, empty, no class folders, a class without images).
-    """
-    root = Path(root)
-    if not root.is_dir():
-        raise DataError(f"{root}: folder not found. Choose a folder with one sub-folder "
-                        f"per class.")
-    classes = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if not classes:
-        raise DataError(f"{root} has no sub-folders; put the images of each class in a "
-                        f"sub-folder named after the class (e.g. {root}/cats, {root}/dogs).")
-    if len(classes) < 2:
-        raise DataError(f"{root} has only one class folder ({classes[0].name}); a classifier "
-                        f"needs at least two.")
-    listing = [(i, f) for i, folder in enumerate(classes)
-               for f in sorted(folder.rglob("*")) if f.is_file()]
-    scan = FolderScan(root, [c.name for c in classes])
-    for done, (label, path) in enumerate(listing, 1):
-        if cancelled is not None and cancelled():
-            raise DataError("the folder scan was cancelled.")
-        if looks_like_image(path):
-            scan.files.append(path)
-            scan.labels.append(label)
-        else:
-            scan.skipped.append(path)
-        if progress is not None and (done % 250 == 0 or done == len(listing)):
-            progress(done, len(listing))
-    empty = [name for name, count in zip(scan.class_names, scan.class_counts()) if count == 0]
-    if empty:
-        raise DataError(f"class folder {empty[0]!r} in {root} holds no readable images "
-                        f"(.png, .jpg, .gif, .bmp); add some or remove the folder.")
-    return scan
+    """The images under `root`; `progress(done, total)` and `cancelled()` serve a worker
+    that shows a long scan and may stop it."""
+    with data_errors():
+        return image_files.scan_folder(Path(root), progress, cancelled)

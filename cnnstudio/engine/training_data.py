@@ -14,18 +14,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnnstudio.core.catalogue.common import show_shape
-from cnnstudio.core.dataset_config import PIXEL_MAX, DatasetConfig
-from cnnstudio.core.epochs import iterations, split_counts
+from cnnstudio.core.dataset_config import DatasetConfig
+from cnnstudio.core.epochs import iterations
 from cnnstudio.core.project import Project
 from cnnstudio.core.training_config import (
     LOSS_FOR_LABELS, ONE_HOT_METRICS, TrainingConfig, auto_loss,
 )
-from cnnstudio.engine.arrays import DataError, ImageData
+from cnnstudio.engine.arrays import DataError, ImageData, data_errors
 from cnnstudio.engine.augment import augment
 from cnnstudio.engine.folder_data import decodable, folder_dataset
 from cnnstudio.engine.folder_scan import FolderScan
 from cnnstudio.engine.keras_env import import_keras
 from cnnstudio.engine.pipeline import array_dataset
+from cnnstudio.export_runtime import batches
+from cnnstudio.export_runtime.batches import label_shaper, training_split
 
 import_keras()
 import tensorflow as tf  # noqa: E402
@@ -60,30 +62,14 @@ def choose_loss(setting: str, data: ImageData | FolderScan, output_shape: tuple,
 def check_fit(project: Project, output_shape: tuple, data: ImageData | FolderScan,
               config: DatasetConfig, loss: str) -> None:
     """Refuse, with the fix, what would fail or learn nothing once training starts."""
-    images = data_shape(data, config)
-    if tuple(project.input_shape) != tuple(images):
-        raise DataError(
-            f"The images are {'x'.join(map(str, images))} but the model's input is "
-            f"{'x'.join(map(str, project.input_shape))}. Use the data's shape as the input "
-            f"(Data page), or load the images at the model's size.")
     classes = len(data.class_names)
-    units = output_shape[-1] if len(output_shape) == 2 else None
-    if units is None:
+    if len(output_shape) != 2:
         raise DataError(f"The model's output is {show_shape(output_shape)}; a classifier "
                         f"needs one value per class, (None, {classes}). Add Flatten or "
                         f"GlobalAveragePooling2D, then Dense({classes}).")
-    if loss == "binary_crossentropy":
-        if units != 1 and units != classes:
-            raise DataError(f"binary_crossentropy needs 1 output unit (or one per class), "
-                            f"the last layer has {units}. Set its units to 1 with sigmoid.")
-        if units == 1 and classes > 2:
-            raise DataError(f"The data has {classes} classes but binary_crossentropy with one "
-                            f"output unit tells only two apart. Use "
-                            f"sparse_categorical_crossentropy and Dense({classes}, softmax).")
-    elif units < classes:
-        raise DataError(f"The data has {classes} classes but the last layer has {units} "
-                        f"units; labels up to {classes - 1} need at least {classes}. Set its "
-                        f"units to {classes}.")
+    with data_errors():
+        batches.check_fit(data_shape(data, config), project.input_shape, output_shape[-1],
+                          classes, loss)
 
 
 def _check_metrics(loss: str, metrics: tuple[str, ...]) -> None:
@@ -108,28 +94,19 @@ def fit_data(project: Project, output_shape: tuple, data: ImageData | FolderScan
     classes = len(data.class_names)
     units = output_shape[-1]
     total = len(data.files) if isinstance(data, FolderScan) else len(data.x_train)
-    order = np.random.default_rng(training.seed).permutation(total)
-    if isinstance(data, FolderScan):
-        split = split_counts(total, training.validation_split, config.test_split)
-        train_idx = order[split.test + split.validation:]
-        val_idx = order[split.test:split.test + split.validation]
-    else:
-        split = split_counts(total, training.validation_split)
-        train_idx, val_idx = order[split.validation:], order[:split.validation]
-    if len(train_idx) == 0:
-        raise DataError(f"No training images are left after the split ({total} images, "
-                        f"validation_split {training.validation_split}); lower it.")
+    test_split = config.test_split if isinstance(data, FolderScan) else 0.0
+    with data_errors():
+        train_idx, val_idx = training_split(total, training.validation_split, test_split,
+                                            training.seed)
     batch = training.batch_size
-    shape_labels = _label_shaper(loss, classes, units)
+    shape_labels = label_shaper(loss, units)
 
     def part(indices: np.ndarray, train: bool) -> tf.data.Dataset:
         if isinstance(data, FolderScan):
             stream = folder_dataset(data, config.image_size, config.channels, batch,
                                     indices=indices, shuffle=train and training.shuffle,
-                                    seed=training.seed)
-            if config.pixel_scale("uint8") != 1.0:  # decoded images: whole numbers 0..255
-                stream = stream.map(lambda x, y: (x / PIXEL_MAX, y),  # as the script does
-                                    num_parallel_calls=tf.data.AUTOTUNE)
+                                    seed=training.seed,
+                                    normalize=config.pixel_scale("uint8") != 1.0)
         else:
             stream = array_dataset(data.x_train[indices], data.y_train[indices], batch,
                                    normalize=config.normalize,
@@ -143,12 +120,3 @@ def fit_data(project: Project, output_shape: tuple, data: ImageData | FolderScan
     steps = iterations(len(train_idx), batch, training.epochs).per_epoch
     return FitData(part(train_idx, True), validation, len(train_idx), len(val_idx), steps,
                    loss, classes)
-
-
-def _label_shaper(loss: str, classes: int, units: int):
-    """Integer class labels in the form the loss expects."""
-    if loss == "sparse_categorical_crossentropy":
-        return lambda y: y
-    if loss == "binary_crossentropy" and units == 1:
-        return lambda y: tf.cast(tf.reshape(y, (-1, 1)), tf.float32)
-    return lambda y: tf.one_hot(y, units, dtype=tf.float32)

@@ -1,5 +1,5 @@
 """Rules CNN Studio and every exported script apply alike, in plain Python: how pixels are
-scaled and which loss `auto` stands for. core reads them from here, and an exported
+scaled, how many images each part of a split gets and which loss `auto` stands for. core reads them from here, and an exported
 script carries a copy, so the two can never disagree."""
 from __future__ import annotations
 
@@ -18,6 +18,13 @@ def pixel_scale(normalize: bool, dtype_name: str) -> float:
     (uint8) are 0..255 and become 0..1 when normalizing; float images are taken as
     they are, so they are never divided twice."""
     return 1.0 / PIXEL_MAX if normalize and dtype_name == "uint8" else 1.0
+
+
+def part_sizes(total: int, validation_split: float, test_split: float = 0.0) -> tuple:
+    """How many of `total` images go to the test and the validation part: each fraction
+    of the whole, rounded down as Keras's validation_split does; training keeps the
+    rest."""
+    return int(total * test_split), int(total * validation_split)
 
 
 def auto_loss(units: int, label_form, metrics: tuple = ()):

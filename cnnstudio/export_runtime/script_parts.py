@@ -3,22 +3,30 @@ keras-script`): core.keras_script writes each project's own parts (settings,
 build_model, compile_model, callbacks, data glue) and copies from here only the
 imports, functions and classes that a script uses, section by section.
 
-What a script does with the data mirrors cnnstudio/engine (training_data.py,
-pipeline.py, folder_data.py, folder_scan.py, keras_cache.py, arrays.py):
-tests/engine/test_keras_script_export.py runs scripts and compares their batches
-with the engine's, byte for byte. The last section holds stand-ins for what the
-exporter writes per project, so this module imports and reads as a whole; they
-are never copied.
+What a script does with the data is the engine's own code: the readers, checks,
+split and tf.data pipelines live in the runtime modules this one imports
+(array_files, cache_readers, image_files, batches, rules), which the engine
+imports too and a script carries as copies. tests/engine/test_keras_script_export.py
+runs scripts and compares their batches with the engine's, byte for byte, and their
+refusals with the engine's, sentence for sentence. The last section holds stand-ins
+for what the exporter writes per project, so this module imports and reads as a
+whole; they are never copied.
 """
 from __future__ import annotations
 
+# Some imports serve only the runtime modules a script copies in (READER_MODULES), so a
+# script imports each module once, here; a script keeps only the names it uses.
 import argparse
+import gzip  # noqa: F401
 import hashlib
 import json
 import os
+import pickle  # noqa: F401
 import sys
-from dataclasses import dataclass
+import zipfile  # noqa: F401
+from dataclasses import dataclass, field  # noqa: F401
 from pathlib import Path
+from typing import Callable  # noqa: F401
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter
@@ -30,9 +38,12 @@ import keras  # noqa: E402
 from cnnstudio.export_runtime.cache_readers import (  # noqa: E402 - copied, not imported, by an export
     keras_home, read_cifar_batch, read_idx,
 )
-from cnnstudio.export_runtime.batches import array_dataset, decodable_indices  # noqa: E402
-from cnnstudio.export_runtime.image_files import looks_like_image  # noqa: E402
-from cnnstudio.export_runtime.rules import PIXEL_MAX, auto_loss  # noqa: E402
+from cnnstudio.export_runtime.array_files import DataError, hold_out, read_npz  # noqa: E402
+from cnnstudio.export_runtime.batches import (  # noqa: E402
+    array_dataset, check_fit, decodable, folder_dataset, label_shaper, training_split,
+)
+from cnnstudio.export_runtime.image_files import FolderScan, scan_folder  # noqa: E402
+from cnnstudio.export_runtime.rules import auto_loss  # noqa: E402
 
 
 # ---------------------------------------------------------------------------
@@ -53,9 +64,7 @@ class ArrayData:
 
     def split(self):
         """Training and validation indices: a seeded shuffle, the first part validates."""
-        order = np.random.default_rng(SEED).permutation(len(self.labels))
-        n_validation = int(len(order) * VALIDATION_SPLIT)
-        return order[n_validation:], order[:n_validation]
+        return training_split(len(self.labels), VALIDATION_SPLIT, 0.0, SEED)
 
     def batches(self, indices, shuffle: bool) -> tf.data.Dataset:
         """Batches of (float32 images, labels); the images stay uint8 until batched."""
@@ -120,53 +129,25 @@ def load_cifar100() -> ArrayData:
     return ArrayData(images, labels, class_count=100)
 
 
-def class_numbers(labels: np.ndarray, where: str):
-    """Integer class labels from class numbers or one-hot rows, and which form they had."""
-    labels = np.asarray(labels)
-    if labels.ndim == 2 and labels.shape[1] > 1:
-        return labels.argmax(axis=1).astype(np.int64), "one_hot"
-    labels = labels.reshape(-1)
-    if not np.all(np.mod(labels, 1) == 0) or labels.min() < 0:
-        sys.exit(f"{where} must hold class numbers 0, 1, 2, ... or one-hot rows.")
-    return labels.astype(np.int64), "sparse"
-
-
 def load_npz(path: Path, test_split: float, seed: int) -> ArrayData:
-    """x_train and y_train from a NumPy .npz file, as CNN Studio reads it.
+    """x_train and y_train from a NumPy .npz file, checked as CNN Studio checks them.
 
     When the file has no x_test, CNN Studio holds out `test_split` of x_train
     (a shuffle seeded with `seed`) for evaluation; training gets the rest.
     """
-    if not path.is_file():
-        sys.exit(f"{path}: file not found. Put the .npz file there or change DATA_FILE.")
-    with np.load(path, allow_pickle=False) as archive:
-        for required in ("x_train", "y_train"):
-            if required not in archive.files:
-                sys.exit(f"{path} has no array '{required}'. Save it with "
-                         f"np.savez(path, x_train=..., y_train=...).")
-        images, labels = archive["x_train"], archive["y_train"]
-        test_labels = archive["y_test"] if "y_test" in archive.files else None
-    if images.ndim == 3:
-        images = images[..., None]  # grey images get their channel axis
-    labels, form = class_numbers(labels, f"{path.name}: y_train")
-    class_count = max(int(labels.max()) + 1, 2)
-    if test_labels is not None:
-        test_labels, _ = class_numbers(test_labels, f"{path.name}: y_test")
-        class_count = max(class_count, int(test_labels.max()) + 1)
-    elif test_split > 0:
-        order = np.random.default_rng(seed).permutation(len(images))
-        keep = order[:len(order) - int(len(order) * test_split)]
+    found = read_npz(path)
+    images, labels = found.x_train, found.y_train
+    if found.x_test is None and test_split > 0:
+        keep, _ = hold_out(len(images), test_split, seed)
         images, labels = images[keep], labels[keep]
-    return ArrayData(images, labels, class_count, form)
+    return ArrayData(images, labels, found.class_count, found.label_form)
 
 
 @dataclass
 class FolderData:
     """Image files, one sub-folder per class, read and resized batch by batch."""
 
-    files: list
-    labels: np.ndarray
-    class_count: int
+    scan: FolderScan
     image_size: tuple
     channels: int
     test_split: float
@@ -176,60 +157,26 @@ class FolderData:
     def image_shape(self) -> tuple:
         return (*self.image_size, self.channels)
 
+    @property
+    def class_count(self) -> int:
+        return len(self.scan.class_names)
+
     def split(self):
-        """Test, validation and training indices from one seeded shuffle, in that order;
-        the test part is kept for evaluation and not used here."""
-        order = np.random.default_rng(SEED).permutation(len(self.files))
-        n_test = int(len(order) * self.test_split)
-        n_validation = int(len(order) * VALIDATION_SPLIT)
-        return order[n_test + n_validation:], order[n_test:n_test + n_validation]
+        """Training and validation indices from one seeded shuffle; its first part, the
+        test part, is kept for evaluation and not used here."""
+        return training_split(len(self.scan.files), VALIDATION_SPLIT, self.test_split, SEED)
 
     def batches(self, indices, shuffle: bool) -> tf.data.Dataset:
-        """Batches of (float32 images, labels), decoded and resized in parallel; decoded
-        images stay in memory after the first epoch when they fit in 512 MB."""
-        height, width = self.image_size
-        paths = tf.constant([str(self.files[i]) for i in indices])
-        data = tf.data.Dataset.from_tensor_slices((paths, self.labels[indices]))
-
-        def load(path, label):
-            image = tf.io.decode_image(tf.io.read_file(path), channels=self.channels,
-                                       expand_animations=False)
-            image = tf.image.resize(image, (height, width))
-            image.set_shape((height, width, self.channels))
-            return image, label
-
-        data = data.map(load, num_parallel_calls=tf.data.AUTOTUNE).ignore_errors()
-        if len(indices) * height * width * self.channels * 4 <= 512 * 1024 ** 2:
-            data = data.cache()
-        if shuffle:
-            data = data.shuffle(len(indices), seed=SEED, reshuffle_each_iteration=True)
-        data = data.batch(BATCH_SIZE).prefetch(tf.data.AUTOTUNE)
-        if NORMALIZE:
-            data = data.map(lambda x, y: (x / PIXEL_MAX, y), num_parallel_calls=tf.data.AUTOTUNE)
-        return data
+        """Batches of (float32 images, labels), decoded and resized in parallel."""
+        return folder_dataset(self.scan, self.image_size, self.channels, BATCH_SIZE,
+                              indices, shuffle, SEED, normalize=NORMALIZE)
 
 
-def scan_folder(root: Path, image_size: tuple, channels: int, test_split: float) -> FolderData:
+def load_folder(root: Path, image_size: tuple, channels: int, test_split: float) -> FolderData:
     """The images under `root`, one sub-folder per class in name order; files that are
-    not images (by their first bytes) are skipped."""
-    if not root.is_dir():
-        sys.exit(f"{root}: folder not found. Point DATA_FOLDER at a folder with one "
-                 f"sub-folder per class.")
-    classes = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if len(classes) < 2:
-        sys.exit(f"{root} needs at least two class sub-folders; it has {len(classes)}.")
-    files, labels = [], []
-    for label, folder in enumerate(classes):
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and looks_like_image(path):
-                files.append(path)
-                labels.append(label)
-    keep = decodable_indices(files, channels)  # damaged files leave before the split
-    if not keep:
-        sys.exit(f"No image in {root} could be decoded; they may be damaged.")
-    files, labels = [files[i] for i in keep], [labels[i] for i in keep]
-    return FolderData(files, np.asarray(labels, np.int64), len(classes), image_size,
-                      channels, test_split)
+    not images (by their first bytes) or do not decode are left out, before the split."""
+    return FolderData(decodable(scan_folder(root), channels), image_size, channels,
+                      test_split)
 
 
 # ---------------------------------------------------------------------------
@@ -240,32 +187,6 @@ def choose_loss(data) -> str:
     if LOSS != "auto":
         return LOSS
     return auto_loss(OUTPUT_UNITS, data.label_form)
-
-
-def check_data(data, loss: str) -> None:
-    """Stop, with the fix, where model.fit would fail or learn nothing."""
-    if data.image_shape != tuple(INPUT_SHAPE):
-        sys.exit(f"The images are {'x'.join(map(str, data.image_shape))} but the model's "
-                 f"input is {'x'.join(map(str, INPUT_SHAPE))}; change INPUT_SHAPE and the "
-                 f"layers, or load the images at the model's size.")
-    classes = data.class_count
-    if loss == "binary_crossentropy":
-        if OUTPUT_UNITS == 1 and classes > 2:
-            sys.exit(f"The data has {classes} classes but binary_crossentropy with one "
-                     f"output unit tells only two apart; use "
-                     f"sparse_categorical_crossentropy and Dense({classes}, softmax).")
-    elif OUTPUT_UNITS < classes:
-        sys.exit(f"The data has {classes} classes but the last layer has {OUTPUT_UNITS} "
-                 f"units; set its units to {classes}.")
-
-
-def label_shaper(loss: str):
-    """Integer class labels in the form the loss expects."""
-    if loss == "sparse_categorical_crossentropy":
-        return lambda y: y
-    if loss == "binary_crossentropy" and OUTPUT_UNITS == 1:
-        return lambda y: tf.cast(tf.reshape(y, (-1, 1)), tf.float32)
-    return lambda y: tf.one_hot(y, OUTPUT_UNITS, dtype=tf.float32)
 
 
 def augment(data: tf.data.Dataset, layers: list) -> tf.data.Dataset:
@@ -287,10 +208,7 @@ def make_datasets(data, loss: str, augmented: bool = True):
     reshuffled every epoch and augmented (unless `augmented` is false), the
     validation part never is."""
     train_indices, validation_indices = data.split()
-    if len(train_indices) == 0:
-        sys.exit(f"No training images are left after the split ({len(data.labels)} images, "
-                 f"VALIDATION_SPLIT {VALIDATION_SPLIT}); lower it.")
-    shape_labels = label_shaper(loss)
+    shape_labels = label_shaper(loss, OUTPUT_UNITS)
 
     def part(indices, train: bool) -> tf.data.Dataset:
         batches = data.batches(indices, shuffle=train and SHUFFLE)
@@ -407,9 +325,18 @@ def main(argv=None) -> None:
     if args.summary_json:
         print(json.dumps(layer_summary(build_model())))
         return
+    try:
+        train_model(args)
+    except DataError as error:  # data that cannot train this model: the sentence, no trace
+        sys.exit(str(error))
+
+
+def train_model(args: argparse.Namespace) -> None:
+    """Load the data, check it against the model, then train and save (or only print
+    the batches' checksum)."""
     data = load_training_data()
     loss = choose_loss(data)
-    check_data(data, loss)
+    check_fit(data.image_shape, INPUT_SHAPE, OUTPUT_UNITS, data.class_count, loss)
     keras.utils.set_random_seed(SEED)  # weights, dropout, batch order, augmentation
     if args.data_checksum:  # augmentation is random, so the batches before it
         train, validation = make_datasets(data, loss, augmented=False)

@@ -130,7 +130,7 @@ def test_shapes_source_embeds_the_generator_and_nothing_else():
     assert {"generate", "ShapesSpec", "_masks", "_colours", "ArrayData"} <= functions(text)
     assert "ShapesSpec(count=300, height=12, width=12, channels=1, seed=7, classes=4)" in text
     assert "ArrayData(images, labels, class_count=4)" in text
-    assert not functions(text) & {"load_mnist", "load_npz", "scan_folder", "FolderData"}
+    assert not functions(text) & {"load_mnist", "load_npz", "load_folder", "scan_folder", "FolderData"}
     assert "gzip" not in imports(text) and "pickle" not in imports(text)
     assert text.count("from __future__ import annotations") == 1
 
@@ -143,7 +143,7 @@ def test_npz_and_folder_paths_are_absolute_from_the_project_file(tmp_path):
     folder = keras_script(project(dataset={"source": "folder", "path": "../pictures",
                                            "image_size": [12, 12]}), project_file)
     assert f'DATA_FOLDER = Path("{tmp_path / "pictures"}")' in folder
-    assert "scan_folder(DATA_FOLDER, image_size=(12, 12), channels=1" in folder
+    assert "load_folder(DATA_FOLDER, image_size=(12, 12), channels=1" in folder
     assert "FolderData" in functions(folder) and "ArrayData" not in functions(folder)
 
 

@@ -229,6 +229,68 @@ def test_the_script_reads_the_batches_the_engine_makes(make, checksums):
     assert expected["train"]["samples"] > 0
 
 
+def npz_with_nan_pixels(root: Path) -> Project:
+    x = np.random.default_rng(4).random((30, 12, 12)).astype(np.float32)
+    x[7, 3, 5] = np.nan
+    np.savez(root / "data" / "set.npz", x_train=x, y_train=np.arange(30) % 3)
+    return small(dataset={"source": "npz", "path": "data/set.npz"})
+
+
+def npz_with_rows_that_are_not_one_hot(root: Path) -> Project:
+    np.savez(root / "data" / "set.npz", x_train=np.zeros((10, 12, 12), np.uint8),
+             y_train=np.full((10, 3), 0.5))
+    return small(dataset={"source": "npz", "path": "data/set.npz"})
+
+
+def npz_of_another_image_size(root: Path) -> Project:
+    np.savez(root / "data" / "set.npz", x_train=np.zeros((20, 14, 14), np.uint8),
+             y_train=np.arange(20) % 3)
+    return small(dataset={"source": "npz", "path": "data/set.npz"})
+
+
+def more_classes_than_units(root: Path) -> Project:
+    np.savez(root / "data" / "set.npz", x_train=np.zeros((20, 12, 12), np.uint8),
+             y_train=np.arange(20) % 5)
+    return small(units=3, dataset={"source": "npz", "path": "data/set.npz"})
+
+
+def folder_with_one_class(root: Path) -> Project:
+    write_png(root / "data" / "pictures" / "cats" / "a.png", np.zeros((12, 12), np.uint8))
+    return small(dataset={"source": "folder", "path": "data/pictures", "image_size": [12, 12]})
+
+
+REFUSED = [npz_with_nan_pixels, npz_with_rows_that_are_not_one_hot, npz_of_another_image_size,
+           more_classes_than_units, folder_with_one_class]
+
+
+@pytest.fixture(scope="module")
+def refusals(tmp_path_factory) -> dict[str, tuple[str, Result]]:
+    """For each data set that cannot train its model: the engine's DataError and the
+    script's run (all scripts in one process)."""
+    from cnnstudio.engine.arrays import DataError
+
+    expected, jobs = {}, []
+    for make in REFUSED:
+        root = tmp_path_factory.mktemp(make.__name__)
+        (root / "project" / "data").mkdir(parents=True)
+        project = make(root / "project")
+        project_file = root / "project" / "p.cnnstudio.json"
+        with pytest.raises(DataError) as refused:
+            engine_checksums(project, project_file)
+        expected[make.__name__] = str(refused.value)
+        jobs.append(Job(write_keras_script(project, root / "train_it.py", project_file),
+                        ("--epochs", "1")))
+    return dict(zip(expected, zip(expected.values(), run_scripts(jobs))))
+
+
+@pytest.mark.parametrize("make", REFUSED, ids=lambda make: make.__name__)
+def test_the_script_refuses_what_the_engine_refuses_with_the_same_sentence(make, refusals):
+    sentence, result = refusals[make.__name__]
+    assert result.returncode == 1
+    assert sentence in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_a_missing_cache_file_is_named_and_nothing_is_downloaded(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     script = write_keras_script(small((28, 28, 1), 10, {"source": "keras", "name": "mnist"}),

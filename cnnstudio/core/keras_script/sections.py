@@ -314,7 +314,7 @@ def load_training_data(data: DatasetConfig) -> str:
     else:
         doc = ("The images of the project's folder (dataset.path), one sub-folder per "
                "class;\n    dataset.test_split of them are held out for evaluation.")
-        body = [f"    return scan_folder(DATA_FOLDER, "
+        body = [f"    return load_folder(DATA_FOLDER, "
                 f"image_size={py_literal(tuple(data.image_size))}, channels={data.channels},",
                 f"                       test_split={py_literal(data.test_split)})"]
         kind = "FolderData"

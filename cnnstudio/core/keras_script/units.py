@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
@@ -15,7 +15,8 @@ from cnnstudio.core.errors import ExportError
 
 PARTS_MODULE = "cnnstudio.export_runtime.script_parts"
 SHAPES_MODULE = "cnnstudio.export_runtime.shapes"
-READER_MODULES = ("cnnstudio.export_runtime.rules", "cnnstudio.export_runtime.cache_readers",
+READER_MODULES = ("cnnstudio.export_runtime.rules", "cnnstudio.export_runtime.array_files",
+                  "cnnstudio.export_runtime.cache_readers",
                   "cnnstudio.export_runtime.image_files", "cnnstudio.export_runtime.batches")
 """Runtime modules the parts import, whose code a script carries in their place."""
 PER_PROJECT = "Written for each project by core.keras_script"
@@ -37,6 +38,7 @@ class Unit:
     section: str | None
     is_definition: bool  # a function or class: two blank lines around it (PEP 8)
     blank_before: bool  # a blank line above it in its source
+    start: int = 0  # its first line in its source
 
 
 def module_source(name: str) -> str:
@@ -61,17 +63,14 @@ def fixed_parts() -> list[Unit]:
     parts = [u for u in _module_units(PARTS_MODULE)
              if u.section != PER_PROJECT and not _imports_cnnstudio(u)]
     imports = [u for u in parts if u.is_import]
-    readers = [u for name in READER_MODULES for u in _module_units(name)
-               if not _is_future_unit(u)]
-    return imports + readers + [u for u in parts if not u.is_import]
+    readers = [u for name in READER_MODULES for u in _module_units(name)]
+    check_self_contained([u for u in readers if not _imports_cnnstudio(u)], imports)
+    return imports + [u for u in readers if not u.is_import] + \
+        [u for u in parts if not u.is_import]
 
 
 def _imports_cnnstudio(unit: Unit) -> bool:
     return unit.is_import and unit.text.lstrip().startswith("from cnnstudio.")
-
-
-def _is_future_unit(unit: Unit) -> bool:
-    return unit.is_import and "__future__" in unit.text
 
 
 def shapes_units() -> list[Unit]:
@@ -79,19 +78,22 @@ def shapes_units() -> list[Unit]:
 
 
 def check_self_contained(embedded: list[Unit], parts: list[Unit]) -> None:
-    """The Shapes generator may import only what the script imports anyway (NumPy,
-    dataclasses): then the script stays standalone."""
-    have = {statement(u.text) for u in parts if u.is_import}
+    """Code copied into a script (the readers, the Shapes generator) may import only what
+    the parts module imports: one import statement a module in the script, and a
+    script that stands alone."""
+    have = {name for u in parts if u.is_import for name in imported(u.text)}
     for unit in embedded:
-        if unit.is_import and statement(unit.text) not in have:
-            raise ExportError(f"{SHAPES_MODULE} now needs {unit.text!r}, which a "
-                              f"standalone script cannot import; add it to {PARTS_MODULE} "
-                              f"if it is a standard or NumPy module.")
+        if unit.is_import and not imported(unit.text) <= have:
+            raise ExportError(f"the export runtime now needs {unit.text!r}, which the "
+                              f"script would not import; add it to {PARTS_MODULE} if it is "
+                              f"a standard, NumPy or TensorFlow module.")
 
 
-def statement(text: str) -> str:
-    """A statement without its layout and comments, to compare two imports."""
-    return ast.dump(ast.parse(text))
+def imported(text: str) -> set[tuple]:
+    """What an import statement imports: (module, name, as-name) for each name."""
+    node = ast.parse(text).body[0]
+    module = getattr(node, "module", None)
+    return {(module, alias.name, alias.asname) for alias in node.names}
 
 
 def units_of(source: str) -> list[Unit]:
@@ -104,17 +106,32 @@ def units_of(source: str) -> list[Unit]:
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         previous_end, body = body[0].end_lineno, body[1:]  # the module docstring
     for node in body:
+        if _is_attribute_docstring(node, units):  # stays with the assignment above it
+            units[-1] = replace(units[-1], text="\n".join(
+                lines[units[-1].start - 1:node.end_lineno]))
+            previous_end = node.end_lineno
+            continue
         start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
         section = _section_title(lines[previous_end:start - 1]) or section
         text = "\n".join(lines[start - 1:node.end_lineno])
         is_import = isinstance(node, (ast.Import, ast.ImportFrom))
         binds = frozenset() if _is_future(node) else _bound_names(node)
         is_definition = isinstance(node, (ast.FunctionDef, ast.ClassDef))
-        blank_before = start >= 2 and not lines[start - 2].strip()
+        above = start - 2
+        while above >= 0 and lines[above].startswith("#"):  # a comment block (not copied)
+            above -= 1
+        blank_before = above >= 0 and not lines[above].strip()
         units.append(Unit(text, binds, _used_names(node), is_import, section, is_definition,
-                           blank_before))
+                           blank_before, start))
         previous_end = node.end_lineno
     return units
+
+
+def _is_attribute_docstring(node: ast.stmt, units: list[Unit]) -> bool:
+    """A string right after an assignment documents what it assigns (as Sphinx reads it)."""
+    return (bool(units) and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str) and bool(units[-1].binds)
+            and not units[-1].is_import and not units[-1].is_definition)
 
 
 def _section_title(between: list[str]) -> str | None:
@@ -146,7 +163,7 @@ def _used_names(node: ast.AST) -> frozenset[str]:
 
 def needed(units: list[Unit], code: Iterable[str]) -> list[Unit]:
     """The units that `code` uses, directly or through other units, plus those that are
-    always kept; in their original order."""
+    always kept; in their original order. An import keeps only the names used."""
     by_name: dict[str, Unit] = {}
     for unit in units:
         for name in unit.binds:
@@ -154,9 +171,23 @@ def needed(units: list[Unit], code: Iterable[str]) -> list[Unit]:
     wanted = set().union(*(_used_names(ast.parse(text)) for text in code))
     kept = {id(u): u for u in units if not u.binds}
     wanted |= set().union(*(u.uses for u in kept.values()))
+    used = set(wanted)
     while wanted:
         unit = by_name.get(wanted.pop())
         if unit is not None and id(unit) not in kept:
             kept[id(unit)] = unit
-            wanted |= unit.uses
-    return [u for u in units if id(u) in kept]
+            wanted |= unit.uses - used
+            used |= unit.uses
+    return [_trimmed(u, used) for u in units if id(u) in kept]
+
+
+def _trimmed(unit: Unit, used: set[str]) -> Unit:
+    """A `from m import a, b` unit with only the names in `used` (its comment goes, as it
+    spoke of the whole line)."""
+    if not unit.is_import or unit.binds <= used:
+        return unit
+    node = ast.parse(unit.text).body[0]
+    names = [a for a in node.names if (a.asname or a.name) in used]
+    listed = ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in names)
+    return replace(unit, text=f"from {node.module} import {listed}",
+                   binds=frozenset(a.asname or a.name for a in names))
