@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from cnnstudio.core.catalogue import LAYER_TYPES
 from cnnstudio.core.errors import ProjectError, show_value
 from cnnstudio.core.project import LayerSpec, layer_from_dict
 from cnnstudio.core.section_values import flag, number, whole
-from cnnstudio.export_runtime.rules import PIXEL_MAX, pixel_scale  # noqa: F401 - PIXEL_MAX: API
+from cnnstudio.export_runtime.rules import pixel_scale
 
 SOURCES = ("shapes", "keras", "folder", "npz")
 KERAS_NAMES = ("mnist", "fashion_mnist", "cifar10", "cifar100")
@@ -55,6 +55,12 @@ class DatasetConfig:
         if not path.is_absolute() and project_file is not None:
             path = Path(project_file).resolve().parent / path
         return path
+
+
+def augmentation_names(specs: Sequence[LayerSpec]) -> list[str]:
+    """The Keras names of augmentation layers, the same in training, in a preview and in
+    an exported script: augment_0_random_flip, ..."""
+    return [f"augment_{i}_{spec.layer_type.snake_name}" for i, spec in enumerate(specs)]
 
 
 def dataset_config(section: Mapping[str, Any] | None) -> DatasetConfig:

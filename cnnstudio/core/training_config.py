@@ -14,9 +14,6 @@ from typing import Any, Mapping
 
 from cnnstudio.core.errors import ProjectError, show_value
 from cnnstudio.core.section_values import choice, flag, number, whole
-from cnnstudio.export_runtime.rules import (  # noqa: F401 - part of this module's API
-    LOSS_FOR_LABELS, ONE_HOT_METRICS, auto_loss,
-)
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw")
 LOSSES = ("auto", "sparse_categorical_crossentropy", "categorical_crossentropy",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from cnnstudio.core.dataset_config import augmentation_names
 from cnnstudio.core.project import LayerSpec
 from cnnstudio.engine.builder import make_keras_layer
 from cnnstudio.engine.keras_env import import_keras
@@ -16,11 +17,19 @@ from cnnstudio.engine.keras_env import import_keras
 keras = import_keras()
 import tensorflow as tf  # noqa: E402
 
+from cnnstudio.export_runtime import batches  # noqa: E402
+
+
+def augmentation_layers(specs: Sequence[LayerSpec]) -> list:
+    """The Keras layers of the data set's augmentation, named as an exported script names
+    them."""
+    return [make_keras_layer(spec, name) for spec, name in zip(specs, augmentation_names(specs))]
+
 
 def augmenter(specs: Sequence[LayerSpec]):
-    """A callable turning a float image batch into a randomly changed one (training mode)."""
-    layers = [make_keras_layer(spec, f"augment_{i}_{spec.layer_type.snake_name}")
-              for i, spec in enumerate(specs)]
+    """A callable turning a float image batch into a randomly changed one (training mode),
+    for a preview of the augmentation."""
+    layers = augmentation_layers(specs)
 
     def apply(images):
         for layer in layers:
@@ -31,10 +40,6 @@ def augmenter(specs: Sequence[LayerSpec]):
 
 
 def augment(data: tf.data.Dataset, specs: Sequence[LayerSpec]) -> tf.data.Dataset:
-    """Batches of (images, labels) with the augmentations applied to the images."""
-    if not specs:
-        return data
-    apply = augmenter(specs)
-    # One batch at a time: parallel calls would draw from the layers' seeded random
-    # state in whatever order they ran, and the same seed would no longer give the same run.
-    return data.map(lambda images, labels: (apply(images), labels))
+    """Batches of (images, labels) with the augmentations applied to the images: the
+    export runtime's pipeline step, which exported scripts carry too."""
+    return batches.augment(data, augmentation_layers(specs))

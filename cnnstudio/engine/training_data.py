@@ -17,9 +17,7 @@ from cnnstudio.core.catalogue.common import show_shape
 from cnnstudio.core.dataset_config import DatasetConfig
 from cnnstudio.core.epochs import iterations
 from cnnstudio.core.project import Project
-from cnnstudio.core.training_config import (
-    LOSS_FOR_LABELS, ONE_HOT_METRICS, TrainingConfig, auto_loss,
-)
+from cnnstudio.core.training_config import TrainingConfig
 from cnnstudio.engine.arrays import DataError, ImageData, data_errors
 from cnnstudio.engine.augment import augment
 from cnnstudio.engine.folder_data import decodable, folder_dataset
@@ -28,6 +26,7 @@ from cnnstudio.engine.keras_env import import_keras
 from cnnstudio.engine.pipeline import array_dataset
 from cnnstudio.export_runtime import batches
 from cnnstudio.export_runtime.batches import label_shaper, training_split
+from cnnstudio.export_runtime.rules import LOSS_FOR_LABELS, ONE_HOT_METRICS, auto_loss
 
 import_keras()
 import tensorflow as tf  # noqa: E402

@@ -170,3 +170,19 @@ def label_shaper(loss: str, units: int):
     if loss == "binary_crossentropy" and units == 1:
         return lambda y: tf.cast(tf.reshape(y, (-1, 1)), tf.float32)
     return lambda y: tf.one_hot(y, units, dtype=tf.float32)
+
+
+def augment(data: tf.data.Dataset, layers: list) -> tf.data.Dataset:
+    """Batches of (images, labels) with the random augmentation layers applied to the
+    images in training mode; an empty list leaves the batches as they are."""
+    if not layers:
+        return data
+
+    def apply(images, labels):
+        for layer in layers:
+            images = layer(images, training=True)
+        return images, labels
+
+    # One batch at a time: parallel calls would draw from the layers' seeded random
+    # state in whatever order they ran, and the same seed would no longer give the same run.
+    return data.map(apply)

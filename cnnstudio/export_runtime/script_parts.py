@@ -40,7 +40,7 @@ from cnnstudio.export_runtime.cache_readers import (  # noqa: E402 - copied, not
 )
 from cnnstudio.export_runtime.array_files import DataError, hold_out, read_npz  # noqa: E402
 from cnnstudio.export_runtime.batches import (  # noqa: E402
-    array_dataset, check_fit, decodable, folder_dataset, label_shaper, training_split,
+    array_dataset, augment, check_fit, decodable, folder_dataset, label_shaper, training_split,
 )
 from cnnstudio.export_runtime.image_files import FolderScan, scan_folder  # noqa: E402
 from cnnstudio.export_runtime.rules import auto_loss  # noqa: E402
@@ -187,20 +187,6 @@ def choose_loss(data) -> str:
     if LOSS != "auto":
         return LOSS
     return auto_loss(OUTPUT_UNITS, data.label_form)
-
-
-def augment(data: tf.data.Dataset, layers: list) -> tf.data.Dataset:
-    """Apply the random augmentation layers to each image batch (training mode)."""
-    if not layers:
-        return data
-
-    def apply(images, labels):
-        for layer in layers:
-            images = layer(images, training=True)
-        return images, labels
-
-    # one batch at a time, so the seeded layers draw in the same order every run
-    return data.map(apply)
 
 
 def make_datasets(data, loss: str, augmented: bool = True):

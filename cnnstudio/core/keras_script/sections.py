@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cnnstudio.core.base_figures import known_figures
 from cnnstudio.core.catalogue.applications import APPLICATIONS
-from cnnstudio.core.dataset_config import DatasetConfig
+from cnnstudio.core.dataset_config import DatasetConfig, augmentation_names
 from cnnstudio.core.errors import ExportError
 from cnnstudio.core.inference import LayerResult, ShapeReport, infer
 from cnnstudio.core.project import INPUT_NAME, LayerSpec, Project, model_name
@@ -15,9 +15,9 @@ from cnnstudio.core.project_file import start_weights_change, start_weights_of
 from cnnstudio.core.run_files import stored_path
 from cnnstudio.core.source_text import comment_text, py_literal
 from cnnstudio.core.training_config import (
-    LOSS_FOR_LABELS, OPTIMIZER_CLASSES, OPTIMIZER_EXTRAS, TrainingConfig, auto_loss,
-    metric_class,
+    OPTIMIZER_CLASSES, OPTIMIZER_EXTRAS, TrainingConfig, metric_class,
 )
+from cnnstudio.export_runtime.rules import LOSS_FOR_LABELS, auto_loss
 from cnnstudio.core.keras_script.layout import INDENT, LINE, absolute, call_lines, shape_text
 
 
@@ -331,8 +331,7 @@ def augmentation_layers(data: DatasetConfig) -> str:
     if not data.augmentation:
         return "\n".join(lines + ["    return []  # the project has no augmentation"])
     lines.append("    return [")
-    for i, spec in enumerate(data.augmentation):
-        name = f"augment_{i}_{spec.layer_type.snake_name}"
+    for spec, name in zip(data.augmentation, augmentation_names(data.augmentation)):
         lines += call_lines("        ", _layer_class(spec), _layer_arguments(spec, name), ",")
     lines.append("    ]")
     return "\n".join(lines)

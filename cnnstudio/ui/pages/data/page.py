@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 from cnnstudio.core import ProjectError, edits
 from cnnstudio.core.dataset_config import KERAS_NAMES, SOURCES, dataset_config
 from cnnstudio.core.epochs import iterations, split_counts
-from cnnstudio.core.training_config import LOSS_FOR_LABELS
+from cnnstudio.export_runtime.rules import LOSS_FOR_LABELS
 from cnnstudio.ui.common.layouts import clear_layout, scrolled
 from cnnstudio.ui.common.loaded_data import LoadedData
 from cnnstudio.ui.common.worker import Task
