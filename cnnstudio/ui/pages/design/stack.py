@@ -18,9 +18,9 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QSty
 
 from cnnstudio.core import LayerSpec, ProjectError
 from cnnstudio.core import edits
+from cnnstudio.core.clipboard import layers_from_text, layers_to_text
 from cnnstudio.core.catalogue.common import show_shape
 from cnnstudio.core.describe import short_args
-from cnnstudio.core.project import layer_from_dict
 from cnnstudio.ui.editor import ProjectEditor
 
 LAYER_TYPE_MIME = "application/x-cnnstudio-layer-type"
@@ -302,16 +302,15 @@ class StackView(QTableView):
         rows = self.selected_rows()
         if not rows:
             return
-        layers = [self.editor.project.layers[r].to_dict() for r in rows]
-        # Plain JSON text: other windows, editors and scripts can read it. (Setting a
-        # QMimeData made in Python can crash PySide6 when the application exits.)
-        QApplication.clipboard().setText(json.dumps(layers, indent=2))
+        layers = [self.editor.project.layers[r] for r in rows]
+        # Plain text (setting a QMimeData made in Python can crash PySide6 on exit)
+        QApplication.clipboard().setText(layers_to_text(layers))
         self.status.emit(f"Copied {len(rows)} layer{'s' if len(rows) > 1 else ''}.")
 
     def paste(self) -> None:
         text = QApplication.clipboard().text()
         try:
-            specs = parse_layers(text)
+            specs = layers_from_text(text)
         except ProjectError as error:
             self.status.emit(f"Nothing pasted: {error}")
             return
@@ -320,17 +319,3 @@ class StackView(QTableView):
         self.apply_edit(list(range(at, at + len(specs))),
                   "Paste layer" if len(specs) == 1 else f"Paste {len(specs)} layers",
                   edits.insert_layers, at, specs)
-
-
-def parse_layers(text: str) -> list[LayerSpec]:
-    """Layers from clipboard text: one layer object or a list of them (JSON)."""
-    try:
-        doc = json.loads(text)
-    except (json.JSONDecodeError, TypeError):
-        raise ProjectError("", "the clipboard does not hold layers (expected JSON such as "
-                           '[{"type": "Dense", "params": {"units": 10}}]).') from None
-    if isinstance(doc, dict):
-        doc = [doc]
-    if not isinstance(doc, list) or not doc:
-        raise ProjectError("", "the clipboard does not hold a list of layers.")
-    return [layer_from_dict(item, f"clipboard[{i}]") for i, item in enumerate(doc)]
