@@ -268,20 +268,27 @@ def format_epoch(line: dict, epochs: int) -> str:
 
 
 def format_summary(name: str, report: ShapeReport) -> str:
-    """A table like ``model.summary()``, with the error under the layer that has it."""
-    rows = [("Layer (type)", "Output Shape", "Param #"),
-            ("input_layer (InputLayer)", show_shape(report.input_shape), "0")]
+    """A table like ``model.summary()``, with the error under the layer that has it; a
+    graph gets Keras's "Connected to" column."""
+    names = ["input_layer", *(r.name for r in report.layers)]
+    branching = any(r.inputs != (names[i] if i else "input",) for i, r in enumerate(report.layers))
+    rows = [("Layer (type)", "Output Shape", "Param #", "Connected to" if branching else ""),
+            ("input_layer (InputLayer)", show_shape(report.input_shape), "0", "-")]
     errors = {}
     for r in report.layers:
         shape = show_shape(r.output_shape) if r.output_shape else ("INVALID" if r.error else "-")
-        rows.append((f"{r.name} ({r.type})", shape, "-" if r.params is None else f"{r.params:,}"))
+        sources = ", ".join("input_layer" if s == "input" else s for s in r.inputs)
+        rows.append((f"{r.name} ({r.type})", shape, "-" if r.params is None else f"{r.params:,}",
+                     sources))
         if r.error:
             errors[len(rows) - 1] = r.error
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    line = "-" * (widths[0] + widths[1] + widths[2] + 6)
+    columns = 4 if branching else 3
+    widths = [max(len(row[i]) for row in rows) for i in range(columns)]
+    line = "-" * (sum(widths) + 3 * (columns - 1))
     out = [f'Model: "{name}"', line]
-    for i, (a, b, c) in enumerate(rows):
-        out.append(f"{a:<{widths[0]}}   {b:<{widths[1]}}   {c:>{widths[2]}}")
+    for i, row in enumerate(rows):
+        text = f"{row[0]:<{widths[0]}}   {row[1]:<{widths[1]}}   {row[2]:>{widths[2]}}"
+        out.append(f"{text}   {row[3]}" if branching else text)
         if i == 0:
             out.append(line)
         if i in errors:

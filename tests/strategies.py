@@ -136,7 +136,8 @@ def stacks(draw, max_layers: int = 10, allow_invalid: bool = True):
     input_shape = [draw(dim) for _ in range(rank - 1)]
     if draw(st.integers(0, 6)) == 0:
         input_shape[draw(st.integers(0, rank - 2))] = None
-    names = sorted(n for n in LAYER_TYPES if n != APPLICATION.name)  # seconds to build each:
+    names = sorted(n for n in LAYER_TYPES  # merges take several inputs: see `graphs`
+                   if n != APPLICATION.name and LAYER_TYPES[n].merge is None)  # seconds to build each:
     layers = []  # tests/engine/test_applications.py checks pre-trained bases against Keras
     for _ in range(draw(st.integers(1, max_layers))):
         fitting = [n for n in names if _accepts(LAYER_TYPES[n], rank)]
@@ -147,4 +148,99 @@ def stacks(draw, max_layers: int = 10, allow_invalid: bool = True):
     return input_shape, layers
 
 
-__all__ = ["REQUIRED", "layer_dict", "stacks"]
+# Graphs ------------------------------------------------------------------------------
+
+BRANCH_TYPES = ("Conv2D", "Conv2D", "Conv2D", "BatchNormalization", "ReLU", "MaxPooling2D",
+                "AveragePooling2D", "DepthwiseConv2D", "SeparableConv2D", "Dropout",
+                "ZeroPadding2D", "Cropping2D", "Activation")
+ELEMENTWISE = ("Add", "Add", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
+
+
+class _GraphDraw:
+    """Layers of a graph as they are drawn: unique names, each naming its inputs."""
+
+    def __init__(self, draw, allow_invalid: bool, width: int) -> None:
+        self.draw, self.allow_invalid, self.layers = draw, allow_invalid, []
+        self.width = width  # most convolutions keep the channels: many merges fit
+
+    def add(self, layer: dict, inputs: list[str]) -> str:
+        name = f"n{len(self.layers)}"
+        self.layers.append({**layer, "name": name, "inputs": inputs})
+        return name
+
+    def branch_layer(self, source: str) -> str:
+        draw = self.draw
+        type_name = draw(st.sampled_from(BRANCH_TYPES))
+        layer = draw(layer_dict(LAYER_TYPES[type_name], self.allow_invalid))
+        if type_name in ("Conv2D", "MaxPooling2D", "AveragePooling2D", "SeparableConv2D",
+                         "DepthwiseConv2D") and draw(st.integers(0, 3)):
+            layer["params"]["padding"] = "same"  # mostly shape-keeping, as real blocks are
+            if draw(st.integers(0, 2)):
+                layer["params"].pop("strides", None)
+                layer["params"].pop("dilation_rate", None)
+        if "filters" in layer["params"] and draw(st.integers(0, 2)):
+            layer["params"]["filters"] = self.width
+        return self.add(layer, [source])
+
+    def branch(self, source: str, most: int = 3) -> str:
+        for _ in range(self.draw(st.integers(0, most))):
+            source = self.branch_layer(source)
+        return source
+
+    def projection(self, source: str) -> str:
+        """A 1x1 Conv2D shortcut, its filters and strides drawn (a mismatch now and then)."""
+        draw = self.draw
+        params = {"filters": draw(st.sampled_from([self.width, draw(st.integers(1, 12))])),
+                  "kernel_size": 1}
+        if draw(st.booleans()):
+            params["strides"] = draw(st.integers(1, 3))
+        return self.add({"type": "Conv2D", "params": params}, [source])
+
+    def merge(self, kind: str, sources: list[str]) -> str:
+        params = {}
+        if kind == "Concatenate" and self.draw(st.integers(0, 4)) == 0:
+            params["axis"] = self.draw(st.sampled_from([1, 2, 3, -2, -3, 4]))
+        return self.add({"type": kind, "params": params}, sources)
+
+
+@st.composite
+def graphs(draw, max_blocks: int = 3, allow_invalid: bool = True):
+    """(input_shape, layers) of a branching network: residual blocks (identity or projection
+    shortcuts, merged by Add or another element-wise merge), inception-like blocks (2 to 4
+    branches concatenated) and dense-like blocks (each step concatenates all before it).
+    Arguments are drawn from the catalogue, so merges of mismatched shapes come often."""
+    size = st.one_of(st.integers(4, 12), st.integers(16, 32))
+    width = draw(st.integers(1, 8))
+    input_shape = [draw(size), draw(size), width]
+    if draw(st.integers(0, 8)) == 0:
+        input_shape[draw(st.integers(0, 1))] = None
+    g = _GraphDraw(draw, allow_invalid and draw(st.integers(0, 2)) == 0, width)
+    x = "input"
+    if draw(st.booleans()):
+        x = g.branch_layer(x)
+    for _ in range(draw(st.integers(1, max_blocks))):
+        block = draw(st.sampled_from(["residual", "inception", "dense"]))
+        if block == "residual":
+            body = g.branch(x)
+            shortcut = g.projection(x) if draw(st.booleans()) else x
+            sources = [body, shortcut] if draw(st.integers(0, 4)) else [shortcut, body]
+            if len(set(sources)) == 1:
+                sources = [x, g.branch_layer(x)]
+            x = g.merge(draw(st.sampled_from(ELEMENTWISE)), sources)
+        elif block == "inception":
+            branches = [g.branch(x, 2) for _ in range(draw(st.integers(2, 4)))]
+            x = g.merge("Concatenate", list(dict.fromkeys(branches)))
+        else:
+            taken = [x]
+            for _ in range(draw(st.integers(1, 3))):
+                grown = g.branch_layer(taken[0] if len(taken) == 1 else
+                                       g.merge("Concatenate", list(taken)))
+                taken.append(grown)
+            x = g.merge("Concatenate", taken)
+    if draw(st.booleans()):
+        x = g.add({"type": "GlobalAveragePooling2D", "params": {}}, [x])
+        g.add({"type": "Dense", "params": {"units": draw(st.integers(1, 10))}}, [x])
+    return input_shape, g.layers
+
+
+__all__ = ["REQUIRED", "graphs", "layer_dict", "stacks"]

@@ -1,8 +1,10 @@
-"""Shape and parameter inference for a whole stack, with exact Keras parity.
+"""Shape and parameter inference for a whole network, chain or graph, with exact Keras
+parity.
 
 Runs on every keystroke in the editor, so it does arithmetic only: arguments
 were validated when the layer spec was made, and explanation texts are
-formatted when someone asks for them.
+formatted when someone asks for them. One pass in list order, which is a
+topological order: a layer's inputs are always known before it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any, Callable, Mapping
 from cnnstudio.core.base_figures import PendingShape
 from cnnstudio.core.catalogue import Shape
 from cnnstudio.core.catalogue.common import rank_words, show_shape
+from cnnstudio.core.graph import MODEL_INPUT, resolved_inputs
 from cnnstudio.core.project import Project, layer_names
 from cnnstudio.core.shape_math import Arithmetic, ShapeError
 
@@ -24,8 +27,9 @@ class LayerResult:
     Treat it as read-only (not frozen only because frozen dataclasses are
     several times slower to make, and inference makes one per layer per keystroke).
 
-    After the first invalid layer, later layers have no input to work from:
-    their shape and counts are None and `error` is None.
+    A layer downstream of an invalid one has no input to work from: its shape and
+    counts are None and `error` is None (a branch that does not pass through the
+    invalid layer is worked out as usual).
     """
 
     index: int
@@ -39,6 +43,8 @@ class LayerResult:
     arithmetic: tuple[Arithmetic, ...] = ()
     pending: bool = False  # a pre-trained base still being measured: `error` says so
     problem: ShapeError | None = None  # the error itself, whose kind fixes read
+    inputs: tuple[str, ...] = ()  # the names of the layers it takes ("input": the model's)
+    input_shapes: tuple[Shape, ...] = ()  # theirs, for a merge; `input_shape` is the first
 
     @property
     def params(self) -> int | None:
@@ -48,7 +54,7 @@ class LayerResult:
 
     @property
     def valid(self) -> bool:
-        return self.output_shape is not None
+        return self.output_shape is not None and self.error is None
 
     def arithmetic_lines(self) -> list[str]:
         """The sums behind the output size, one line per axis ("height: ... = 55")."""
@@ -61,6 +67,7 @@ class LayerResult:
         return {
             "name": self.name,
             "type": self.type,
+            "inputs": list(self.inputs),
             "output_shape": None if self.output_shape is None else list(self.output_shape),
             "params": self.params,
             "trainable_params": self.trainable_params,
@@ -137,41 +144,82 @@ def infer(project: Project, bases: Mapping[str, Any] | None = None) -> ShapeRepo
     result depends on the arguments alone.
     """
     bases = bases if bases is not None else {}
-    shape: Shape = (None, *project.input_shape)
     names = layer_names(project.layers)
+    inputs = resolved_inputs(project.layers, names)
+    outputs: dict[str, Shape | None] = {MODEL_INPUT: (None, *project.input_shape)}
     results = []
-    error_index = None
-    for index, (spec, name) in enumerate(zip(project.layers, names)):
-        if error_index is not None:
-            results.append(LayerResult(index, name, spec.type, None, None, None, None))
+    first_error = None
+    for index, (spec, name, sources) in enumerate(zip(project.layers, names, inputs)):
+        shapes = [outputs[source] for source in sources]
+        if any(shape is None for shape in shapes):  # downstream of an invalid layer
+            results.append(LayerResult(index, name, spec.type, None, None, None, None,
+                                       inputs=sources))
+            outputs[name] = None
             continue
-        layer_type = spec.layer_type
-        try:
-            if layer_type.ranks and len(shape) not in layer_type.ranks:
-                raise ShapeError(_rank_message(layer_type, shape))
-            if layer_type.measured is not None:
-                out, trainable, frozen = layer_type.measured(shape, spec.resolved, bases)
-                steps = None
-            else:
-                out, steps = layer_type.output(shape, spec.resolved)
-                trainable, frozen = layer_type.weights(shape, spec.resolved)
-            check_tensor_size(out, f"{spec.type} gives")
-            if trainable + frozen > MAX_TENSOR_ELEMENTS:
-                raise ShapeError(f"{spec.type} would have {trainable + frozen:,} weights, "
-                                 f"more than the {MAX_TENSOR_ELEMENTS:,} TensorFlow can hold "
-                                 "in one tensor. Use fewer units, filters or a smaller kernel.")
-        except ShapeError as error:
-            error_index = index
-            results.append(LayerResult(index, name, spec.type, shape, None, None, None,
-                                       str(error), pending=isinstance(error, PendingShape),
-                                       problem=error))
+        result = _layer_result(index, name, spec, shapes, sources, bases)
+        if result.error is not None and first_error is None:
+            first_error = index
+        outputs[name] = result.output_shape
+        results.append(result)
+    unused = _unused_layers(results, inputs)
+    if unused and (first_error is None or unused[0] < first_error):
+        first_error = unused[0]
+    return ShapeReport((None, *project.input_shape), tuple(results), first_error)
+
+
+def _layer_result(index: int, name: str, spec, shapes: list[Shape], sources: tuple[str, ...],
+                  bases: Mapping[str, Any]) -> LayerResult:
+    layer_type = spec.layer_type
+    shape = shapes[0]
+    try:
+        if layer_type.merge is not None:
+            out, steps = layer_type.merge(shapes, spec.resolved, list(sources))
+            trainable, frozen = 0, 0
+        elif layer_type.ranks and len(shape) not in layer_type.ranks:
+            raise ShapeError(_rank_message(layer_type, shape))
+        elif layer_type.measured is not None:
+            out, trainable, frozen = layer_type.measured(shape, spec.resolved, bases)
+            steps = None
+        else:
+            out, steps = layer_type.output(shape, spec.resolved)
+            trainable, frozen = layer_type.weights(shape, spec.resolved)
+        check_tensor_size(out, f"{spec.type} gives")
+        if trainable + frozen > MAX_TENSOR_ELEMENTS:
+            raise ShapeError(f"{spec.type} would have {trainable + frozen:,} weights, "
+                             f"more than the {MAX_TENSOR_ELEMENTS:,} TensorFlow can hold "
+                             "in one tensor. Use fewer units, filters or a smaller kernel.")
+    except ShapeError as error:
+        return LayerResult(index, name, spec.type, shape, None, None, None, str(error),
+                           pending=isinstance(error, PendingShape), problem=error,
+                           inputs=sources, input_shapes=tuple(shapes))
+    if not spec.trainable:
+        trainable, frozen = 0, trainable + frozen
+    return LayerResult(index, name, spec.type, shape, out, trainable, frozen, None,
+                       tuple(steps) if steps else (), inputs=sources,
+                       input_shapes=tuple(shapes))
+
+
+class Unconnected(ShapeError):
+    """A layer whose output no later layer takes: Keras would leave it out of the model,
+    which is never what the user drew."""
+
+
+def _unused_layers(results: list[LayerResult], inputs: list[tuple[str, ...]]) -> list[int]:
+    """Mark, with an Unconnected error, each layer before the last that no later layer
+    takes; their indices. The last layer is the model's output."""
+    taken = {source for sources in inputs for source in sources}
+    unused = []
+    for result in results[:-1]:
+        if result.name in taken or result.output_shape is None or result.error is not None:
             continue
-        if not spec.trainable:
-            trainable, frozen = 0, trainable + frozen
-        results.append(LayerResult(index, name, spec.type, shape, out, trainable, frozen,
-                                   None, tuple(steps) if steps else ()))
-        shape = out
-    return ShapeReport((None, *project.input_shape), tuple(results), error_index)
+        output = results[-1].name
+        result.problem = Unconnected(
+            f"{result.name}'s output goes nowhere: no later layer takes it, and the model's "
+            f"output is the last layer, {output}. Name {result.name} in a later layer's "
+            "inputs (e.g. a merge such as Add or Concatenate), or delete it.")
+        result.error = str(result.problem)
+        unused.append(result.index)
+    return unused
 
 
 MAX_TENSOR_ELEMENTS = 2 ** 31 - 1

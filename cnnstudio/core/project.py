@@ -1,4 +1,5 @@
-"""The project: an input shape and a stack of layers, plus data and training settings.
+"""The project: an input shape and its layers (a chain, or a graph whose layers name their
+inputs), plus data and training settings.
 
 Projects and layer specs are immutable; an edit makes a new project. That keeps
 undo simple (keep the old one) and lets a training run hold the architecture it
@@ -12,11 +13,15 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
+from cnnstudio.core import graph
 from cnnstudio.core.catalogue import LAYER_TYPES, LayerType, Resolved, Shape
 from cnnstudio.core.errors import ArgumentError, ProjectError, show_value
 
 FORMAT = "cnnstudio"
-VERSION = 1
+VERSION = 2
+CHAIN_VERSION = 1
+"""A project whose every layer takes the one before it is written as version 1, which
+older readers open; a graph is version 2."""
 MAX_INPUT_RANK = 4
 MAX_INPUT_VALUES = 2 ** 31 - 1  # as inference.MAX_TENSOR_ELEMENTS, which imports this module
 
@@ -34,6 +39,9 @@ class LayerSpec:
     params: Mapping[str, Any] = field(default_factory=dict)
     name: str | None = None
     trainable: bool = True
+    inputs: tuple[str, ...] | None = None
+    """The names of the layers it takes (`graph.MODEL_INPUT` for the model's input);
+    None: the layer just before it."""
     resolved: Resolved = field(init=False, repr=False, compare=False)
     layer_type: LayerType = field(init=False, repr=False, compare=False)
 
@@ -45,6 +53,8 @@ class LayerSpec:
         object.__setattr__(self, "params", dict(self.params))
         object.__setattr__(self, "resolved", resolve_params(layer_type, self.params))
         object.__setattr__(self, "layer_type", layer_type)
+        if self.inputs is not None:
+            object.__setattr__(self, "inputs", check_input_names(self.inputs, layer_type))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type}
@@ -54,7 +64,29 @@ class LayerSpec:
             out["params"] = dict(self.params)
         if not self.trainable:
             out["trainable"] = False
+        if self.inputs is not None:
+            out["inputs"] = list(self.inputs)
         return out
+
+
+def check_input_names(inputs: Any, layer_type: LayerType) -> tuple[str, ...]:
+    """A layer's `inputs` as a tuple of names, as many as its type takes."""
+    if isinstance(inputs, str) or not isinstance(inputs, (list, tuple)) or \
+            not all(isinstance(name, str) and name for name in inputs):
+        raise ProjectError("inputs", f"got {show_value(inputs)}, expected a list of layer "
+                           'names such as ["conv_a", "shortcut"], or "input" for the '
+                           "model's input.")
+    least, most = layer_type.inputs_allowed
+    if len(inputs) < least or (most is not None and len(inputs) > most):
+        count = (f"exactly {least}" if least == most else
+                 f"at least {least}" if most is None else f"{least} to {most}")
+        kind = "merges branches" if layer_type.merge is not None else "takes one input"
+        raise ProjectError("inputs", f"{layer_type.name} {kind}: it needs {count} "
+                           f"input{'s' * (least != 1 or most != 1)}, got {len(inputs)}."
+                           + ("" if layer_type.merge is not None else
+                              " To join branches, add a merge layer such as Add or "
+                              "Concatenate."))
+    return tuple(inputs)
 
 
 def layer_from_dict(item: Any, where: str) -> LayerSpec:
@@ -62,10 +94,10 @@ def layer_from_dict(item: Any, where: str) -> LayerSpec:
     if not isinstance(item, dict):
         raise ProjectError(where, f"got {show_value(item)}, expected an object such as "
                            f'{{"type": "Dense", "params": {{"units": 10}}}}.')
-    unknown = set(item) - {"type", "name", "params", "trainable"}
+    unknown = set(item) - {"type", "name", "params", "trainable", "inputs"}
     if unknown:
         raise ProjectError(f"{where}.{sorted(unknown)[0]}", "not a layer field; a layer has "
-                           "type, name, params and trainable.")
+                           "type, name, params, trainable and inputs.")
     if "type" not in item:
         raise ProjectError(f"{where}.type", "missing; give the Keras class name, e.g. "
                            '"Conv2D".')
@@ -83,7 +115,7 @@ def layer_from_dict(item: Any, where: str) -> LayerSpec:
         raise ProjectError(f"{where}.trainable", f"got {show_value(trainable)}, expected "
                            "true or false.")
     try:
-        return LayerSpec(item["type"], params, name, trainable)
+        return LayerSpec(item["type"], params, name, trainable, item.get("inputs"))
     except ProjectError as error:
         raise ProjectError(f"{where}.{error.field}", error.problem) from None
 
@@ -131,11 +163,27 @@ class Project:
     training: Mapping[str, Any] = field(default_factory=dict)
     runs: tuple[Any, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    is_graph: bool = field(init=False, repr=False, compare=False)
+    """Some layer takes another than the one before it (written as version 2)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "input_shape", check_input_shape(self.input_shape))
-        object.__setattr__(self, "layers", tuple(self.layers))
-        check_unique_names(self.layers)
+        layers = tuple(self.layers)
+        check_unique_names(layers)
+        names = layer_names(layers)
+        graph.check_inputs(layers, names)
+        layers, is_graph = graph.canonical(layers, names)
+        object.__setattr__(self, "layers", tuple(layers))
+        object.__setattr__(self, "is_graph", is_graph)
+
+    @property
+    def version(self) -> int:
+        return VERSION if self.is_graph else CHAIN_VERSION
+
+    def layer_inputs(self) -> list[tuple[str, ...]]:
+        """Each layer's inputs by name, defaults resolved (`graph.MODEL_INPUT` for the
+        model's input)."""
+        return graph.resolved_inputs(self.layers, self.layer_names())
 
     def with_layers(self, layers: Iterable[LayerSpec]) -> "Project":
         return replace(self, layers=tuple(layers))
@@ -146,7 +194,7 @@ class Project:
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "format": FORMAT,
-            "version": VERSION,
+            "version": self.version,
             "name": self.name,
             "input": {"shape": list(self.input_shape)},
             "layers": [layer.to_dict() for layer in self.layers],
@@ -216,8 +264,8 @@ def check_unique_names(layers: Iterable[LayerSpec]) -> None:
     for i, layer in enumerate(layers):
         if layer.name is None:
             continue
-        if layer.name == INPUT_NAME:
-            raise ProjectError(f"layers[{i}].name", f"{INPUT_NAME!r} is the name of the "
+        if layer.name in (INPUT_NAME, graph.MODEL_INPUT):
+            raise ProjectError(f"layers[{i}].name", f"{layer.name!r} is the name of the "
                                "model's input; choose another name.")
         if layer.name in seen:
             raise ProjectError(f"layers[{i}].name", f"{layer.name!r} is already the name of "
@@ -233,7 +281,8 @@ def layer_names(layers: Iterable[LayerSpec]) -> list[str]:
     layers of the same name.
     """
     layers = list(layers)
-    taken = {layer.name for layer in layers if layer.name is not None} | {INPUT_NAME}
+    taken = {layer.name for layer in layers if layer.name is not None} | {
+        INPUT_NAME, graph.MODEL_INPUT}
     counters: dict[str, int] = {}
     names = []
     for layer in layers:

@@ -32,7 +32,9 @@ from cnnstudio.core.training_config import training_config
 _KNOWN_KEYS = {"format", "version", "name", "input", "layers", "dataset", "training", "runs"}
 
 # version N -> function turning a version-N document into version N+1.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    1: lambda doc: doc,  # a version 1 file is a chain, which version 2 writes the same way
+}
 
 
 MAX_PROJECT_BYTES = 64 * 1024 ** 2

@@ -7,6 +7,7 @@ from typing import Any
 
 from cnnstudio.core.base_figures import known_figures
 from cnnstudio.core.catalogue.common import show_shape
+from cnnstudio.core.graph import MODEL_INPUT
 from cnnstudio.core.inference import infer
 from cnnstudio.core.project import INPUT_NAME, LayerSpec, Project, model_name
 from cnnstudio.engine.keras_env import import_keras
@@ -47,7 +48,7 @@ def make_keras_layer(spec: LayerSpec, name: str, input_shape: tuple | None = Non
 
 
 def build_keras_model(project: Project, project_file: str | Path | None = None):
-    """An uncompiled functional model with the project's layers and names.
+    """An uncompiled functional model with the project's layers, names and connections.
 
     The stack is checked by the shape engine first, so an invalid stack fails
     with the same learner-friendly message the editor shows. A pre-trained
@@ -57,15 +58,18 @@ def build_keras_model(project: Project, project_file: str | Path | None = None):
     measure_bases(project)
     report = infer(project, known_figures()).raise_if_invalid()
     inputs = keras.Input(shape=project.input_shape, name=INPUT_NAME)
-    x = inputs
+    tensors = {MODEL_INPUT: inputs}
     for spec, result in zip(project.layers, report.layers):
         layer = make_keras_layer(spec, result.name, result.input_shape, project_file)
+        taken = [tensors[source] for source in result.inputs]
+        x = taken if spec.layer_type.merge is not None else taken[0]
         if spec.layer_type.opaque and spec.resolved["weights"]:
             # Keras's transfer-learning guide: a pre-trained base's BatchNormalization
             # keeps its ImageNet statistics even once unfrozen for fine-tuning
-            x = layer(x, training=False)
+            tensors[result.name] = layer(x, training=False)
         else:
-            x = layer(x)
+            tensors[result.name] = layer(x)
+    x = tensors[report.layers[-1].name] if report.layers else inputs
     model = keras.Model(inputs, x, name=model_name(project))
     if tuple(model.output.shape) != report.output_shape:  # pragma: no cover - parity guard
         raise RuntimeError(f"Keras built {show_shape(tuple(model.output.shape))} where the "

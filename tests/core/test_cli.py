@@ -47,10 +47,11 @@ def test_shapes_json_matches_the_design_contract():
     doc = json.loads(result.stdout)
     assert doc["valid"] is True
     assert doc["input_shape"] == [None, 28, 28, 1]
-    assert doc["layers"][0] == {"name": "conv2d", "type": "Conv2D",
+    assert doc["layers"][0] == {"name": "conv2d", "type": "Conv2D", "inputs": ["input"],
                                 "output_shape": [None, 26, 26, 32], "params": 320,
                                 "trainable_params": 320, "non_trainable_params": 0,
                                 "error": None}
+    assert doc["layers"][1]["inputs"] == ["conv2d"]
     assert doc["total_params"] == 1_199_882
 
 

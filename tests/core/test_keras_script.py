@@ -74,7 +74,7 @@ def test_every_template_gives_a_standalone_script(template):
     assert not any(name.startswith("cnnstudio") for name in imports(text))
     assert {"keras", "tensorflow", "numpy"} <= imports(text)
     # each layer once, in order, with its class and CNN Studio's name
-    calls = re.findall(r"x = keras\.layers\.(\w+)\((?:.|\n)*?name=\"(\w+)\"", text)
+    calls = re.findall(r"\w+ = keras\.layers\.(\w+)\((?:.|\n)*?name=\"(\w+)\"", text)
     names = template.project.layer_names()
     assert calls == [(spec.type, name) for spec, name in zip(template.project.layers, names)]
 

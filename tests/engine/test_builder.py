@@ -25,13 +25,21 @@ def test_keras_summary_equals_the_engine(template):
     project = load_project(templates_dir() / template)
     model = cnnstudio.build_keras_model(project)
     report = infer(project, known_figures())
-    layers = model.layers[1:]  # skip the InputLayer
-    assert [layer.name for layer in layers] == [r.name for r in report.layers]
+    layers = [model.get_layer(r.name) for r in report.layers]  # Keras orders a graph its way
+    assert len(model.layers) == len(report.layers) + 1  # and the InputLayer
     for layer, result in zip(layers, report.layers):
+        assert [node.name for node in _sources(layer)] == [
+            "input_layer" if s == "input" else s for s in result.inputs]
         assert tuple(layer.output.shape) == result.output_shape
         assert _count(layer.trainable_weights) == result.trainable_params
         assert _count(layer.non_trainable_weights) == result.non_trainable_params
     assert model.count_params() == report.total_params
+
+
+def _sources(layer):
+    """The layers whose outputs a Keras layer takes, in order."""
+    tensors = layer._inbound_nodes[0].input_tensors
+    return [t._keras_history.operation for t in tensors]
 
 
 def test_frozen_layers_are_frozen_in_keras():

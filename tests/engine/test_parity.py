@@ -15,7 +15,9 @@ from hypothesis import HealthCheck, event, given, settings
 from cnnstudio.core import ProjectError, infer, project_from_dict
 from cnnstudio.core.project import layer_names
 from cnnstudio.core.project import layer_from_dict
-from tests.strategies import stacks
+from cnnstudio.core.catalogue import LAYER_TYPES
+from cnnstudio.core.inference import Unconnected
+from tests.strategies import graphs, stacks
 
 keras = pytest.importorskip("keras")
 from cnnstudio.engine.builder import keras_kwargs  # noqa: E402
@@ -76,6 +78,68 @@ def test_engine_equals_keras_layer_by_layer(stack):
     if our_error is not None:
         event("first error is an argument" if report is None or our_error >= len(report.layers)
               else "first error is a shape")
+    for result, (shape, trainable, frozen) in zip(report.layers, expected):
+        assert result.output_shape == shape, (result, layers)
+        assert (result.trainable_params, result.non_trainable_params) == (trainable, frozen), (
+            result, layers)
+
+
+def keras_graph_reference(input_shape, layers):
+    """Keras's functional API on the same graph: per layer (shape, trainable,
+    non_trainable) in list order, and the first layer Keras refuses."""
+    results = []
+    tensors = {"input": keras.Input(shape=tuple(input_shape))}
+    for i, layer in enumerate(layers):
+        kwargs = {k: tuple(tuple(x) if isinstance(x, list) else x for x in v)
+                  if isinstance(v, list) else v for k, v in layer["params"].items()}
+        try:
+            keras_layer = getattr(keras.layers, layer["type"])(name=layer["name"], **kwargs)
+            if layer.get("trainable") is False:
+                keras_layer.trainable = False
+            taken = [tensors[source] for source in layer["inputs"]]
+            merge = LAYER_TYPES[layer["type"]].merge is not None
+            tensors[layer["name"]] = keras_layer(taken if merge else taken[0])
+        except Exception:  # Keras raises many types here; any of them is "invalid"
+            return results, i
+        results.append((tuple(tensors[layer["name"]].shape),
+                        _count(keras_layer.trainable_weights),
+                        _count(keras_layer.non_trainable_weights)))
+    return results, None
+
+
+def graph_verdict(input_shape, layers):
+    """Our first invalid layer, a refused argument or a shape Keras would refuse. A layer
+    whose output goes nowhere is our error alone (Keras drops such a layer silently)."""
+    arg_error = None
+    for i, layer in enumerate(layers):
+        try:
+            layer_from_dict(layer, f"layers[{i}]")
+        except ProjectError:
+            arg_error = i
+            break
+    usable = layers if arg_error is None else layers[:arg_error]
+    report = infer(project_from_dict({"version": 2, "input": {"shape": input_shape},
+                                      "layers": usable}))
+    shape_errors = [r.index for r in report.layers
+                    if r.error is not None and not isinstance(r.problem, Unconnected)]
+    return report, (shape_errors[0] if shape_errors else arg_error)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(graphs())
+def test_engine_equals_keras_functional_api_on_branching_networks(graph):
+    input_shape, layers = graph
+    expected, keras_error = keras_graph_reference(input_shape, layers)
+    report, our_error = graph_verdict(input_shape, layers)
+    assert our_error == keras_error, (
+        f"first invalid layer: engine {our_error}, Keras {keras_error}\n"
+        f"input {input_shape}\nlayers {layers}\nengine message: "
+        f"{report.layers[our_error].error if our_error is not None and our_error < len(report.layers) else '-'}")
+    event("valid graph" if our_error is None else "invalid graph")
+    merges = [r for r in report.layers if LAYER_TYPES[r.type].merge is not None]
+    event(f"merges checked: {min(len(merges), 4)}+")
+    if our_error is not None and our_error < len(report.layers):
+        event(f"first error at a {report.layers[our_error].type}")
     for result, (shape, trainable, frozen) in zip(report.layers, expected):
         assert result.output_shape == shape, (result, layers)
         assert (result.trainable_params, result.non_trainable_params) == (trainable, frozen), (

@@ -7,13 +7,13 @@ table all read `LAYER_TYPES`; there is no other list of layer names.
 from __future__ import annotations
 
 from cnnstudio.core.catalogue import (
-    activation, applications, convolution, core_layers, normalization, pooling, preprocessing,
-    regularization, reshaping,
+    activation, applications, convolution, core_layers, merging, normalization, pooling,
+    preprocessing, regularization, reshaping,
 )
 from cnnstudio.core.catalogue.spec import Category, LayerType, Resolved, Shape
 
 _ALL = (convolution.LAYERS + pooling.LAYERS + core_layers.LAYERS + regularization.LAYERS
-        + normalization.LAYERS + reshaping.LAYERS + activation.LAYERS
+        + normalization.LAYERS + reshaping.LAYERS + merging.LAYERS + activation.LAYERS
         + preprocessing.LAYERS + applications.LAYERS)
 
 LAYER_TYPES: dict[str, LayerType] = {layer.name: layer for layer in _ALL}

@@ -21,6 +21,9 @@ WeightRule = Callable[[Shape, Resolved], tuple[int, int]]
 ArgsCheck = Callable[[Resolved, str], None]
 FormulaRule = Callable[[Shape, Resolved], str]
 MacsRule = Callable[[Shape, Shape, Resolved], int]
+MergeRule = Callable[[list[Shape], Resolved, list[str]], tuple[Shape, list[Arithmetic] | None]]
+"""For a merge layer: the output shape from every input's shape (their layers' names
+for messages), as Keras's merge layers compute it."""
 MeasuredRule = Callable[[Shape, Resolved, Mapping[str, Any]], tuple[Shape, int, int]]
 """For a layer whose figures Keras measures (a pre-trained base): the output shape and
 (trainable, non-trainable) counts from the measured figures passed to the shape engine."""
@@ -52,6 +55,7 @@ class Category(str, Enum):
     REGULARIZATION = "Regularization"
     NORMALIZATION = "Normalization"
     RESHAPING = "Reshaping"
+    MERGE = "Merge"
     ACTIVATION = "Activation"
     PREPROCESSING = "Preprocessing/Augmentation"
     PRETRAINED = "Pre-trained"
@@ -105,6 +109,11 @@ class LayerType:
     followed through it, and it is built, trained and exported as a base."""
     measured: MeasuredRule | None = None
     """The layer's figures come from measuring it (see `MeasuredRule`), not arithmetic."""
+    merge: MergeRule | None = None
+    """A merge layer (Add, Concatenate, ...): it takes several inputs and `merge` computes
+    its output from all of them; `output` is never called. Any other layer takes one."""
+    inputs_allowed: tuple[int, int | None] = (1, 1)
+    """How many inputs the layer takes, at least and at most (None: no limit)."""
     arg_index: dict[str, Arg] = field(init=False, repr=False, compare=False)
     snake_name: str = field(init=False, repr=False, compare=False)
     """The prefix Keras gives automatic names (``MaxPooling2D`` -> ``max_pooling2d``)."""

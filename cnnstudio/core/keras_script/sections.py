@@ -3,12 +3,15 @@ data glue, each as the Trainer does it."""
 
 from __future__ import annotations
 
+import keyword
+import re
 from pathlib import Path
 
 from cnnstudio.core.base_figures import known_figures
 from cnnstudio.core.catalogue.applications import APPLICATIONS
 from cnnstudio.core.dataset_config import DatasetConfig, augmentation_names
 from cnnstudio.core.errors import ExportError
+from cnnstudio.core.graph import MODEL_INPUT, consumers
 from cnnstudio.core.inference import LayerResult, ShapeReport, infer
 from cnnstudio.core.project import INPUT_NAME, LayerSpec, Project, model_name
 from cnnstudio.core.project_file import start_weights_change, start_weights_of
@@ -125,8 +128,8 @@ def _start_weights(project: Project, project_file: str | Path | None) -> tuple[s
         "starts from them"
 
 
-def _base_lines(spec: LayerSpec, result: LayerResult,
-                project_file: str | Path | None) -> list[str]:
+def _base_lines(spec: LayerSpec, result: LayerResult, project_file: str | Path | None,
+                source: str = "x", target: str = "x") -> list[str]:
     """A pre-trained base as a Keras user writes one: the application without its top,
     its weights from the local file, cut at an inner layer, frozen or partly unfrozen."""
     a = spec.resolved
@@ -151,32 +154,65 @@ def _base_lines(spec: LayerSpec, result: LayerResult,
         lines.append(f"    for layer in base.layers[:-{a['trainable_top']}]:  # only the top "
                      f"{a['trainable_top']} learn")
         lines.append("        layer.trainable = False")
-    call = "base(x, training=False)" if weights else "base(x)"
+    call = f"base({source}, training=False)" if weights else f"base({source})"
     note = ("  # BatchNormalization keeps its pre-trained statistics, as Keras's "
             "transfer-learning guide does") if weights else ""
-    lines.append(f"    x = {call}{note}")
+    lines.append(f"    {target} = {call}{note}")
     return lines
 
 
 def build_model(project: Project, report: ShapeReport,
-                 project_file: str | Path | None = None) -> str:
-    """`build_model()`: keras.Input, then each layer as Keras would be called by hand."""
+                project_file: str | Path | None = None) -> str:
+    """`build_model()`: keras.Input, then each layer as Keras would be called by hand: a
+    chain passes `x` along; in a graph, an output that a later layer takes (a shortcut,
+    a branch) keeps a variable named after its layer, and a merge takes a list."""
     lines = [
         "def build_model() -> keras.Model:",
         "    \"\"\"The project's layers in order, with CNN Studio's names; arguments left out",
         "    take Keras's defaults.\"\"\"",
         f"    inputs = keras.Input(shape=INPUT_SHAPE, name={py_literal(INPUT_NAME)})",
-        "    x = inputs",
     ]
+    variables = _variables(project, report)
+    if not project.is_graph:
+        lines.append("    x = inputs")
     for spec, result in zip(project.layers, report.layers):
         lines.append(f"    # {_layer_comment(spec, result)}")
+        sources = [variables[source] for source in result.inputs]
+        target = variables[result.name]
         if spec.layer_type.opaque:
-            lines += _base_lines(spec, result, project_file)
+            lines += _base_lines(spec, result, project_file, sources[0], target)
             continue
-        lines += call_lines("    x = ", _layer_class(spec),
-                            _layer_arguments(spec, result.name), "(x)")
-    lines.append(f"    return keras.Model(inputs, x, name={py_literal(model_name(project))})")
+        taken = f"[{', '.join(sources)}]" if spec.layer_type.merge is not None else sources[0]
+        lines += call_lines(f"    {target} = ", _layer_class(spec),
+                            _layer_arguments(spec, result.name), f"({taken})")
+    output = variables[report.layers[-1].name] if report.layers else "inputs"
+    lines.append(f"    return keras.Model(inputs, {output}, name={py_literal(model_name(project))})")
     return "\n".join(lines)
+
+
+SCRIPT_NAMES = frozenset({"inputs", "x", "base", "layer", "model", "keras", "np", "tf",
+                          "Path", "argparse", "json", "os", "sys"})
+
+
+def _variables(project: Project, report: ShapeReport) -> dict[str, str]:
+    """The Python variable holding each layer's output (MODEL_INPUT: the input's): `x`
+    where the next line takes it and nothing else does, else the layer's own name."""
+    if not project.is_graph:
+        return {MODEL_INPUT: "x", **{r.name: "x" for r in report.layers}}
+    users = consumers([r.inputs for r in report.layers], [r.name for r in report.layers])
+    variables, taken = {MODEL_INPUT: "inputs"}, set(SCRIPT_NAMES)
+    for i, result in enumerate(report.layers):
+        if i == len(report.layers) - 1 or users.get(result.name) == [i + 1]:
+            variables[result.name] = "x"
+            continue
+        variable = re.sub(r"\W", "_", result.name)
+        if variable[0].isdigit() or keyword.iskeyword(variable):
+            variable = f"layer_{variable}"
+        while variable in taken:
+            variable += "_"
+        taken.add(variable)
+        variables[result.name] = variable
+    return variables
 
 
 def _layer_class(spec: LayerSpec) -> str:
