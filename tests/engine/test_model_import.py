@@ -19,7 +19,7 @@ from tests.training_projects import tiny_project
 keras = pytest.importorskip("keras")
 from cnnstudio.engine.builder import build_keras_model, model_name  # noqa: E402
 from cnnstudio.engine.model_import import (  # noqa: E402
-    ModelImportError, import_model, linear_chain,
+    ModelImportError, import_model, model_layers,
 )
 
 TEMPLATES = {t.key: t.project for t in list_templates()
@@ -38,13 +38,22 @@ def same_weights(a, b) -> bool:
 
 
 def assert_same_stack(original: Project, imported: Project) -> None:
-    """Same input, layer types, names, frozen flags and arguments; an argument left out
-    of the import is one that equals Keras's default, and none is added."""
+    """Same input, layer types, names, connections, frozen flags and arguments; an argument
+    left out of the import is one that equals Keras's default, and none is added. A graph
+    may come back in another order (Keras lists layers by their depth), never a chain."""
     assert imported.input_shape == original.input_shape
-    assert [s.type for s in imported.layers] == [s.type for s in original.layers]
-    assert imported.layer_names() == original.layer_names()
-    assert [s.trainable for s in imported.layers] == [s.trainable for s in original.layers]
-    for old, new in zip(original.layers, imported.layers):
+
+    def described(project):
+        return {name: (spec.type, spec.trainable, inputs) for spec, name, inputs in
+                zip(project.layers, project.layer_names(), project.layer_inputs())}
+
+    assert described(imported) == described(original)
+    assert imported.layer_names()[-1:] == original.layer_names()[-1:]
+    if not original.is_graph:
+        assert imported.layer_names() == original.layer_names()
+    by_name = dict(zip(imported.layer_names(), imported.layers))
+    for old, name in zip(original.layers, original.layer_names()):
+        new = by_name[name]
         assert new.resolved == old.resolved, old.type
         assert set(new.params) <= set(old.params)
         for key in set(old.params) - set(new.params):
@@ -331,21 +340,32 @@ def test_a_project_that_would_differ_from_the_model_is_refused(tmp_path, monkeyp
     assert "but (None, 6, 6, 2)" in message and "was stopped" in message
 
 
-def test_a_branching_model_names_the_first_branch(tmp_path):
+def test_a_branching_model_imports_as_a_graph_with_its_connections(tmp_path):
     inputs = keras.Input((8, 8, 1), name="image")
     a = keras.layers.Conv2D(2, 3, padding="same", name="conv_a")(inputs)
     b = keras.layers.Conv2D(2, 3, padding="same", name="conv_b")(a)
     merged = keras.layers.Add(name="skip")([a, b])
-    residual = keras.Model(inputs, keras.layers.Flatten()(merged))
-    message = refused(save(residual, tmp_path / "residual.keras"))
-    assert "the model branches: the output of layer 'conv_a' goes to 2 layers" in message
-    assert "conv_b, skip" in message
+    residual = keras.Model(inputs, keras.layers.Flatten(name="flat")(merged))
+    project = import_model(save(residual, tmp_path / "residual.keras"), None).project
+    assert project.is_graph
+    assert [(spec.name, inputs) for spec, inputs in zip(project.layers, project.layer_inputs())] \
+        == [("conv_a", ("input",)), ("conv_b", ("conv_a",)), ("skip", ("conv_a", "conv_b")),
+            ("flat", ("skip",))]
+    assert infer(project).total_params == residual.count_params()
+
+
+def test_what_a_project_cannot_hold_is_refused_by_name(tmp_path):
     left = keras.Input((4,), name="left")
     right = keras.Input((4,), name="right")
     joined = keras.layers.Concatenate(name="join")([left, right])
     two_inputs = keras.Model([left, right], keras.layers.Dense(2)(joined))
     assert "the model has 2 inputs (left, right)" in refused(
         save(two_inputs, tmp_path / "two.keras"))
+    image = keras.Input((4,), name="image")
+    shared = keras.layers.Dense(4, name="shared")
+    twice = keras.Model(image, keras.layers.Add()([shared(image), shared(shared(image))]))
+    assert "layer 'shared' is called 3 times (a shared layer)" in refused(
+        save(twice, tmp_path / "shared.keras"))
 
 
 # the imported weights start the next run --------------------------------------------
@@ -419,10 +439,11 @@ def test_keras_2_functional_files_are_read_the_same_way():
                    legacy_layer("Flatten", "flat", "input_1"),
                    legacy_layer("Dense", "out", "flat")],
         "input_layers": [["input_1", 0, 0]], "output_layers": [["out", 0, 0]]}}
-    assert [entry["name"] for entry in linear_chain(chain, "old.h5")] == ["flat", "out"]
+    assert [(entry["name"], inputs) for entry, inputs in model_layers(chain, "old.h5")] == [
+        ("flat", ["input"]), ("out", ["flat"])]
     merge = {"class_name": "Model", "config": {
-        "layers": [legacy_layer("InputLayer", "a"), legacy_layer("InputLayer", "b"),
+        "layers": [legacy_layer("InputLayer", "a"), legacy_layer("Dense", "b", "a"),
                    legacy_layer("Add", "sum", "a", "b")],
         "input_layers": [["a", 0, 0]], "output_layers": [["sum", 0, 0]]}}
-    with pytest.raises(ModelImportError, match="layer 'sum' \\(Add\\) takes 2 inputs \\(a, b\\)"):
-        linear_chain(merge, "old.h5")
+    assert [(entry["name"], inputs) for entry, inputs in model_layers(merge, "old.h5")] == [
+        ("b", ["input"]), ("sum", ["input", "b"])]

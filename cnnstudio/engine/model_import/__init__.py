@@ -1,11 +1,11 @@
 """Importing a Keras model file (`.keras`, or a legacy `.h5`) as an editable project.
 
-A project can only be a single chain of catalogue layers from one input to one
-output, so that is what is imported: a Sequential model, or a functional model
-in which each layer takes the previous layer's output. The file's own model
-description is read first, without Keras building anything, so a branching
-model or a layer CNN Studio lacks is refused with its name before Keras could
-fail on it with a message about its internals.
+A project is catalogue layers from one input to one output, a chain or a graph
+with branches and merges, so that is what is imported: a Sequential model, or a
+functional model whose layers are each called once. The file's own model
+description is read first, without Keras building anything, so a nested model,
+a shared layer or a layer CNN Studio lacks is refused with its name before
+Keras could fail on it with a message about its internals.
 
 Each layer keeps its name, its `trainable` flag and the arguments the catalogue
 declares, and only those that differ from what Keras does when they are left
@@ -41,10 +41,10 @@ from cnnstudio.engine.model_import.layers import (
 from cnnstudio.engine.model_import.model_file import (
     MAX_CONFIG_BYTES, check_path, read_model_config,
 )
-from cnnstudio.engine.model_import.structure import check_layer_types, linear_chain
+from cnnstudio.engine.model_import.structure import check_layer_types, model_layers
 from cnnstudio.engine.model_import.weights import imported_weights_path, write_weights
 
-__all__ = ['ImportedModel', 'MAX_CONFIG_BYTES', 'MODEL_SUFFIXES', 'ModelImportError', 'WEIGHTS_SUFFIX', 'check_layer_types', 'import_model', 'imported_weights_path', 'linear_chain', 'minimal_params', 'read_model_config']
+__all__ = ['ImportedModel', 'MAX_CONFIG_BYTES', 'MODEL_SUFFIXES', 'ModelImportError', 'WEIGHTS_SUFFIX', 'check_layer_types', 'import_model', 'imported_weights_path', 'model_layers', 'minimal_params', 'read_model_config']
 
 
 def import_model(path: str | Path, project_file: str | Path | None = None) -> ImportedModel:
@@ -59,12 +59,13 @@ def import_model(path: str | Path, project_file: str | Path | None = None) -> Im
     path = Path(path)
     check_path(path)
     document, compile_config = read_model_config(path)
-    chain = linear_chain(document, path)
-    check_layer_types(chain, path)
+    described = model_layers(document, path)
+    check_layer_types(described, path)
     model = load_keras_model(path)
-    layers = loaded_layers(model, chain, path)
+    layers = loaded_layers(model, described, path)
     notes: list[str] = []
-    specs = [layer_spec(layer, path, notes) for layer in layers]
+    specs = [layer_spec(layer, inputs, path, notes)
+             for layer, (_, inputs) in zip(layers, described)]
     try:
         project = Project(model_input_shape(model, path), tuple(specs),
                           name=project_name(model.name, path),

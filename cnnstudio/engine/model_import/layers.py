@@ -10,7 +10,7 @@ from typing import Any
 
 from cnnstudio.core.base_figures import known_figures
 from cnnstudio.core.arguments import Arg, Kind
-from cnnstudio.core.catalogue import LayerType, Shape, get_layer_type
+from cnnstudio.core.catalogue import LAYER_TYPES, LayerType, Shape, get_layer_type
 from cnnstudio.core.catalogue.common import show_shape
 from cnnstudio.core.errors import ProjectError, show_value
 from cnnstudio.core.inference import infer
@@ -22,7 +22,7 @@ keras = import_keras()
 from cnnstudio.engine.model_import.common import (  # noqa: E402
     DROPPED_SUFFIXES, SAVE_AGAIN, ModelImportError,
 )
-from cnnstudio.engine.model_import.structure import name_of  # noqa: E402
+from cnnstudio.engine.model_import.structure import Layers, name_of  # noqa: E402
 
 
 def load_keras_model(path: Path):
@@ -35,9 +35,9 @@ def load_keras_model(path: Path):
                                ) from None
 
 
-def loaded_layers(model, chain: list[dict[str, Any]], path: Path) -> list:
+def loaded_layers(model, chain: Layers, path: Path) -> list:
     layers = []
-    for entry in chain:
+    for entry, _ in chain:
         try:
             layers.append(model.get_layer(name_of(entry)))
         except ValueError:
@@ -78,7 +78,7 @@ def project_name(model_name: str, path: Path) -> str:
 
 # layers ---------------------------------------------------------------------------
 
-def layer_spec(layer, path: Path, notes: list[str]) -> LayerSpec:
+def layer_spec(layer, inputs: list[str], path: Path, notes: list[str]) -> LayerSpec:
     kind, name = type(layer).__name__, layer.name
     layer_type = get_layer_type(kind)
     if layer_type is None:  # checked on the file already; a loaded class may differ
@@ -88,7 +88,7 @@ def layer_spec(layer, path: Path, notes: list[str]) -> LayerSpec:
     params = minimal_params(type(layer), layer_type, config)
     _check_other_args(type(layer), layer_type, config, params, name, path, notes)
     try:
-        return LayerSpec(kind, params, name, bool(layer.trainable))
+        return LayerSpec(kind, params, name, bool(layer.trainable), tuple(inputs))
     except ProjectError as error:
         raise ModelImportError(path, f"layer {name!r} ({kind}): {error.field}: "
                                      f"{error.problem} CNN Studio cannot take this value; "
@@ -214,9 +214,9 @@ def check_same_model(project: Project, layers: list, path: Path) -> None:
     report = infer(project, known_figures()).raise_if_invalid(
         lambda problem: ModelImportError(path, f"{problem} The import was stopped."),
         "in CNN Studio, ")
-    shape: Shape = report.input_shape
     for result, layer in zip(report.layers, layers):
-        shape = _keras_output_shape(layer, shape)
+        taken = list(result.input_shapes) if result.type in MERGES else result.input_shape
+        shape = _keras_output_shape(layer, taken)
         trainable, frozen = _count(layer.trainable_weights), _count(layer.non_trainable_weights)
         if (result.output_shape, result.trainable_params, result.non_trainable_params) != \
                 (shape, trainable, frozen):
@@ -229,7 +229,10 @@ def check_same_model(project: Project, layers: list, path: Path) -> None:
                 "model file."))
 
 
-def _keras_output_shape(layer, input_shape: Shape) -> Shape:
+MERGES = {name for name, layer_type in LAYER_TYPES.items() if layer_type.merge is not None}
+
+
+def _keras_output_shape(layer, input_shape: Shape | list[Shape]) -> Shape:
     try:
         return tuple(layer.output.shape)
     except (AttributeError, ValueError):  # a layer never called symbolically

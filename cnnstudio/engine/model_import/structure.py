@@ -1,5 +1,6 @@
-"""The model's structure as the file describes it: one chain of catalogue layers, or
-the first layer that branches or that CNN Studio lacks, named."""
+"""The model's structure as the file describes it: its catalogue layers in order, each
+with the layers it takes (a chain or a graph with branches and merges), or what stops
+the import (several inputs or outputs, a shared layer, a layer CNN Studio lacks)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from cnnstudio.core.catalogue import LAYER_TYPES, get_layer_type
+from cnnstudio.core.graph import MODEL_INPUT
 from cnnstudio.engine.keras_env import import_keras
 
 keras = import_keras()
@@ -16,17 +18,24 @@ from cnnstudio.engine.model_import.common import (  # noqa: E402
 )
 
 
-def linear_chain(document: dict[str, Any], path: str | Path) -> list[dict[str, Any]]:
-    """The model's layers from input to output (input layer left out), as described in
-    the file; refuses anything but one chain, naming the first layer that branches."""
+Layers = list[tuple[dict[str, Any], list[str]]]
+"""Each layer's entry in the file and the names of the layers it takes, in an order where
+every layer comes after those (the input is `graph.MODEL_INPUT`)."""
+
+
+def model_layers(document: dict[str, Any], path: str | Path) -> Layers:
+    """The model's layers from input to output (the input layer left out), with their
+    inputs, as the file describes them; refuses what a project cannot hold, naming it."""
     try:
         kind = document.get("class_name")
         config = document.get("config")
         if kind == "Sequential":
             items = config.get("layers") if isinstance(config, dict) else config
-            return [item for item in items if item.get("class_name") != "InputLayer"]
+            chain = [item for item in items if item.get("class_name") != "InputLayer"]
+            names = [MODEL_INPUT, *(name_of(entry) for entry in chain)]
+            return [(entry, [names[i]]) for i, entry in enumerate(chain)]
         if kind in ("Functional", "Model"):
-            return _functional_chain(config, Path(path))
+            return _functional_layers(config, Path(path))
     except (AttributeError, KeyError, TypeError, IndexError):
         kind = None
     if not isinstance(kind, str):
@@ -34,19 +43,18 @@ def linear_chain(document: dict[str, Any], path: str | Path) -> list[dict[str, A
                                      f"knows (written by another Keras?). {SAVE_AGAIN}")
     raise ModelImportError(path, f"holds a {kind}, not a Sequential or functional model (a "
                                  "subclassed keras.Model, whose layers are wired in Python "
-                                 "code?). CNN Studio imports Sequential models and functional "
-                                 "models that are a single chain of layers; rebuild it with "
-                                 "keras.Sequential and save it again.")
+                                 "code?). CNN Studio imports Sequential and functional "
+                                 "models; rebuild it with keras.Sequential or the functional "
+                                 "API and save it again.")
 
 
 def name_of(entry: dict[str, Any]) -> str:
     return str(entry.get("name") or entry["config"]["name"])
 
 
-def _functional_chain(config: dict[str, Any], path: Path) -> list[dict[str, Any]]:
+def _functional_layers(config: dict[str, Any], path: Path) -> Layers:
     entries = config["layers"]
     names = [name_of(entry) for entry in entries]
-    kinds = dict(zip(names, (str(entry.get("class_name")) for entry in entries)))
     inputs = _tensor_refs(config["input_layers"])
     outputs = _tensor_refs(config["output_layers"])
     for what, refs in (("inputs", inputs), ("outputs", outputs)):
@@ -54,44 +62,31 @@ def _functional_chain(config: dict[str, Any], path: Path) -> list[dict[str, Any]
             raise ModelImportError(path, f"the model has {len(refs)} {what} "
                                          f"({', '.join(refs)}); a CNN Studio model has one "
                                          "input and one output.")
-    sources: dict[str, list[str]] = {}
-    consumers: dict[str, list[str]] = {name: [] for name in names}
+    layers, known = [], {inputs[0]}
     for entry, name in zip(entries, names):
+        if name == inputs[0]:
+            continue
         nodes = entry.get("inbound_nodes") or []
         if len(nodes) > 1:
             raise ModelImportError(path, f"layer {name!r} is called {len(nodes)} times (a "
-                                         "shared layer), so the model is not a single chain; "
-                                         "CNN Studio imports models in which each layer is "
-                                         "used once.")
-        sources[name] = _node_sources(nodes[0]) if nodes else []
-        for source in sources[name]:
-            consumers.setdefault(source, []).append(name)
-    for name in names:  # the file lists layers in order, so this finds the first branch
-        if len(sources[name]) > 1:
-            raise ModelImportError(path, _branch_message(
-                f"layer {name!r} ({kinds[name]}) takes {len(sources[name])} inputs "
-                f"({', '.join(sources[name])})"))
-        if len(consumers[name]) > 1:
-            raise ModelImportError(path, _branch_message(
-                f"the output of layer {name!r} goes to {len(consumers[name])} layers "
-                f"({', '.join(consumers[name])})"))
-    chain, current = [], inputs[0]
-    while consumers.get(current) and len(chain) <= len(names):  # a damaged file may loop
-        current = consumers[current][0]
-        chain.append(current)
-    stray = [n for n in names if n not in chain and n != inputs[0]]
-    if current != outputs[0] or stray:
-        raise ModelImportError(path, f"layers {', '.join(stray) or current!s} are not on the "
-                                     "path from the input to the output; CNN Studio imports "
-                                     "a single chain of layers.")
-    by_name = dict(zip(names, entries))
-    return [by_name[name] for name in chain]
-
-
-def _branch_message(where: str) -> str:
-    return (f"the model branches: {where}. CNN Studio imports single chains, where each "
-            "layer takes the previous layer's output; models with skip connections, merges "
-            "or several heads cannot be edited as a stack.")
+                                         "shared layer); CNN Studio imports models in which "
+                                         "each layer is used once.")
+        sources = _node_sources(nodes[0]) if nodes else []
+        missing = [source for source in sources if source not in known]
+        if not sources or missing:
+            raise ModelImportError(path, f"layer {name!r} takes "
+                                         f"{', '.join(missing) or 'nothing'}, which comes "
+                                         "from no layer before it in the file. "
+                                         f"{SAVE_AGAIN}")
+        known.add(name)
+        layers.append((entry, [MODEL_INPUT if s == inputs[0] else s for s in sources]))
+    if not layers or name_of(layers[-1][0]) != outputs[0]:
+        at = [i for i, (entry, _) in enumerate(layers) if name_of(entry) == outputs[0]]
+        if not at:
+            raise ModelImportError(path, f"its output {outputs[0]!r} is no layer of the "
+                                         f"model. {SAVE_AGAIN}")
+        layers.append(layers.pop(at[0]))  # the output is the last layer of a project
+    return layers
 
 
 def _tensor_refs(value: Any) -> list[str]:
@@ -128,14 +123,14 @@ def _node_sources(node: Any) -> list[str]:
     return found
 
 
-def check_layer_types(chain: list[dict[str, Any]], path: str | Path) -> None:
+def check_layer_types(layers: Layers, path: str | Path) -> None:
     """Refuse the first layer whose Keras class the catalogue does not declare."""
-    for entry in chain:
+    for entry, _ in layers:
         kind, name = str(entry.get("class_name")), name_of(entry)
         if kind in MODEL_CLASSES:
             what = " (a pre-trained keras.applications base?)" if kind == "Functional" else ""
             raise ModelImportError(path, f"layer {name!r} is a whole {kind} model{what} inside "
-                                         "the model; CNN Studio imports flat stacks. In Keras, "
+                                         "the model; CNN Studio imports flat models. In Keras, "
                                          "list the inner model's layers one by one in the outer "
                                          "model and save it again.")
         if get_layer_type(kind) is None or not hasattr(keras.layers, kind):
