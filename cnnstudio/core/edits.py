@@ -12,7 +12,10 @@ from typing import Any, Iterable, Sequence
 
 from cnnstudio.core.dataset_config import dataset_config
 from cnnstudio.core.training_config import training_config
-from cnnstudio.core.project import LayerSpec, Project, check_input_shape, check_layer_name
+from cnnstudio.core import graph
+from cnnstudio.core.project import (
+    LayerSpec, Project, check_input_shape, check_layer_name, layer_names,
+)
 
 
 def insert_layers(project: Project, index: int, specs: Sequence[LayerSpec]) -> Project:
@@ -24,7 +27,12 @@ def insert_layers(project: Project, index: int, specs: Sequence[LayerSpec]) -> P
 
 
 def remove_layers(project: Project, indices: Iterable[int]) -> Project:
+    """The project without those layers. In a graph, a layer that took a removed one
+    takes what that one took, so a branch stays joined (a chain needs nothing: each
+    layer takes the one before it)."""
     drop = set(indices)
+    if project.is_graph:
+        return project.with_layers(graph.without(project.layers, project.layer_names(), drop))
     return project.with_layers(l for i, l in enumerate(project.layers) if i not in drop)
 
 
@@ -54,7 +62,7 @@ def duplicate_layers(project: Project, indices: Sequence[int]) -> tuple[Project,
     chosen = sorted(set(indices))
     if not chosen:
         return project, []
-    copies = [replace(project.layers[i], name=None) for i in chosen]
+    copies = [replace(project.layers[i], name=None, inputs=None) for i in chosen]
     at = chosen[-1] + 1
     return insert_layers(project, at, copies), list(range(at, at + len(copies)))
 
@@ -83,10 +91,21 @@ def set_trainable(project: Project, index: int, trainable: bool) -> Project:
 
 
 def rename_layer(project: Project, index: int, name: str | None) -> Project:
+    """A new name (None: a generated one); the layers that take it follow the rename."""
     name = (name or "").strip() or None
     if name is not None:
         check_layer_name(name)
-    return replace_layer(project, index, replace(project.layers[index], name=name))
+    old = project.layer_names()[index]
+    layers = list(project.layers)
+    layers[index] = replace(layers[index], name=name)
+    new = layer_names(layers)[index]
+    return project.with_layers(graph.renamed(layers, old, new))
+
+
+def set_inputs(project: Project, index: int, inputs: Sequence[str] | None) -> Project:
+    """Connect a layer to the layers it takes (None: the one before it)."""
+    inputs = None if inputs is None else tuple(inputs)
+    return replace_layer(project, index, replace(project.layers[index], inputs=inputs))
 
 
 def set_input_shape(project: Project, shape: Sequence[int | None]) -> Project:

@@ -34,16 +34,18 @@ def check_inputs(layers: Sequence, names: Sequence[str]) -> None:
     earlier = {MODEL_INPUT}
     for i, (layer, name) in enumerate(zip(layers, names)):
         for j, source in enumerate(layer.inputs or ()):
-            if source not in earlier:
-                later = source in names[i:]
-                raise ProjectError(
-                    f"layers[{i}].inputs[{j}]",
-                    f"{show_value(source)} is " + (
-                        f"{'this layer itself' if source == name else 'a layer below it'}; "
-                        "a layer can take only layers above it in the list (or "
-                        f'"{MODEL_INPUT}"). Move it below {source}.' if later else
-                        f'no layer above it; name a layer above it or "{MODEL_INPUT}", the '
-                        "model's input."))
+            if source in earlier:
+                continue
+            if source == name:
+                problem = ("is this layer itself; a layer cannot take its own output. Name a "
+                           f'layer above it, or "{MODEL_INPUT}" for the model\'s input.')
+            elif source in names[i:]:
+                problem = ("is a layer below it; a layer can take only layers above it in "
+                           f'the list (or "{MODEL_INPUT}"). Move this layer below {source}.')
+            else:
+                problem = (f'is no layer above it; name a layer above it, or "{MODEL_INPUT}" '
+                           "for the model's input.")
+            raise ProjectError(f"layers[{i}].inputs[{j}]", f"{show_value(source)} {problem}")
         earlier.add(name)
 
 

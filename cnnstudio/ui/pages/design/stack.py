@@ -8,6 +8,7 @@ changes of the model.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from PySide6.QtCore import (
     QAbstractTableModel, QByteArray, QItemSelectionModel, QMimeData, QModelIndex,
@@ -310,7 +311,7 @@ class StackView(QTableView):
     def paste(self) -> None:
         text = QApplication.clipboard().text()
         try:
-            specs = layers_from_text(text)
+            specs = [replace(spec, inputs=None) for spec in layers_from_text(text)]  # joined as a chain
         except ProjectError as error:
             self.status.emit(f"Nothing pasted: {error}")
             return

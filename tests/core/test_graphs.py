@@ -1,0 +1,170 @@
+"""Graphs (project format version 2): layers that name their inputs, merge layers, the
+shape engine over branches, and the edits that keep a graph joined."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cnnstudio.core import LayerSpec, Project, ProjectError, edits, infer, project_from_dict
+from cnnstudio.core.inference import Unconnected
+from cnnstudio.core.templates import get_template
+
+
+def conv(name, filters, inputs=None, **params):
+    return LayerSpec("Conv2D", {"filters": filters, "kernel_size": params.pop("kernel_size", 3),
+                                "padding": "same", **params}, name=name, inputs=inputs)
+
+
+def residual(shortcut_filters=32, strides=1) -> Project:
+    """conv_a (28x28 -> 14x14, 64 channels) added to a shortcut of the 28x28x32 input."""
+    return Project((28, 28, 32), (
+        conv("conv_a", 64, ("input",), strides=2),
+        LayerSpec("Conv2D", {"filters": shortcut_filters, "kernel_size": 1, "strides": strides},
+                  name="shortcut", inputs=("input",)),
+        LayerSpec("Add", name="add", inputs=("conv_a", "shortcut")),
+        LayerSpec("GlobalAveragePooling2D", name="pool")))
+
+
+def test_a_chain_is_written_as_version_1_and_a_graph_as_version_2():
+    chain = get_template("mnist_cnn").project
+    assert not chain.is_graph and chain.to_dict()["version"] == 1
+    assert all("inputs" not in layer for layer in chain.to_dict()["layers"])
+    graph = residual(64, 2)
+    doc = graph.to_dict()
+    assert graph.is_graph and doc["version"] == 2
+    assert doc["layers"][2]["inputs"] == ["conv_a", "shortcut"]
+    assert "inputs" not in doc["layers"][3]  # the layer before it: the default
+    assert project_from_dict(json.loads(json.dumps(doc))) == graph
+
+
+def test_inputs_that_name_the_layer_before_are_the_default():
+    project = Project((8, 8, 1), (conv(None, 4, ("input",)), conv(None, 4, ("conv2d",))))
+    assert not project.is_graph and all(layer.inputs is None for layer in project.layers)
+    assert [layer.name for layer in project.layers] == [None, None]
+
+
+def test_a_graph_pins_every_name_so_an_insert_renames_nothing():
+    project = Project((8, 8, 1), (conv(None, 4), conv(None, 4, ("input",)),
+                                  LayerSpec("Add", inputs=("conv2d", "conv2d_1"))))
+    assert project.layer_names() == ["conv2d", "conv2d_1", "add"]
+    assert all(layer.name for layer in project.layers)
+    inserted = edits.insert_layers(project, 0, [conv(None, 4)])
+    assert inserted.layers[3].inputs == ("conv2d", "conv2d_1")
+    assert infer(inserted).layers[0].name == "conv2d_2"
+
+
+def c(name, inputs=None):
+    layer = {"type": "Conv2D", "name": name, "params": {"filters": 4, "kernel_size": 1}}
+    return layer if inputs is None else {**layer, "inputs": inputs}
+
+
+@pytest.mark.parametrize("layers, field, says", [
+    ([c("a", ["b"]), c("b")], "layers[0].inputs[0]", '"b" is a layer below it'),
+    ([c("a", ["nowhere"])], "layers[0].inputs[0]", '"nowhere" is no layer above it'),
+    ([c("a", ["a"])], "layers[0].inputs[0]", '"a" is this layer itself'),
+    ([c("a"), c("b", ["a", "input"])], "layers[1].inputs",
+     "Conv2D takes one input: it needs exactly 1 input, got 2. To join branches, add a "
+     "merge layer"),
+    ([c("a"), {"type": "Subtract", "inputs": ["a"]}], "layers[1].inputs",
+     "Subtract merges branches: it needs exactly 2 inputs, got 1."),
+    ([c("input")], "layers[0].name", "'input' is the name of the model's input"),
+])
+def test_wrong_inputs_are_refused_naming_the_field(layers, field, says):
+    with pytest.raises(ProjectError) as refused:
+        project_from_dict({"version": 2, "input": {"shape": [8, 8, 1]}, "layers": layers})
+    assert refused.value.field == field
+    assert says in refused.value.problem
+
+
+def test_inputs_in_a_file_are_checked_like_any_field():
+    with pytest.raises(ProjectError) as refused:
+        project_from_dict({"version": 2, "input": {"shape": [4]}, "layers": [
+            {"type": "Dense", "params": {"units": 2}, "inputs": "input"}]})
+    assert refused.value.field == "layers[0].inputs"
+    assert 'expected a list of layer names such as ["conv_a", "shortcut"]' in str(refused.value)
+
+
+def test_add_of_unequal_shapes_says_which_and_how_to_project_the_shortcut():
+    report = infer(residual())
+    add = report.layers[2]
+    assert not report.valid and report.error_index == 2
+    assert add.error == (
+        "Add needs equal shapes (or size 1 where one should be repeated): conv_a gives "
+        "(None, 14, 14, 64) and shortcut (None, 28, 28, 32). Give shortcut a 1x1 Conv2D "
+        "with 64 filters and strides 2 (a projection shortcut).")
+    assert report.layers[3].output_shape is None and report.layers[3].error is None
+    fixed = infer(residual(64, 2))
+    assert fixed.valid and fixed.layers[2].output_shape == (None, 14, 14, 64)
+    assert fixed.layers[2].inputs == ("conv_a", "shortcut")
+    assert fixed.layers[2].input_shapes == ((None, 14, 14, 64), (None, 14, 14, 64))
+
+
+def test_concatenate_sums_the_channels_and_says_so():
+    template = get_template("inception_small").project
+    report = infer(template)
+    concat = next(r for r in report.layers if r.name == "inc1_concat")
+    assert concat.output_shape == (None, 14, 14, 56)
+    assert concat.arithmetic_lines() == ["channels: 16 + 24 + 8 + 8 = 56 channels"]
+
+
+def test_an_error_in_one_branch_leaves_the_other_branch_worked_out():
+    project = Project((8, 8, 1), (
+        LayerSpec("Conv2D", {"filters": 4, "kernel_size": 20}, name="too_big", inputs=("input",)),
+        conv("fine", 4, ("input",)),
+        LayerSpec("Add", name="add", inputs=("too_big", "fine"))))
+    report = infer(project)
+    assert report.error_index == 0
+    assert report.layers[1].output_shape == (None, 8, 8, 4) and report.layers[1].valid
+    assert report.layers[2].output_shape is None and report.layers[2].error is None
+
+
+def test_a_layer_whose_output_goes_nowhere_is_an_error_naming_it():
+    project = Project((8, 8, 1), (conv("lost", 4, ("input",)), conv("kept", 4, ("input",)),
+                                  LayerSpec("Flatten", name="flat")))
+    report = infer(project)
+    lost = report.layers[0]
+    assert isinstance(lost.problem, Unconnected) and not lost.valid
+    assert lost.output_shape == (None, 8, 8, 4)  # its shape is still shown
+    assert "lost's output goes nowhere" in lost.error and "flat" in lost.error
+    assert report.error_index == 0 and not report.valid
+
+
+def test_subtract_takes_exactly_two():
+    project = Project((4,), (LayerSpec("Dense", {"units": 3}, name="a"),
+                             LayerSpec("Subtract", name="minus")))
+    assert "Subtract takes exactly 2 inputs" in infer(project).layers[1].error
+
+
+def test_removing_a_layer_reconnects_what_took_it():
+    project = residual(64, 2)
+    without_shortcut = edits.remove_layers(project, [1])
+    assert without_shortcut.layers[1].inputs == ("conv_a", "input")
+    chainlike = Project((8, 8, 4), (conv("a", 4, ("input",)), conv("b", 4),
+                                    conv("c", 4, ("a",)), LayerSpec("Add", name="add",
+                                                                    inputs=("b", "c"))))
+    removed = edits.remove_layers(chainlike, [2])  # c took a: add now takes b and a
+    assert removed.layer_inputs()[-1] == ("b", "a")
+    assert infer(removed).valid
+
+
+def test_renaming_a_layer_renames_it_where_it_is_taken():
+    renamed = edits.rename_layer(residual(64, 2), 0, "main")
+    assert renamed.layers[2].inputs == ("main", "shortcut")
+    cleared = edits.rename_layer(renamed, 1, None)
+    assert cleared.layers[2].inputs == ("main", cleared.layer_names()[1])
+    assert infer(cleared).valid
+
+
+def test_connections_are_edits_like_any_other():
+    project = residual(64, 2)
+    chained = edits.set_inputs(project, 2, ["conv_a", "conv_a"])
+    assert chained.layers[2].inputs == ("conv_a", "conv_a")
+    with pytest.raises(ProjectError):
+        edits.set_inputs(project, 0, ["add"])
+
+
+def test_duplicates_join_as_a_chain():
+    project, rows = edits.duplicate_layers(residual(64, 2), [1])
+    assert rows == [2] and project.layers[2].inputs is None
