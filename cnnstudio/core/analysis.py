@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from cnnstudio.core.catalogue import Category
 from cnnstudio.core.catalogue.common import flat_size
+from cnnstudio.core.graph import MODEL_INPUT
 from cnnstudio.core.inference import LayerResult, ShapeReport
 from cnnstudio.core.project import Project
 
@@ -63,27 +64,30 @@ def summarize(project: Project, report: ShapeReport, batch_size: int) -> ModelSu
 def receptive_fields(project: Project, report: ShapeReport) -> list[int | None]:
     """How many input pixels (along one axis) each layer's output value sees.
 
-    Grows by (kernel - 1) * jump at each window layer, where jump is the
-    product of the strides so far. None once the spatial layout is gone.
+    Grows by (kernel - 1) * jump at each window layer, where jump is the product
+    of the strides on the way; a merge sees what its widest input sees (the
+    maximum over the paths into it). None once the spatial layout is gone.
     """
-    field, jump = 1, 1
+    seen: dict[str, tuple[int, int] | None] = {MODEL_INPUT: (1, 1)}  # (field, jump)
     out: list[int | None] = []
     for spec, result in zip(project.layers, report.layers):
-        if result.output_shape is None or field is None:
+        inputs = [seen.get(source) for source in result.inputs]
+        if result.output_shape is None or spec.layer_type.opaque or None in inputs \
+                or not inputs:  # no output, or hundreds of layers inside a base
+            seen[result.name] = None
             out.append(None)
-            field = None
             continue
-        if spec.layer_type.opaque:  # hundreds of layers inside
-            out.append(None)
-            field = None
-            continue
+        field, jump = max(inputs)
         if spec.layer_type.window is not None:
             kernel, strides, dilation = spec.layer_type.window(spec.resolved)
             effective = max(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
             field += (effective - 1) * jump
             jump *= max(strides)
         if len(result.output_shape) < 3:
-            field = None
+            seen[result.name] = None
+            out.append(None)
+            continue
+        seen[result.name] = (field, jump)
         out.append(field)
     return out
 

@@ -42,7 +42,7 @@ def architecture_hints(project: Project, report: ShapeReport,
     last_dense = max((i for i, s in enumerate(layers) if s.type == "Dense"), default=None)
     for i, (spec, result) in enumerate(zip(layers, report.layers)):
         if result.output_shape is None:
-            break
+            continue  # no input to judge it by
         a = spec.resolved
         kernel = a.get("kernel_size")
         if spec.layer_type.category is Category.CONVOLUTION and any(k % 2 == 0 and k > 1
@@ -78,10 +78,13 @@ def architecture_hints(project: Project, report: ShapeReport,
             hints.extend(_dense_hints(project, report, i, i == last_dense, class_count))
         if spec.type == "Flatten" and len(result.input_shape) == 4:
             hints.extend(_flatten_hints(project, report, i))
-    if last_dense is not None and last_dense > 0 and last_dense == len(layers) - 1 \
-            and layers[last_dense - 1].type == "Dropout" \
+    names = project.layer_names()
+    feeding = [names.index(s) for s in report.layers[-1].inputs if s in names] \
+        if layers else []
+    if last_dense is not None and last_dense == len(layers) - 1 and len(feeding) == 1 \
+            and layers[feeding[0]].type == "Dropout" \
             and report.layers[last_dense].output_shape is not None:
-        hints.append(Hint(last_dense - 1, "Dropout directly before the output layer",
+        hints.append(Hint(feeding[0], "Dropout directly before the output layer",
                           "It randomly hides evidence from the final classifier on every "
                           "step, which makes the output noisy while training; dropout "
                           "usually goes after hidden layers, with a last hidden layer "
@@ -109,7 +112,7 @@ def _dense_hints(project: Project, report: ShapeReport, i: int, is_output: bool,
                           f"position: {tuple(result.output_shape)}. Flatten (or pool) first "
                           f"to get one prediction per sample.",
                           Fix("Insert Flatten before this layer",
-                              lambda p: edits.insert_layers(p, i, [LayerSpec("Flatten")]))))
+                              lambda p: edits.insert_before(p, i, LayerSpec("Flatten")))))
     units, activation = a["units"], a["activation"]
     if activation == "softmax" and units == 1:
         found.append(Hint(i, "softmax over one unit",

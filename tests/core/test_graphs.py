@@ -168,3 +168,24 @@ def test_connections_are_edits_like_any_other():
 def test_duplicates_join_as_a_chain():
     project, rows = edits.duplicate_layers(residual(64, 2), [1])
     assert rows == [2] and project.layers[2].inputs is None
+
+
+def test_a_merge_sees_what_its_widest_input_sees():
+    from cnnstudio.core.analysis import receptive_fields
+
+    project = Project((32, 32, 4), (
+        conv("wide", 4, ("input",), kernel_size=5),  # sees 5 pixels
+        conv("narrow", 4, ("input",), kernel_size=1),  # sees 1
+        LayerSpec("Add", name="add", inputs=("narrow", "wide")),
+        conv("after", 4, kernel_size=3)))
+    assert receptive_fields(project, infer(project)) == [5, 1, 5, 7]
+
+
+def test_a_layer_inserted_before_another_takes_its_input():
+    project = Project((8, 8, 4), (conv("a", 4, ("input",)), conv("b", 4, ("input",)),
+                                  LayerSpec("Add", name="add", inputs=("a", "b")),
+                                  LayerSpec("Dense", {"units": 2}, name="out")))
+    fixed = edits.insert_before(project, 3, LayerSpec("Flatten"))
+    assert fixed.layer_inputs()[3:] == [("add",), ("flatten",)]
+    chain = get_template("mnist_cnn").project
+    assert not edits.insert_before(chain, 4, LayerSpec("Flatten")).is_graph
