@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnnstudio.engine.keras_env import import_keras
+from cnnstudio.engine.layer_outputs import source_names
 
 keras = import_keras()
 
@@ -28,11 +29,10 @@ def dropout_sample(model, image: np.ndarray, layer_name: str, masks: int = 3,
                    seed: int = 0) -> DropoutSample:
     """The layer's input for `image`, then the layer applied with training on `masks` times."""
     layer = model.get_layer(layer_name)
-    index = model.layers.index(layer)
-    previous = model.layers[index - 1]
+    previous = source_names(layer)[0]
     upto = keras.Model(model.input, layer.input)
     x = upto(image[None].astype(np.float32), training=False)
     keras.utils.set_random_seed(seed)
     training = [np.asarray(layer(x, training=True))[0].ravel() for _ in range(masks)]
     inference = np.asarray(layer(x, training=False))[0].ravel()
-    return DropoutSample(layer.name, previous.name, float(layer.rate), inference, training)
+    return DropoutSample(layer.name, previous, float(layer.rate), inference, training)

@@ -11,6 +11,7 @@ from typing import Callable
 
 import numpy as np
 
+from cnnstudio.core.catalogue import LAYER_TYPES
 from cnnstudio.engine.keras_env import import_keras
 
 keras = import_keras()
@@ -25,17 +26,29 @@ def shown_layers(model) -> list:
 def outputs_model(model) -> tuple[list[str], object]:
     """The shown layers' names, and a Keras model giving each one's output for an input.
 
-    The stack is a chain: its layers are called again on a new input rather than
-    `layer.output` read, which for a nested model (a pre-trained base) is its own
-    inner tensor, not the one in this graph. The weights are the same objects.
+    The layers are called again on a new input, following the model's connections
+    (branches and merges too), rather than `layer.output` read, which for a nested
+    model (a pre-trained base) is its own inner tensor, not the one in this graph.
+    The weights are the same objects.
     """
     layers = shown_layers(model)
-    x = inputs = keras.Input(shape=tuple(model.input.shape[1:]))
+    inputs = keras.Input(shape=tuple(model.input.shape[1:]))
+    tensors = {model.layers[0].name: inputs}
     outputs = []
     for layer in layers:
-        x = layer(x)
-        outputs.append(x)
+        taken = [tensors[name] for name in source_names(layer)]
+        merges = getattr(LAYER_TYPES.get(type(layer).__name__), "merge", None) is not None
+        tensors[layer.name] = layer(taken if merges else taken[0])
+        outputs.append(tensors[layer.name])
     return [layer.name for layer in layers], keras.Model(inputs, outputs)
+
+
+def source_names(layer) -> list[str]:
+    """The names of the layers (or the input) whose outputs a layer of a functional model
+    takes, in order. Keras keeps them on the layer's call node (its one call: CNN Studio
+    models call each layer once)."""
+    node = layer._inbound_nodes[0]
+    return [tensor._keras_history.operation.name for tensor in node.input_tensors]
 
 
 def outputs_function(model) -> Callable[[np.ndarray], dict[str, np.ndarray]]:

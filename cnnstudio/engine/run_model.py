@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cnnstudio.core.errors import CnnStudioError
-from cnnstudio.core.project import Project
+from cnnstudio.core.project import VERSION, Project
 from cnnstudio.core.project_file import project_from_dict
 from cnnstudio.core.run_files import stored_path
 from cnnstudio.engine.builder import build_keras_model
@@ -13,7 +13,7 @@ from cnnstudio.engine.builder import build_keras_model
 
 def run_project(run: dict, name: str = "model") -> Project:
     """The project as it was when the run started (input, layers, data, settings)."""
-    return project_from_dict({"format": "cnnstudio", "version": 1, "name": name,
+    return project_from_dict({"format": "cnnstudio", "version": VERSION, "name": name,
                               "input": run.get("input", {}), "layers": run.get("layers", []),
                               "dataset": run.get("dataset", {})})
 
