@@ -14,12 +14,15 @@ it. Both are listed in `ScriptExport.unsupported`.
 
 from __future__ import annotations
 
+import keyword
+import re
 from dataclasses import dataclass
 
 from cnnstudio.core.base_figures import known_figures
 from cnnstudio.core.catalogue import get_layer_type
 from cnnstudio.core.catalogue.spec import NoTorchEquivalent, Shape
 from cnnstudio.core.catalogue.torch_common import TorchHelper, helpers_used
+from cnnstudio.core.graph import MODEL_INPUT
 from cnnstudio.core.inference import LayerResult, ShapeReport, infer
 from cnnstudio.core.project import LayerSpec, Project
 from cnnstudio.core.source_text import comment_text, docstring_text, py_literal, py_string
@@ -37,13 +40,19 @@ class ScriptExport:
 
 @dataclass(frozen=True)
 class _Layer:
-    """One Keras layer as it appears in build_model(): comment lines and code."""
+    """One Keras layer as it appears in build_model(): comment lines and its module."""
 
     comments: tuple[str, ...]
-    code: str  # the ("name", module) entry, or a comment where nothing is written
+    name: str
+    module: str | None  # the module expression; None where nothing is written
     problem: str | None = None  # the sentence for ScriptExport.unsupported
     blocks: bool = False  # build_model() raises at this layer
     frozen: bool = False
+
+    @property
+    def code(self) -> str:
+        """The ("name", module) entry of a chain's layer list."""
+        return "" if self.module is None else f"({py_string(self.name)}, {self.module}),"
 
 
 def pytorch_script(project: Project) -> ScriptExport:
@@ -57,13 +66,14 @@ def pytorch_script(project: Project) -> ScriptExport:
     layers = [_layer(index, spec, result)
               for index, (spec, result) in enumerate(zip(project.layers, report.layers))]
     helpers = helpers_used(layer.code for layer in layers)
+    model = (_graph_model(layers, report) if project.is_graph else _build_model(layers))
     text = "\n".join([
         _header(project, layers),
         _imports(helpers),
         _input_constants(project.input_shape),
         *_helper_sources(helpers),
-        _build_model(layers),
-        _support(layers),
+        model,
+        _support(layers, project.is_graph),
         _MAIN,
     ])
     return ScriptExport(text, [layer.problem for layer in layers if layer.problem])
@@ -91,11 +101,11 @@ def _layer(index: int, spec: LayerSpec, result: LayerResult) -> _Layer:
     layer_type = spec.layer_type
     if result.input_shape is None:
         return _Layer((f"{comment_text(where)}: not written; it comes after a layer PyTorch "
-                       f"cannot build.",), "")
+                       f"cannot build.",), result.name, None)
     if layer_type.torch is None and layer_type.augments:
         problem = f"{where}: no PyTorch equivalent; left out (it acts only in training)"
         note = "acts only in training and has no PyTorch equivalent: left out (identity)"
-        return _Layer(_describe(spec, result, note), _entry(result.name, ["nn.Identity()"]),
+        return _Layer(_describe(spec, result, note), result.name, _module(["nn.Identity()"]),
                       problem)
     try:
         if layer_type.torch is None:
@@ -103,17 +113,17 @@ def _layer(index: int, spec: LayerSpec, result: LayerResult) -> _Layer:
         modules = layer_type.torch(result.input_shape, spec.resolved)
     except NoTorchEquivalent as error:
         problem = f"{where}: {error}"
-        code = f"({py_string(result.name)}, unsupported({py_string(problem)})),"
-        return _Layer(_describe(spec, result, "has no PyTorch equivalent"), code,
+        return _Layer(_describe(spec, result, "has no PyTorch equivalent"), result.name,
+                      f"unsupported({py_string(problem)})",
                       f"{problem}; build_model() raises NotImplementedError", blocks=True)
     if not spec.trainable:
         return _Layer(_describe(spec, result, "trainable=False: its weights are frozen"),
-                      _entry(result.name, modules, frozen=True), frozen=True)
-    return _Layer(_describe(spec, result), _entry(result.name, modules))
+                      result.name, _module(modules, frozen=True), frozen=True)
+    return _Layer(_describe(spec, result), result.name, _module(modules))
 
 
-def _entry(name: str, modules: list[str], frozen: bool = False) -> str:
-    """``("conv2d", module),``; several modules are grouped in an nn.Sequential."""
+def _module(modules: list[str], frozen: bool = False) -> str:
+    """One module expression; several modules are grouped in an nn.Sequential."""
     if not modules:
         module = "nn.Identity()"
     elif len(modules) == 1:
@@ -123,7 +133,7 @@ def _entry(name: str, modules: list[str], frozen: bool = False) -> str:
         module = f"nn.Sequential(\n{inner}{INDENT})"
     if frozen:
         module = f"frozen({module})"
-    return f"({py_string(name)}, {module}),"
+    return module
 
 
 def _describe(spec: LayerSpec, result: LayerResult, note: str = "") -> tuple[str, ...]:
@@ -237,9 +247,61 @@ def _build_model(layers: list[_Layer]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _support(layers: list[_Layer]) -> str:
-    """`sequential`, and `frozen` / `unsupported` where a layer uses them."""
-    parts = [_SEQUENTIAL]
+def _graph_model(layers: list[_Layer], report: ShapeReport) -> str:
+    """A graph as an nn.Module: one attribute per Keras layer, and a forward() that calls
+    them along the graph's connections, a merge with every tensor it takes."""
+    attributes = _attributes([layer.name for layer in layers])
+    variables = {MODEL_INPUT: "x", **attributes}
+    lines = [
+        "",
+        "class Network(nn.Module):",
+        '    """The project\'s layers, one named child per Keras layer; forward() follows',
+        '    the connections of the Keras model (branches, shortcuts and merges)."""',
+        "",
+        "    def __init__(self) -> None:",
+        "        super().__init__()",
+    ]
+    for layer in layers:
+        lines += [f"{INDENT}# {text}" for text in layer.comments]
+        if layer.module is not None:
+            lines.append(f"{INDENT}self.{attributes[layer.name]} = {layer.module}")
+    lines += ["", "    def forward(self, x: torch.Tensor) -> torch.Tensor:"]
+    written = [(layer, result) for layer, result in zip(layers, report.layers)
+               if layer.module is not None]
+    for layer, result in written:
+        taken = ", ".join(variables[source] for source in result.inputs)
+        lines.append(f"{INDENT}{variables[layer.name]} = self.{attributes[layer.name]}({taken})")
+    lines.append(f"{INDENT}return {variables[written[-1][0].name] if written else 'x'}")
+    lines += ["", "", "def build_model() -> nn.Module:",
+              '    """The network, built layer by layer as in Keras."""',
+              "    return Network()"]
+    return "\n".join(lines) + "\n"
+
+
+MODULE_NAMES = frozenset({"forward", "training", "train", "eval", "parameters", "children",
+                          "modules", "state_dict", "to", "cuda", "cpu", "type", "float",
+                          "double", "half", "apply", "zero_grad", "add_module", "x", "self",
+                          "torch", "nn", "F", "math"})
+
+
+def _attributes(names: list[str]) -> dict[str, str]:
+    """A Python name for each layer (PyTorch refuses '.' in a child's name and a name
+    nn.Module already has)."""
+    taken, out = set(MODULE_NAMES), {}
+    for name in names:
+        attribute = re.sub(r"\W", "_", name)
+        if attribute[0].isdigit() or keyword.iskeyword(attribute):
+            attribute = f"layer_{attribute}"
+        while attribute in taken:
+            attribute += "_"
+        taken.add(attribute)
+        out[name] = attribute
+    return out
+
+
+def _support(layers: list[_Layer], graph: bool = False) -> str:
+    """`sequential` for a chain, and `frozen` / `unsupported` where a layer uses them."""
+    parts = [] if graph else [_SEQUENTIAL]
     if any(layer.frozen for layer in layers):
         parts.append(_FROZEN)
     if any(layer.blocks for layer in layers):
@@ -297,19 +359,23 @@ def count_params(module: nn.Module) -> tuple[int, int]:
     return trainable, frozen_values + buffers
 
 
-def output_shapes(model: nn.Sequential, fill: int) -> list[tuple[int, ...]]:
-    """Each child's output shape (without the batch) for a dummy batch of two."""
+def output_shapes(model: nn.Module, fill: int) -> list[tuple[int, ...]]:
+    """Each child's output shape (without the batch) for a dummy batch of two, in the
+    order of the children (the Keras layers)."""
     x = torch.zeros(2, *(fill if n is None else n for n in INPUT_SHAPE))
-    shapes = []
+    shapes = {}
+    hooks = [module.register_forward_hook(
+                 lambda module, args, out, name=name: shapes.__setitem__(name, out.shape[1:]))
+             for name, module in model.named_children()]
     model.eval()
     with torch.no_grad():
-        for module in model.children():
-            x = module(x)
-            shapes.append(tuple(x.shape[1:]))
-    return shapes
+        model(x)
+    for hook in hooks:
+        hook.remove()
+    return [tuple(shapes[name]) for name, _ in model.named_children()]
 
 
-def summarize(model: nn.Sequential) -> list[dict]:
+def summarize(model: nn.Module) -> list[dict]:
     """One row per Keras layer: name, output shape (channels-first, batch None), and
     the trainable and non-trainable parameter counts.
 

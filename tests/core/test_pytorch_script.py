@@ -169,7 +169,10 @@ def test_odd_names_stay_valid_python():
 def test_every_template_exports_valid_python(key):
     export = pytorch_script(get_template(key).project)
     compile(export.text, f"{key}.py", "exec")
-    assert "def build_model() -> nn.Sequential:" in export.text
+    graph = get_template(key).project.is_graph
+    assert ("def build_model() -> nn.Module:" if graph else
+            "def build_model() -> nn.Sequential:") in export.text
+    assert ("class Network(nn.Module):" in export.text) == graph
     assert "--summary-json" in export.text
 
 

@@ -240,6 +240,7 @@ keras_stacks = {
         _layer("SeparableConv2D", filters=5, kernel_size=3, padding="same"),
         _layer("LayerNormalization"), _layer("Reshape", target_shape=[-1, 5]),
         _layer("Conv1D", filters=2, kernel_size=3, padding="causal")),
+    **{key: TEMPLATES[key] for key in ("resnet_small", "inception_small", "densenet_small")},
 }
 
 
@@ -253,7 +254,10 @@ def _torch_weight(layer_type: str, path: str, value: np.ndarray) -> np.ndarray:
 
 
 def _carry_weights(keras_model, torch_model) -> None:
-    for keras_layer, child in zip(keras_model.layers[1:], torch_model.children()):
+    """Each Keras layer's weights into the child of its name (Keras lists a graph's layers
+    in its own order)."""
+    for name, child in torch_model.named_children():
+        keras_layer = keras_model.get_layer(name)
         targets = [*child.parameters(), *(b for n, b in child.named_buffers()
                                          if not n.endswith("num_batches_tracked"))]
         assert len(keras_layer.weights) == len(targets), keras_layer.name

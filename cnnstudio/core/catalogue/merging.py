@@ -8,6 +8,7 @@ from __future__ import annotations
 from cnnstudio.core.arguments import Arg, Kind
 from cnnstudio.core.catalogue.common import show_shape
 from cnnstudio.core.catalogue.spec import Category, LayerType, Resolved, Shape
+from cnnstudio.core.catalogue.torch_common import torch_dim
 from cnnstudio.core.shape_math import PlainArithmetic, ShapeError
 
 ELEMENTWISE = {
@@ -133,6 +134,7 @@ def _elementwise_type(kind: str) -> LayerType:
                 + (" Residual (ResNet) blocks add the shortcut to the block's output."
                    if kind == "Add" else ""),
         args=(), output=_never_alone, merge=_elementwise(kind),
+        torch=lambda shape, a, op=kind.lower(): [f'Merge("{op}")'],
         inputs_allowed=(2, 2) if exactly_two else (1, None))
 
 
@@ -143,6 +145,7 @@ CONCATENATE = LayerType(
             "and DenseNet blocks concatenate; no weights.",
     args=(Arg("axis", Kind.INT, -1, "The axis the inputs are joined along; -1 is the last, "
               "the channels. Every other size must be equal.", key=True),),
-    output=_never_alone, merge=_concatenate, inputs_allowed=(1, None))
+    output=_never_alone, merge=_concatenate, inputs_allowed=(1, None),
+    torch=lambda shape, a: [f'Merge("concatenate", dim={torch_dim(a["axis"], len(shape))})'])
 
 LAYERS = tuple(_elementwise_type(kind) for kind in ELEMENTWISE) + (CONCATENATE,)

@@ -142,6 +142,15 @@ def conv_padding(shape: Shape, a: Resolved, kernels: tuple[int, ...]) -> Padding
     return Padding((pad_module(pads),), "padding=0")
 
 
+def torch_dim(axis: int, rank: int) -> int:
+    """A Keras axis of a channels-last tensor of `rank` (batch included) as the PyTorch
+    dimension of the same values channels-first: the channels go from -1 to 1."""
+    axis %= rank
+    if rank <= 2 or axis == 0:
+        return axis
+    return 1 if axis == rank - 1 else axis + 1
+
+
 def options(**values: Any) -> str:
     """Keyword arguments as text, leaving out those given as None."""
     return "".join(f", {key}={value}" for key, value in values.items() if value is not None)
@@ -381,6 +390,36 @@ class KerasReLU(nn.Module):
     def extra_repr(self) -> str:
         return (f"max_value={self.max_value}, negative_slope={self.negative_slope}, "
                 f"threshold={self.threshold}")
+'''),
+    _helper("Merge", '''
+class Merge(nn.Module):
+    """Keras's merge layers, where branches meet: the tensors given to forward() become
+    one, value by value (add, subtract, multiply, average, maximum, minimum) or joined
+    along a dimension (concatenate; dim 1 is the channels here, -1 in Keras)."""
+
+    def __init__(self, op: str, dim: int = 1):
+        super().__init__()
+        self.op, self.dim = op, dim
+
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        if self.op == "concatenate":
+            return torch.cat(inputs, dim=self.dim)
+        out = inputs[0]
+        for x in inputs[1:]:
+            if self.op in ("add", "average"):
+                out = out + x
+            elif self.op == "subtract":
+                out = out - x
+            elif self.op == "multiply":
+                out = out * x
+            elif self.op == "maximum":
+                out = torch.maximum(out, x)
+            else:
+                out = torch.minimum(out, x)
+        return out / len(inputs) if self.op == "average" else out
+
+    def extra_repr(self) -> str:
+        return f"{self.op!r}" + (f", dim={self.dim}" if self.op == "concatenate" else "")
 '''),
     _helper("Exponential", '''
 class Exponential(nn.Module):
