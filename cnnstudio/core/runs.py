@@ -33,6 +33,7 @@ from typing import Any, Mapping, Sequence
 
 from cnnstudio.core.catalogue import LAYER_TYPES
 from cnnstudio.core.errors import ProjectError, show_value
+from cnnstudio.core.graph import MODEL_INPUT
 from cnnstudio.core.run_files import check_stored_path
 
 ENDINGS = {
@@ -277,6 +278,7 @@ def _layer_changes(old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str, 
 
     old_by = {key(layer, i): layer for i, layer in enumerate(old)}
     new_by = {key(layer, i): layer for i, layer in enumerate(new)}
+    old_inputs, new_inputs = _recorded_inputs(old_by), _recorded_inputs(new_by)
     changes = [f"removed layer {name} ({layer.get('type')})"
                for name, layer in old_by.items() if name not in new_by]
     changes += [f"added layer {name} ({layer.get('type')})"
@@ -293,10 +295,23 @@ def _layer_changes(old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str, 
         if before.get("trainable", True) != layer.get("trainable", True):
             changes.append(f"layer {name}: trainable {before.get('trainable', True)} -> "
                            f"{layer.get('trainable', True)}")
+        if old_inputs[name] != new_inputs[name]:
+            changes.append(f"layer {name}: inputs {', '.join(old_inputs[name])} -> "
+                           f"{', '.join(new_inputs[name])}")
     common = [n for n in new_by if n in old_by]
     if [n for n in old_by if n in new_by] != common:
         changes.append("layer order changed")
     return changes
+
+
+def _recorded_inputs(layers: Mapping[str, Mapping[str, Any]]) -> dict[str, list[str]]:
+    """Each recorded layer's inputs by name, the default (the layer before) filled in."""
+    found, previous = {}, MODEL_INPUT
+    for name, layer in layers.items():
+        inputs = layer.get("inputs")
+        found[name] = [str(i) for i in inputs] if isinstance(inputs, list) else [previous]
+        previous = name
+    return found
 
 
 def _dict_changes(where: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:

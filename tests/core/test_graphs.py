@@ -189,3 +189,21 @@ def test_a_layer_inserted_before_another_takes_its_input():
     assert fixed.layer_inputs()[3:] == [("add",), ("flatten",)]
     chain = get_template("mnist_cnn").project
     assert not edits.insert_before(chain, 4, LayerSpec("Flatten")).is_graph
+
+
+def test_a_changed_connection_is_a_change_in_the_run_diff():
+    from cnnstudio.core.runs import run_changes, same_architecture
+
+    project = residual(64, 2)
+    def record(p):
+        return {"input": {"shape": list(p.input_shape)},
+                "layers": [{**spec.to_dict(), "name": name}
+                           for spec, name in zip(p.layers, p.layer_names())]}
+
+    rewired = edits.set_inputs(project, 2, ["shortcut", "conv_a"])
+    assert run_changes(record(project), record(rewired)) == [
+        "layer add: inputs conv_a, shortcut -> shortcut, conv_a"]
+    assert same_architecture(record(project), project)
+    assert not same_architecture(record(project), rewired)
+    chain = get_template("mnist_cnn").project
+    assert run_changes(record(chain), record(chain)) == []
