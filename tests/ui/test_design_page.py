@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QPushButton
 
 from cnnstudio.core import load_project
 from cnnstudio.core.templates import list_templates
+from cnnstudio.ui.pages.design.stack import INPUTS, PARAMS, SHAPE
 from tests.ui.conftest import assert_png_of, drop_on_stack, project_json, save_screenshot
 
 
@@ -28,7 +29,7 @@ def test_drag_from_palette_inserts_where_dropped(make_window):
     mime = palette.mimeData([palette.item_for("BatchNormalization")])
     drop_on_stack(window.design.stack, mime, row=2)
     assert types(window)[:4] == ["Conv2D", "Conv2D", "BatchNormalization", "MaxPooling2D"]
-    assert cell(window, 2, 3) == "(None, 24, 24, 64)"
+    assert cell(window, 2, SHAPE) == "(None, 24, 24, 64)"
     assert window.design.stack.selected_rows() == [2]
     drop_on_stack(window.design.stack, palette.mimeData([palette.item_for("ReLU")]), row=99)
     assert types(window)[-1] == "ReLU"
@@ -54,7 +55,7 @@ def test_double_click_and_enter_append_after_the_selection(make_window, qtbot):
     tree.setFocus()
     qtbot.keyClick(tree, Qt.Key_Return)
     assert types(window)[1] == "ZeroPadding2D"
-    assert cell(window, 1, 3) == "(None, 28, 28, 32)"
+    assert cell(window, 1, SHAPE) == "(None, 28, 28, 32)"
 
 
 def test_palette_search_filters(make_window, qtbot):
@@ -73,13 +74,13 @@ def test_editing_an_argument_updates_shape_and_params_at_once(make_window, qtbot
     window.design.stack.select_rows([0])
     field = window.design.properties.fields["filters"]
     field.spin.setValue(16)
-    assert cell(window, 0, 3) == "(None, 26, 26, 16)"
-    assert cell(window, 0, 4) == "160"
-    assert cell(window, 1, 4) == f"{3 * 3 * 16 * 64 + 64:,}"
+    assert cell(window, 0, SHAPE) == "(None, 26, 26, 16)"
+    assert cell(window, 0, PARAMS) == "160"
+    assert cell(window, 1, PARAMS) == f"{3 * 3 * 16 * 64 + 64:,}"
     kernel = window.design.properties.fields["kernel_size"]
     kernel.spins[0].setValue(5)  # linked: 5x5
     assert window.editor.project.layers[0].params["kernel_size"] == 5
-    assert cell(window, 0, 3) == "(None, 24, 24, 16)"
+    assert cell(window, 0, SHAPE) == "(None, 24, 24, 16)"
     kernel.link.setChecked(False)
     kernel.spins[1].setValue(3)
     assert window.editor.project.layers[0].params["kernel_size"] == [5, 3]
@@ -102,13 +103,13 @@ def test_invalid_layer_shows_the_arithmetic_and_a_fix(make_window):
     window = make_window()
     window.design.stack.select_rows([1])
     window.design.properties.fields["kernel_size"].spins[0].setValue(30)
-    assert cell(window, 1, 3) == "invalid"
+    assert cell(window, 1, SHAPE) == "invalid"
     text = window.design.explain.text.text()
     assert "does not fit" in text and "(26 - 30 + 2*0)/1 + 1 = -3" in text
     assert "Invalid at conv2d_1" in window.design.summary.text()
     buttons = {b.text(): b for b in window.design.explain.findChildren(QPushButton)}
     buttons["Use padding='same'"].click()
-    assert cell(window, 1, 3) == "(None, 26, 26, 64)"
+    assert cell(window, 1, SHAPE) == "(None, 26, 26, 64)"
     assert window.undo_action.text() == "Undo Use padding='same'"
 
 
@@ -205,16 +206,16 @@ def test_no_input_crashes_the_window(make_window):
     spins = window.design.input_editor.spins
     spins[0].setValue(0)  # None
     assert window.editor.project.input_shape[0] is None
-    assert cell(window, 4, 3) == "(None, None)"
-    assert cell(window, 5, 3) == "invalid"  # Dense after a Flatten of unknown size
+    assert cell(window, 4, SHAPE) == "(None, None)"
+    assert cell(window, 5, SHAPE) == "invalid"  # Dense after a Flatten of unknown size
     spins[0].setValue(1)
     spins[1].setValue(1)  # a 1-pixel input
-    assert cell(window, 0, 3) == "invalid"
+    assert cell(window, 0, SHAPE) == "invalid"
     spins[0].setValue(28)
     spins[1].setValue(28)
     window.design.stack.select_rows([5])
     window.design.properties.fields["units"].spin.setValue(100_000)
-    assert cell(window, 5, 4) == f"{9216 * 100_000 + 100_000:,}"
+    assert cell(window, 5, PARAMS) == f"{9216 * 100_000 + 100_000:,}"
     assert "3.44 GB" in window.design.summary.text()  # 922,718,826 float32 weights
 
 
@@ -399,3 +400,33 @@ def test_recovering_a_saved_project_keeps_the_file_as_the_undo_base(
     assert fresh.isWindowModified()
     fresh.undo_action.trigger()
     assert fresh.editor.project == saved and not fresh.isWindowModified()
+
+
+def test_a_graph_opens_with_its_connections_and_they_are_edited_in_the_inputs_column(
+        make_window, qtbot):
+    from cnnstudio.core.templates import get_template
+    from PySide6.QtWidgets import QLineEdit
+
+    window = make_window(get_template("resnet_small").project)
+    names = window.editor.project.layer_names()
+    add = names.index("s1_add")
+    assert cell(window, add, INPUTS) == "s1_bn2, stem_relu"
+    assert cell(window, add, SHAPE) == "(None, 32, 32, 16)"
+    assert cell(window, 0, INPUTS) == "input"
+    view = window.design.stack
+    index = view.stack_model.index(add, INPUTS)
+    view.scrollTo(index)
+    view.setCurrentIndex(index)
+    view.edit(index)
+    editor = view.findChild(QLineEdit)
+    assert editor is not None and editor.text() == "s1_bn2, stem_relu"
+    editor.selectAll()
+    qtbot.keyClicks(editor, "s1_bn2, s1_conv1")
+    qtbot.keyClick(editor, Qt.Key_Return)  # the view commits it on its next turn
+    qtbot.waitUntil(lambda: window.editor.project.layers[add].inputs == ("s1_bn2", "s1_conv1"))
+    assert cell(window, add, INPUTS) == "s1_bn2, s1_conv1"
+    window.editor.undo_stack.undo()
+    assert window.editor.project.layers[add].inputs == ("s1_bn2", "stem_relu")
+    view.stack_model.setData(index, "predictions")  # a layer below it: refused, in words
+    assert window.editor.project.layers[add].inputs == ("s1_bn2", "stem_relu")
+    assert "is a layer below it" in window.statusBar().currentMessage()

@@ -30,7 +30,7 @@ def test_a_failed_export_is_explained_and_the_project_stays(make_window, qtbot, 
 
 
 def test_a_pretrained_base_row_says_computing_then_shows_keras_figures(make_window, qtbot):
-    from cnnstudio.ui.pages.design.stack import row_values
+    from cnnstudio.ui.pages.design.stack import SHAPE, row_values
 
     project = Project(name="transfer", input_shape=(40, 40, 3), layers=(
         LayerSpec("Application", {"application": "MobileNetV2", "pooling": "avg"},
@@ -40,7 +40,7 @@ def test_a_pretrained_base_row_says_computing_then_shows_keras_figures(make_wind
     editor = window.editor
     model = window.design.stack.model()
     display = row_values(model, 0)[0]  # Qt.DisplayRole
-    assert editor.report.pending is not None and display[3] == "computing…"
+    assert editor.report.pending is not None and display[SHAPE] == "computing…"
     assert "Measuring application" in window.design.summary.text()
     qtbot.waitUntil(lambda: editor.report.pending is None, timeout=60_000)
     assert editor.report.valid
@@ -48,7 +48,7 @@ def test_a_pretrained_base_row_says_computing_then_shows_keras_figures(make_wind
     assert base.output_shape == (None, 1280)
     assert base.trainable_params == 0 and base.non_trainable_params == 2_257_984
     assert dense.trainable_params == 1280 * 2 + 2
-    assert row_values(model, 0)[0][3] == "(None, 1280)"
+    assert row_values(model, 0)[0][SHAPE] == "(None, 1280)"
     save_screenshot(window, "design_pretrained_base.png")
 
 

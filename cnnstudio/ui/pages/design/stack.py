@@ -27,8 +27,11 @@ from cnnstudio.ui.editor import ProjectEditor
 LAYER_TYPE_MIME = "application/x-cnnstudio-layer-type"
 ROWS_MIME = "application/x-cnnstudio-rows"
 
-COLUMNS = ("Name", "Type", "Arguments", "Output shape", "Params")
-NAME, TYPE, ARGS, SHAPE, PARAMS = range(5)
+COLUMNS = ("Name", "Type", "Inputs", "Arguments", "Output shape", "Params")
+NAME, TYPE, INPUTS, ARGS, SHAPE, PARAMS = range(6)
+INPUTS_HELP = ("The layers this layer takes (input: the model's input). Double-click to "
+               "connect it to others: names separated by commas, two or more for a merge "
+               "such as Add or Concatenate.")
 ERROR_BG = QBrush(QColor("#fde7e9"))
 ERROR_FG = QBrush(QColor("#a4262c"))
 FROZEN_BG = QBrush(QColor("#e8f0fb"))
@@ -43,7 +46,8 @@ BACKGROUND, FOREGROUND, FONT, ALIGNMENT = (int(Qt.BackgroundRole), int(Qt.Foregr
 RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
 ROW_FLAGS = Qt.ItemIsDropEnabled | Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled
 GAP_FLAGS = Qt.ItemFlags(Qt.ItemIsDropEnabled)
-ALIGNMENTS = (None, None, None, None, RIGHT)
+ALIGNMENTS = (None, None, None, None, None, RIGHT)
+EDIT = int(Qt.EditRole)
 
 
 def row_values(model: "StackModel", row: int) -> dict[int, tuple]:
@@ -66,8 +70,9 @@ def row_values(model: "StackModel", row: int) -> dict[int, tuple]:
     background = ERROR_BG if failed else (FROZEN_BG if frozen else None)
     foreground = ERROR_FG if failed else (FROZEN_FG if frozen else None)
     values = {
-        DISPLAY: (result.name, spec.type + ("  (frozen)" if frozen else ""), short_args(spec),
-                  shape, "—" if result.params is None else f"{result.params:,}"),
+        DISPLAY: (result.name, spec.type + ("  (frozen)" if frozen else ""),
+                  ", ".join(result.inputs), short_args(spec), shape,
+                  "—" if result.params is None else f"{result.params:,}"),
         ALIGNMENT: ALIGNMENTS,
         BACKGROUND: (background,) * len(COLUMNS),
         FOREGROUND: (foreground,) * len(COLUMNS),
@@ -88,6 +93,8 @@ def row_tooltip(model: "StackModel", row: int, col: int) -> str | None:
         return "\n\n".join(model.hints.get(row, [])) or None
     if col == TYPE:
         return spec.layer_type.summary
+    if col == INPUTS:
+        return INPUTS_HELP
     if col == ARGS:
         return short_args(spec) or None
     if col == SHAPE:
@@ -96,6 +103,8 @@ def row_tooltip(model: "StackModel", row: int, col: int) -> str | None:
 
 
 class StackModel(QAbstractTableModel):
+    refused = Signal(str)  # an edit made in a cell that the project refused, in words
+
     def __init__(self, editor: ProjectEditor, parent=None) -> None:
         super().__init__(parent)
         self.editor = editor
@@ -149,11 +158,28 @@ class StackModel(QAbstractTableModel):
             return column[index.column()]
         if role == TOOLTIP:
             return row_tooltip(self, row, index.column())
+        if role == EDIT and index.column() == INPUTS:
+            return ", ".join(self.editor.report.layers[row].inputs)
         return None
+
+    def setData(self, index: Index, value, role: int = Qt.EditRole) -> bool:
+        """Connect a layer from its Inputs cell: an undoable edit like any other."""
+        if role != EDIT or index.column() != INPUTS:
+            return False
+        names = [name.strip() for name in str(value).split(",") if name.strip()]
+        if names == list(self.editor.report.layers[index.row()].inputs):
+            return False
+        text = "Connect layer"
+        error = self.editor.edit(text, edits.set_inputs, index.row(), names)
+        if error is not None:
+            self.refused.emit(f"{text}: {error}")
+        return error is None
 
     # drag and drop -------------------------------------------------------
     def flags(self, index: Index) -> Qt.ItemFlags:
-        return ROW_FLAGS if index.isValid() else GAP_FLAGS
+        if not index.isValid():
+            return GAP_FLAGS
+        return ROW_FLAGS | Qt.ItemIsEditable if index.column() == INPUTS else ROW_FLAGS
 
     def supportedDropActions(self) -> Qt.DropActions:
         return Qt.MoveAction | Qt.CopyAction
@@ -184,7 +210,9 @@ class StackView(QTableView):
         super().__init__(parent)
         self.editor = editor
         self.stack_model = StackModel(editor, self)
+        self.stack_model.refused.connect(self.status)
         self.setModel(self.stack_model)
+        self.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed)
         self.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.setDragDropMode(QAbstractItemView.DragDrop)
