@@ -430,3 +430,21 @@ def test_a_graph_opens_with_its_connections_and_they_are_edited_in_the_inputs_co
     view.stack_model.setData(index, "predictions")  # a layer below it: refused, in words
     assert window.editor.project.layers[add].inputs == ("s1_bn2", "stem_relu")
     assert "is a layer below it" in window.statusBar().currentMessage()
+
+
+def test_a_chain_branches_from_the_properties_inputs_field(make_window, qtbot):
+    window = make_window()
+    view = window.design.stack
+    assert view.isColumnHidden(INPUTS)  # a chain: each layer takes the one above it
+    view.select_rows([3])  # the Dropout after max_pooling2d
+    field = window.design.properties.inputs_edit
+    assert field.text() == "max_pooling2d"
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClicks(field, "conv2d_1")
+    qtbot.keyClick(field, Qt.Key_Return)
+    assert window.editor.project.is_graph and not view.isColumnHidden(INPUTS)
+    tooltip = view.stack_model.index(2, SHAPE).data(Qt.ToolTipRole)  # the row is red
+    assert "max_pooling2d's output goes nowhere" in tooltip
+    window.editor.undo_stack.undo()
+    assert not window.editor.project.is_graph and view.isColumnHidden(INPUTS)

@@ -61,7 +61,11 @@ class ExplainPanel(QWidget):
         result = report.layers[self.index]
         spec = project.layers[self.index]
         parts = [f"<b>{html.escape(result.name)}</b> ({spec.type})"]
-        if result.input_shape is not None:
+        if len(result.input_shapes) > 1:  # a merge: every input, named
+            parts.append("inputs " + ", ".join(
+                f"{html.escape(name)} {show_shape(shape)}"
+                for name, shape in zip(result.inputs, result.input_shapes)))
+        elif result.input_shape is not None:
             parts.append(f"input {show_shape(result.input_shape)}")
         if result.error:
             parts.append(f"<p style='color:#a4262c'><b>Invalid:</b> "
@@ -70,7 +74,8 @@ class ExplainPanel(QWidget):
             self._add_fixes(fixes_for(project, report, self.index, known_figures()))
             return
         if result.output_shape is None:
-            parts.append("<span style='color:#666'>No shape: a layer above is invalid.</span>")
+            parts.append("<span style='color:#666'>No shape: a layer it takes (directly or "
+                         "further up) is invalid.</span>")
             self.text.setText("<br>".join(parts))
             return
         parts.append(f"output <b>{show_shape(result.output_shape)}</b>")

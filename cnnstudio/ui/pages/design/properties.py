@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 from cnnstudio.core import edits
 from cnnstudio.core.arguments import REQUIRED
 from cnnstudio.ui.pages.design.fields import Field, make_field
+from cnnstudio.ui.pages.design.stack import INPUTS_HELP
 from cnnstudio.ui.editor import ProjectEditor
 
 ERROR_STYLE = "color: #a4262c;"
@@ -68,6 +69,15 @@ class PropertiesPanel(QScrollArea):
         self.name_edit.setPlaceholderText("generated")
         self.name_edit.editingFinished.connect(self._rename)
         form.addRow("name", self.name_edit)
+        self.inputs_edit = QLineEdit()
+        self.inputs_edit.setToolTip(INPUTS_HELP)
+        self.inputs_edit.editingFinished.connect(self._connect)
+        form.addRow("inputs", self.inputs_edit)
+        self.inputs_error = QLabel()
+        self.inputs_error.setStyleSheet(ERROR_STYLE)
+        self.inputs_error.setWordWrap(True)
+        self.inputs_error.hide()
+        form.addRow("", self.inputs_error)
         self.trainable_box = QCheckBox("trainable")
         self.trainable_box.setToolTip("Unchecked: the layer is frozen; its weights do not "
                                       "change in training and count as non-trainable.")
@@ -117,6 +127,10 @@ class PropertiesPanel(QScrollArea):
         if not self.name_edit.hasFocus():
             self.name_edit.setText(spec.name or "")
         self.name_edit.setPlaceholderText(self.editor.report.layers[self.index].name)
+        if not self.inputs_edit.hasFocus():
+            self.inputs_edit.setText(", ".join(self.editor.report.layers[self.index].inputs))
+            if not self._editing:
+                self.inputs_error.hide()
         self.trainable_box.blockSignals(True)
         self.trainable_box.setChecked(spec.trainable)
         self.trainable_box.blockSignals(False)
@@ -153,6 +167,21 @@ class PropertiesPanel(QScrollArea):
                                  self.name_edit.text())
         self.name_edit.setToolTip(error or "")
         self.name_edit.setStyleSheet("QLineEdit { background: #fde7e9; }" if error else "")
+
+    def _connect(self) -> None:
+        """The layers this one takes, from the inputs field: an undoable edit."""
+        if self.index is None:
+            return
+        names = [name.strip() for name in self.inputs_edit.text().split(",") if name.strip()]
+        if names == list(self.editor.report.layers[self.index].inputs):
+            return
+        self._editing = True
+        try:
+            error = self.editor.edit("Connect layer", edits.set_inputs, self.index, names)
+        finally:
+            self._editing = False
+        self.inputs_error.setText(error or "")
+        self.inputs_error.setVisible(bool(error))
 
     def _set_trainable(self, on: bool) -> None:
         if self.index is not None:

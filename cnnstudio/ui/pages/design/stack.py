@@ -231,6 +231,13 @@ class StackView(QTableView):
         self.setColumnWidth(PARAMS, 95)
         self._pending_selection: list[int] | None = None
         self.stack_model.modelReset.connect(self._restore_selection)
+        editor.changed.connect(self._show_inputs_of_graphs)
+        self._show_inputs_of_graphs()
+
+    def _show_inputs_of_graphs(self) -> None:
+        """The Inputs column where layers branch; in a chain each takes the one above it
+        (the properties panel connects a layer either way)."""
+        self.setColumnHidden(INPUTS, not self.editor.project.is_graph)
 
     def keyPressEvent(self, event) -> None:
         """Delete, Ctrl+D, Ctrl+C and Ctrl+V act on the selected layers."""
