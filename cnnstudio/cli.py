@@ -83,12 +83,13 @@ COMMANDS = {"shapes": _shapes_parser, "templates": _templates_parser, "new": _ne
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
+    bases = known_figures()
+    width = max(len(t.key) for t in list_templates()) + 1
     for template in list_templates():
-        report = infer(template.project, known_figures())
         shape = "x".join(str(d) for d in template.project.input_shape)
-        print(f"{template.key:<16} {template.title} (input {shape}, "
-              f"{report.total_params:,} parameters)")
-        print(f"{'':<16} {template.description}")
+        print(f"{template.key:<{width}} {template.title} (input {shape}, "
+              f"{template.parameters_text(bases)})")
+        print(f"{'':<{width}} {template.description}")
     return EXIT_OK
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Mapping
 
+from cnnstudio.core.inference import infer
 from cnnstudio.core.project import Project
 from cnnstudio.core.project_file import load_project
 from cnnstudio.core.resources import templates_dir
@@ -25,6 +27,16 @@ class Template:
     @property
     def description(self) -> str:
         return str(self.project.extra.get("description", ""))
+
+    def parameters_text(self, bases: Mapping[str, Any]) -> str:
+        """'1,199,882 parameters', or, while a pre-trained base has not been measured on
+        this machine (Keras measures it when the project is first opened), 'parameters:
+        computing…' rather than a count without the base."""
+        report = infer(self.project, bases)
+        if report.pending is not None:
+            return f"parameters: computing… (the {report.pending.name} base is measured " \
+                   "by Keras when the project opens)"
+        return f"{report.total_params:,} parameters"
 
 
 def list_templates() -> list[Template]:

@@ -207,3 +207,9 @@ def test_a_changed_connection_is_a_change_in_the_run_diff():
     assert not same_architecture(record(project), rewired)
     chain = get_template("mnist_cnn").project
     assert run_changes(record(chain), record(chain)) == []
+
+
+def test_a_template_with_an_unmeasured_base_says_computing_not_a_wrong_count():
+    transfer = get_template("inception_transfer")
+    assert transfer.parameters_text({}).startswith("parameters: computing…")
+    assert get_template("resnet_small").parameters_text({}) == "78,454 parameters"

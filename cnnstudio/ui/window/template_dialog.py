@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.core.base_figures import known_figures
-from cnnstudio.core import infer
 from cnnstudio.core.templates import Template, list_templates
 
 
@@ -42,9 +41,8 @@ class TemplateDialog(QDialog):
             return
         template = self.templates[row]
         self.chosen = template
-        report = infer(template.project, known_figures())
         shape = "x".join(str(d) for d in template.project.input_shape)
         self.description.setText(
             f"<b>{template.title}</b><p>{template.description}</p>"
             f"<p style='color:#555'>Input {shape} · {len(template.project.layers)} layers · "
-            f"{report.total_params:,} parameters</p>")
+            f"{template.parameters_text(known_figures())}</p>")
