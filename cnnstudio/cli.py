@@ -77,9 +77,15 @@ def _export_parser(sub) -> None:
     parser.set_defaults(handler=cmd_export)
 
 
+def _import_parser(sub) -> None:
+    parser = sub.add_parser("import", help="turn a Keras model file into a project")
+    parser.add_argument("model", help="a .keras or .h5 model (Sequential or functional)")
+    parser.add_argument("out", help="the project file to write (its weights go beside it)")
+    parser.set_defaults(handler=cmd_import)
+
 
 COMMANDS = {"shapes": _shapes_parser, "templates": _templates_parser, "new": _new_parser,
-            "train": _train_parser, "export": _export_parser}
+            "train": _train_parser, "export": _export_parser, "import": _import_parser}
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
@@ -106,6 +112,31 @@ def cmd_new(args: argparse.Namespace) -> int:
     except OSError as error:
         raise CnnStudioError(f"cannot write {out}: {error.strerror}.") from None
     print(f"Wrote {out} from the {template.title} template.")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """A Keras model file as a project: layers, names, arguments and connections, its
+    weights beside the project to start the next run."""
+    out = Path(args.out)
+    if out.exists():
+        raise CnnStudioError(f"{out} already exists; choose another name or delete it first.")
+    from cnnstudio.engine.model_import import import_model
+
+    imported = import_model(args.model, out)
+    try:
+        save_project(imported.project, out)
+    except OSError as error:
+        raise CnnStudioError(f"cannot write {out}: {error.strerror}.") from None
+    project = imported.project
+    report = infer(project, known_figures())
+    kind = "a graph" if project.is_graph else "a chain"
+    print(f"Wrote {out}: {len(project.layers)} layers ({kind}), {report.total_params:,} "
+          "parameters.")
+    if imported.weights is not None:
+        print(f"Its weights are in {imported.weights}; the next run starts from them.")
+    for note in imported.notes:
+        print(note)
     return EXIT_OK
 
 

@@ -447,3 +447,29 @@ def test_keras_2_functional_files_are_read_the_same_way():
         "input_layers": [["a", 0, 0]], "output_layers": [["sum", 0, 0]]}}
     assert [(entry["name"], inputs) for entry, inputs in model_layers(merge, "old.h5")] == [
         ("b", ["input"]), ("sum", ["input", "b"])]
+
+
+def test_the_import_command_writes_a_graph_project_and_its_weights(tmp_path):
+    from tests.core.test_cli import cnnstudio
+
+    inputs = keras.Input((8, 8, 3), name="image")
+    a = keras.layers.Conv2D(4, 3, padding="same", name="conv_a")(inputs)
+    joined = keras.layers.Concatenate(name="join")([inputs, a])
+    model = keras.Model(inputs, keras.layers.GlobalAveragePooling2D(name="pool")(joined))
+    path = save(model, tmp_path / "joined.keras")
+    out = tmp_path / "joined.cnnstudio.json"
+    result = cnnstudio("import", path, out)
+    assert result.returncode == 0, result.stderr
+    assert f"Wrote {out}: 3 layers (a graph), {model.count_params():,} parameters." \
+        in result.stdout
+    project = load_project(out)
+    assert project.layer_inputs()[1] == ("input", "conv_a")
+    assert project.to_dict()["version"] == 2
+    assert start_weights_of(project) is not None
+    again = cnnstudio("import", path, out)
+    assert again.returncode == 2 and "already exists" in again.stderr
+    broken = tmp_path / "broken.keras"
+    broken.write_bytes(b"not a zip")
+    refused_run = cnnstudio("import", broken, tmp_path / "b.cnnstudio.json")
+    assert refused_run.returncode == 2 and "broken.keras" in refused_run.stderr
+    assert not (tmp_path / "b.cnnstudio.json").exists()
