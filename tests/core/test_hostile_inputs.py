@@ -288,7 +288,7 @@ def test_unknown_commands_get_the_usage_and_never_start_qt(tmp_path):
             "assert 'PySide6' not in sys.modules; sys.exit(rc)")
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY",
                                                             "QT_QPA_PLATFORM")}
-    for argv in (["import", "a.keras", "b.json"], ["frobnicate"], ["a.json", "b.json"]):
+    for argv in (["improt", "a.keras", "b.json"], ["frobnicate"], ["a.json", "b.json"]):
         result = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True,
                                 text=True, timeout=60, env=env)
         assert result.returncode == 2, result.stderr
