@@ -34,6 +34,15 @@ def insert_before(project: Project, index: int, spec: LayerSpec) -> Project:
     return set_inputs(inserted, index + 1, [inserted.layer_names()[index]])
 
 
+def insert_between(project: Project, index: int, source: str, spec: LayerSpec) -> Project:
+    """Put a layer on one input of the layer at `index`: it takes `source` and the layer
+    takes it in `source`'s place (a projection on a shortcut, for instance)."""
+    inserted = insert_layers(project, index, [replace(spec, inputs=(source,))])
+    name = inserted.layer_names()[index]
+    inputs = [name if s == source else s for s in inserted.layer_inputs()[index + 1]]
+    return set_inputs(inserted, index + 1, inputs)
+
+
 def remove_layers(project: Project, indices: Iterable[int]) -> Project:
     """The project without those layers. In a graph, a layer that took a removed one
     takes what that one took, so a branch stays joined (a chain needs nothing: each

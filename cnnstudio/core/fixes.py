@@ -6,13 +6,14 @@ ones that apply and pushes the chosen one as an undoable edit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
 
 from cnnstudio.core import edits
 from cnnstudio.core.errors import ProjectError
 from cnnstudio.core.inference import ShapeReport, infer
 from cnnstudio.core.project import LayerSpec, Project
+from cnnstudio.core.catalogue.merging import MergeMismatch
 from cnnstudio.core.shape_math import WindowMisfit
 
 
@@ -81,13 +82,24 @@ def _candidate_fixes(project: Project, report: ShapeReport, index: int) -> list[
     if spec.type == "Cropping2D":
         found.append(Fix("Crop nothing (cropping=0)",
                          lambda p: edits.set_param(p, index, "cropping", 0)))
-    before = project.layers[index - 1] if index else None
+    if isinstance(result.problem, MergeMismatch) and result.problem.projection:
+        target, filters, strides = result.problem.projection
+        found.append(Fix(f"Give {target} a 1x1 Conv2D ({filters} filters"
+                         + (f", strides {strides})" if strides > 1 else ")"),
+                         lambda p: edits.insert_between(p, index, target, LayerSpec(
+                             "Conv2D", {"filters": filters, "kernel_size": 1,
+                                        **({"strides": strides} if strides > 1 else {})}))))
+    names = project.layer_names()
+    source = names.index(result.inputs[0]) if result.inputs and result.inputs[0] in names \
+        else None
+    before = project.layers[source] if source is not None else None
     if (spec.type == "Dense" and before is not None and before.type == "Flatten"
-            and report.layers[index - 1].input_shape is not None
-            and len(report.layers[index - 1].input_shape) == 4):
+            and report.layers[source].input_shape is not None
+            and len(report.layers[source].input_shape) == 4):
         found.append(Fix("Replace Flatten with GlobalAveragePooling2D",
-                         lambda p: edits.replace_layer(p, index - 1,
-                                                         LayerSpec("GlobalAveragePooling2D"))))
+                         lambda p: edits.replace_layer(p, source, replace(
+                             before, type="GlobalAveragePooling2D", params={},
+                             name=before.name if p.is_graph else None))))
     if spec.type == "Reshape" and -1 not in a["target_shape"] and a["target_shape"]:
         target = [-1, *a["target_shape"][1:]]
         found.append(Fix(f"Let Keras work out the first size (target_shape={target})",

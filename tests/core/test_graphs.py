@@ -213,3 +213,17 @@ def test_a_template_with_an_unmeasured_base_says_computing_not_a_wrong_count():
     transfer = get_template("inception_transfer")
     assert transfer.parameters_text({}).startswith("parameters: computing…")
     assert get_template("resnet_small").parameters_text({}) == "78,454 parameters"
+
+
+def test_a_mismatched_add_offers_the_projection_shortcut_and_it_makes_it_valid():
+    from cnnstudio.core.fixes import fixes_for
+
+    project = residual()  # conv_a (14x14x64) + shortcut (28x28x32)
+    report = infer(project)
+    fixes = fixes_for(project, report, 2)
+    assert [fix.label for fix in fixes] == ["Give shortcut a 1x1 Conv2D (64 filters, strides 2)"]
+    fixed = fixes[0].apply(project)
+    assert infer(fixed).valid
+    names = fixed.layer_names()
+    assert fixed.layer_inputs()[names.index("add")] == ("conv_a", "conv2d")
+    assert fixed.layer_inputs()[names.index("conv2d")] == ("shortcut",)

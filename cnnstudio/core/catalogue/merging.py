@@ -20,26 +20,45 @@ ELEMENTWISE = {
 }
 
 
-def merge_message(kind: str, name_a: str, shape_a: Shape, name_b: str, shape_b: Shape) -> str:
+class MergeMismatch(ShapeError):
+    """Two inputs an element-wise merge cannot combine. `projection` is the 1x1 Conv2D
+    that would make them match, as (the input it goes on, filters, strides), or None:
+    the one-click fix reads these, never the message."""
+
+    def __init__(self, message: str, projection: tuple[str, int, int] | None) -> None:
+        super().__init__(message)
+        self.projection = projection
+
+
+def merge_mismatch(kind: str, name_a: str, shape_a: Shape, name_b: str,
+                   shape_b: Shape) -> MergeMismatch:
     """Why two inputs cannot be merged element by element, and the usual fix."""
     text = (f"{kind} needs equal shapes (or size 1 where one should be repeated): "
             f"{name_a} gives {show_shape(shape_a)} and {name_b} {show_shape(shape_b)}.")
-    return f"{text} {_projection_fix(name_a, shape_a, name_b, shape_b)}"
+    projection = _projection(name_a, shape_a, name_b, shape_b)
+    if projection is None:
+        return MergeMismatch(f"{text} Change one of them (units, filters, strides or "
+                             "pooling) so both give the same shape.", None)
+    target, filters, strides = projection
+    how = f" and strides {strides} (a projection shortcut)" if strides > 1 else ""
+    return MergeMismatch(f"{text} Give {target} a 1x1 Conv2D with {filters} filters{how}.",
+                         projection)
 
 
-def _projection_fix(name_a: str, shape_a: Shape, name_b: str, shape_b: Shape) -> str:
+def _projection(name_a: str, shape_a: Shape, name_b: str, shape_b: Shape
+                ) -> tuple[str, int, int] | None:
     """A 1x1 Conv2D on one input makes image inputs match, as ResNet's projection
     shortcuts do: its filters set the channels, its strides shrink the larger one."""
-    if len(shape_a) == len(shape_b) == 4 and None not in shape_a[1:] + shape_b[1:]:
-        (ha, wa, ca), (hb, wb, _) = shape_a[1:], shape_b[1:]
-        if (ha, wa) == (hb, wb):
-            return f"Give {name_b} a 1x1 Conv2D with {ca} filters."
-        for big, small, (h, w, _), (h2, w2, c2) in ((name_b, name_a, shape_b[1:], shape_a[1:]),
-                                                     (name_a, name_b, shape_a[1:], shape_b[1:])):
-            if h % h2 == 0 and w % w2 == 0 and h // h2 == w // w2 and h > h2:
-                return (f"Give {big} a 1x1 Conv2D with {c2} filters and strides {h // h2} "
-                        f"(a projection shortcut).")
-    return "Change one of them (units, filters, strides or pooling) so both give the same shape."
+    if len(shape_a) != 4 or len(shape_b) != 4 or None in shape_a[1:] + shape_b[1:]:
+        return None
+    (ha, wa, ca), (hb, wb, _) = shape_a[1:], shape_b[1:]
+    if (ha, wa) == (hb, wb):
+        return name_b, ca, 1
+    for big, (h, w, _), (h2, w2, c2) in ((name_b, shape_b[1:], shape_a[1:]),
+                                         (name_a, shape_a[1:], shape_b[1:])):
+        if h % h2 == 0 and w % w2 == 0 and h // h2 == w // w2 and h > h2:
+            return big, c2, h // h2
+    return None
 
 
 def _broadcast(shape_a: tuple, shape_b: tuple) -> tuple:
@@ -75,8 +94,7 @@ def _elementwise(kind: str):
                 out = _broadcast(out, shapes[i][1:])
             except ValueError:
                 first = names[0] if i == 1 else f"the {i} inputs before {names[i]}"
-                raise ShapeError(merge_message(kind, first, (None, *out), names[i],
-                                               shapes[i])) from None
+                raise merge_mismatch(kind, first, (None, *out), names[i], shapes[i]) from None
         return (None, *out), None
     return merge
 
