@@ -68,8 +68,18 @@ FROZEN = Project(name="frozen parts", input_shape=(16, 16, 3), layers=(
     LayerSpec("GlobalAveragePooling2D"),
     LayerSpec("Dense", {"units": 5, "activation": "softmax"}, trainable=False)))
 
+BASE_IN_GRAPH = Project(name="base in a graph", input_shape=(32, 32, 3), layers=(
+    LayerSpec("Application", {"application": "MobileNetV2", "pooling": "avg"}, name="base",
+              trainable=False),
+    LayerSpec("Dense", {"units": 8, "activation": "relu"}, name="a"),
+    LayerSpec("Dense", {"units": 8}, name="b", trainable=False, inputs=("base",)),
+    LayerSpec("Add", name="add", inputs=("a", "b")),
+    LayerSpec("Dense", {"units": 6, "activation": "softmax"}, name="out")))
+"""A pre-trained base whose output two branches take, one of them frozen."""
+
 CASES = [pytest.param(t.project, t.path, id=t.key) for t in list_templates()] + \
-    [pytest.param(FROZEN, None, id="frozen_layers")]
+    [pytest.param(FROZEN, None, id="frozen_layers"),
+     pytest.param(BASE_IN_GRAPH, None, id="base_in_a_graph")]
 
 
 @pytest.fixture(scope="module")
