@@ -78,17 +78,6 @@ def architecture_hints(project: Project, report: ShapeReport,
             hints.extend(_dense_hints(project, report, i, i == last_dense, class_count))
         if spec.type == "Flatten" and len(result.input_shape) == 4:
             hints.extend(_flatten_hints(project, report, i))
-    names = project.layer_names()
-    feeding = [names.index(s) for s in report.layers[-1].inputs if s in names] \
-        if layers else []
-    if last_dense is not None and last_dense == len(layers) - 1 and len(feeding) == 1 \
-            and layers[feeding[0]].type == "Dropout" \
-            and report.layers[last_dense].output_shape is not None:
-        hints.append(Hint(feeding[0], "Dropout directly before the output layer",
-                          "It randomly hides evidence from the final classifier on every "
-                          "step, which makes the output noisy while training; dropout "
-                          "usually goes after hidden layers, with a last hidden layer "
-                          "between it and the output."))
     return sorted(hints, key=lambda h: h.index)
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from cnnstudio.core import infer, load_project, project_from_dict
+from cnnstudio.core import infer, project_from_dict
 from cnnstudio.core.hints import architecture_hints
-from cnnstudio.core.resources import default_example
 
 
 def hints_for(input_shape, *layers, class_count=None):
@@ -74,10 +73,16 @@ def test_dense_output_on_an_image_suggests_flatten():
     assert infer(fixed).output_shape == (None, 10)
 
 
-def test_dropout_right_before_the_output_in_the_keras_mnist_example():
-    project = load_project(default_example())
-    hints = architecture_hints(project, infer(project))
-    assert (6, "Dropout directly before the output layer") in titles(hints)
+def test_no_template_carries_a_hint_on_the_data_it_comes_with():
+    """The templates follow their papers (dropout before the classifier in AlexNet, VGG
+    and the Keras MNIST example is right), so none may carry an architecture hint; a
+    hint on the class count is about the data, not the architecture."""
+    from cnnstudio.core.templates import list_templates
+
+    for template in list_templates():
+        project = template.project
+        hints = architecture_hints(project, infer(project))
+        assert titles(hints) == [], template.key
 
 
 def test_keras_build_only_problems_are_hints_not_errors():
