@@ -10,7 +10,7 @@ from __future__ import annotations
 from math import prod
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 from cnnstudio.core import ProjectError, infer, project_from_dict
 from cnnstudio.core.project import layer_names
@@ -163,3 +163,34 @@ def make_minimal(type_name: str) -> dict:
     from cnnstudio.core.catalogue import LAYER_TYPES
 
     return LAYER_TYPES[type_name].initial_params()
+
+
+merge_shapes = st.lists(st.lists(st.sampled_from([None, 1, 2, 3]), min_size=1, max_size=3),
+                        min_size=1, max_size=4)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(n for n, t in LAYER_TYPES.items() if t.merge is not None)),
+       merge_shapes, st.sampled_from([-1, -1, 1, 2, -2, 3]))
+def test_merge_rules_equal_keras_on_unequal_ranks_unknown_and_size_one_axes(kind, shapes, axis):
+    """Each merge on 1 to 4 inputs of rank 2 to 4 with sizes None, 1, 2 or 3: the same
+    output shape as Keras, or refused where Keras refuses."""
+    params = {"axis": axis} if kind == "Concatenate" else {}
+    if kind == "Concatenate" and len(shapes) > 1 and \
+            axis % (len(shapes[0]) + 1) == 0 and len({len(s) for s in shapes}) == 1:
+        return  # the batch axis: Keras stacks samples, CNN Studio refuses it on purpose
+    names = [f"in{i}" for i in range(len(shapes))]
+    try:
+        expected = tuple(getattr(keras.layers, kind)(**params)(
+            [keras.Input(shape=tuple(s)) for s in shapes]).shape)
+    except Exception:  # Keras raises several kinds; any of them is "refused"
+        expected = None
+    from cnnstudio.core.shape_math import ShapeError
+    layer_type = LAYER_TYPES[kind]
+    try:
+        got, _ = layer_type.merge([(None, *s) for s in shapes],
+                                  layer_type.arg_index and {"axis": axis} or {}, names)
+    except ShapeError:
+        got = None
+    event("refused" if expected is None else "merged")
+    assert got == expected, (kind, shapes, axis)
