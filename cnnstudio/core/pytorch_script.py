@@ -14,8 +14,6 @@ it. Both are listed in `ScriptExport.unsupported`.
 
 from __future__ import annotations
 
-import keyword
-import re
 from dataclasses import dataclass
 
 from cnnstudio.core.base_figures import known_figures
@@ -25,7 +23,9 @@ from cnnstudio.core.catalogue.torch_common import TorchHelper, helpers_used
 from cnnstudio.core.graph import MODEL_INPUT
 from cnnstudio.core.inference import LayerResult, ShapeReport, infer
 from cnnstudio.core.project import LayerSpec, Project
-from cnnstudio.core.source_text import comment_text, docstring_text, py_literal, py_string
+from cnnstudio.core.source_text import (
+    comment_text, docstring_text, identifier, py_literal, py_string,
+)
 
 INDENT = " " * 8  # the layer list inside build_model()
 
@@ -239,12 +239,19 @@ def _build_model(layers: list[_Layer]) -> str:
         '    """The project\'s layers in order, one named child per Keras layer."""',
         "    return sequential([",
     ]
-    for layer in layers:
-        lines += [f"{INDENT}# {text}" for text in layer.comments]
-        if layer.code:
-            lines.append(f"{INDENT}{layer.code}")
+    lines += _layer_lines(layers, lambda layer: layer.code)
     lines.append("    ])")
     return "\n".join(lines) + "\n"
+
+
+def _layer_lines(layers: list[_Layer], code) -> list[str]:
+    """Each layer's comment lines, then `code(layer)` where the layer is written."""
+    lines = []
+    for layer in layers:
+        lines += [f"{INDENT}# {text}" for text in layer.comments]
+        if layer.module is not None:
+            lines.append(f"{INDENT}{code(layer)}")
+    return lines
 
 
 def _graph_model(layers: list[_Layer], report: ShapeReport) -> str:
@@ -261,10 +268,7 @@ def _graph_model(layers: list[_Layer], report: ShapeReport) -> str:
         "    def __init__(self) -> None:",
         "        super().__init__()",
     ]
-    for layer in layers:
-        lines += [f"{INDENT}# {text}" for text in layer.comments]
-        if layer.module is not None:
-            lines.append(f"{INDENT}self.{attributes[layer.name]} = {layer.module}")
+    lines += _layer_lines(layers, lambda layer: f"self.{attributes[layer.name]} = {layer.module}")
     lines += ["", "    def forward(self, x: torch.Tensor) -> torch.Tensor:"]
     written = [(layer, result) for layer, result in zip(layers, report.layers)
                if layer.module is not None]
@@ -287,16 +291,8 @@ MODULE_NAMES = frozenset({"forward", "training", "train", "eval", "parameters", 
 def _attributes(names: list[str]) -> dict[str, str]:
     """A Python name for each layer (PyTorch refuses '.' in a child's name and a name
     nn.Module already has)."""
-    taken, out = set(MODULE_NAMES), {}
-    for name in names:
-        attribute = re.sub(r"\W", "_", name)
-        if attribute[0].isdigit() or keyword.iskeyword(attribute):
-            attribute = f"layer_{attribute}"
-        while attribute in taken:
-            attribute += "_"
-        taken.add(attribute)
-        out[name] = attribute
-    return out
+    taken = set(MODULE_NAMES)
+    return {name: identifier(name, taken) for name in names}
 
 
 def _support(layers: list[_Layer], graph: bool = False) -> str:

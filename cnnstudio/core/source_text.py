@@ -9,7 +9,9 @@ proper Python literal, or flattened to one printable line in a comment.
 from __future__ import annotations
 
 import json
+import keyword
 import math
+import re
 from typing import Any
 
 from cnnstudio.core.errors import ExportError
@@ -49,3 +51,15 @@ def py_literal(value: Any) -> str:
         return "{" + ", ".join(f"{py_literal(k)}: {py_literal(v)}"
                                for k, v in value.items()) + "}"
     raise ExportError(f"cannot write {value!r} ({type(value).__name__}) into a script.")
+
+
+def identifier(name: str, taken: set[str]) -> str:
+    """A Python name for a layer name (`.` and `-` are not allowed in one, nor a leading
+    digit or a keyword), not in `taken`, which it joins."""
+    text = re.sub(r"\W", "_", name) or "layer"
+    if text[0].isdigit() or keyword.iskeyword(text):
+        text = f"layer_{text}"
+    while text in taken:
+        text += "_"
+    taken.add(text)
+    return text

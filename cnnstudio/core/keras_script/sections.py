@@ -3,8 +3,6 @@ data glue, each as the Trainer does it."""
 
 from __future__ import annotations
 
-import keyword
-import re
 from pathlib import Path
 
 from cnnstudio.core.base_figures import known_figures
@@ -16,7 +14,7 @@ from cnnstudio.core.inference import LayerResult, ShapeReport, infer
 from cnnstudio.core.project import INPUT_NAME, LayerSpec, Project, model_name
 from cnnstudio.core.project_file import start_weights_change, start_weights_of
 from cnnstudio.core.run_files import stored_path
-from cnnstudio.core.source_text import comment_text, py_literal
+from cnnstudio.core.source_text import comment_text, identifier, py_literal
 from cnnstudio.core.training_config import (
     OPTIMIZER_CLASSES, OPTIMIZER_EXTRAS, TrainingConfig, metric_class,
 )
@@ -205,13 +203,7 @@ def _variables(project: Project, report: ShapeReport) -> dict[str, str]:
         if i == len(report.layers) - 1 or users.get(result.name) == [i + 1]:
             variables[result.name] = "x"
             continue
-        variable = re.sub(r"\W", "_", result.name)
-        if variable[0].isdigit() or keyword.iskeyword(variable):
-            variable = f"layer_{variable}"
-        while variable in taken:
-            variable += "_"
-        taken.add(variable)
-        variables[result.name] = variable
+        variables[result.name] = identifier(result.name, taken)
     return variables
 
 
