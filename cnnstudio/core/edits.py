@@ -34,6 +34,20 @@ def insert_before(project: Project, index: int, spec: LayerSpec) -> Project:
     return set_inputs(inserted, index + 1, [inserted.layer_names()[index]])
 
 
+def insert_after(project: Project, index: int, spec: LayerSpec) -> Project:
+    """Put a layer right after the layer at `index`: it takes that layer, and what took
+    that layer takes it instead (in a chain, a plain insert)."""
+    old = project.layer_names()[index]
+    inserted = insert_layers(project, index + 1, [replace(spec, inputs=(old,))])
+    new = inserted.layer_names()[index + 1]
+    layers = list(inserted.layers)
+    for i, sources in enumerate(inserted.layer_inputs()):
+        if i != index + 1 and old in sources:
+            layers[i] = replace(layers[i], inputs=tuple(new if s == old else s
+                                                        for s in sources))
+    return inserted.with_layers(layers)
+
+
 def insert_between(project: Project, index: int, source: str, spec: LayerSpec) -> Project:
     """Put a layer on one input of the layer at `index`: it takes `source` and the layer
     takes it in `source`'s place (a projection on a shortcut, for instance)."""

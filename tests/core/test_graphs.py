@@ -227,3 +227,16 @@ def test_a_mismatched_add_offers_the_projection_shortcut_and_it_makes_it_valid()
     names = fixed.layer_names()
     assert fixed.layer_inputs()[names.index("add")] == ("conv_a", "conv2d")
     assert fixed.layer_inputs()[names.index("conv2d")] == ("shortcut",)
+
+
+def test_a_layer_inserted_after_a_block_takes_its_place_for_what_took_it():
+    project = residual(64, 2)
+    after = edits.insert_after(project, 0, LayerSpec("BatchNormalization"))
+    names = after.layer_names()
+    assert after.layer_inputs()[names.index("add")] == ("batch_normalization", "shortcut")
+    assert after.layer_inputs()[1] == ("conv_a",)
+    chain = get_template("mnist_cnn").project
+    inserted = edits.insert_after(chain, 1, LayerSpec("BatchNormalization"))
+    assert not inserted.is_graph and inserted.layers[2].type == "BatchNormalization"
+    last = edits.insert_after(chain, len(chain.layers) - 1, LayerSpec("Dense", {"units": 2}))
+    assert not last.is_graph and last.layers[-1].params == {"units": 2}

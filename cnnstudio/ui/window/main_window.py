@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QStackedWidget, QToolBar
 
 from cnnstudio.core import CnnStudioError, Project, load_project, save_project
+from cnnstudio.core.project import model_name
 from cnnstudio.core.carried_files import carry_files
 from cnnstudio.core.export_targets import EXPORT_TARGETS
 from cnnstudio.core.run_store import project_lock, recover_interrupted
@@ -112,6 +113,8 @@ class MainWindow(QMainWindow):
             target.key: exports.addAction(target.menu_text,
                                           lambda t=target.key: self.export_dialog(t))
             for target in EXPORT_TARGETS}
+        self.export_diagram_action = menu.addAction("Export &Diagram…",
+                                                    self.export_diagram_dialog)
         menu.addSeparator()
         menu.addAction("&Quit", self.close, QKeySequence.Quit)
         self._fill_recent_menu()
@@ -282,6 +285,27 @@ class MainWindow(QMainWindow):
         """Export the project as it is now (saved or not) in a worker."""
         self.exporter.start(self.editor.project, self.path, target, out)
         self.statusBar().showMessage(f"Exporting {out.name}…", 5000)
+
+    def export_diagram_dialog(self) -> None:
+        """The Design page's diagram as a PNG or an SVG, for a paper or slides."""
+        folder = self.path.parent if self.path else Path.home()
+        start = str(folder / f"{model_name(self.editor.project)}_diagram.svg")
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export Diagram", start, "SVG drawing (*.svg);;PNG image (*.png)")
+        if name:
+            out = Path(name if Path(name).suffix.lower() in (".svg", ".png") else name + ".svg")
+            if str(out) != name and out.exists() and not confirm_replace(self, out):
+                return
+            self.export_diagram(out)
+
+    def export_diagram(self, out: Path) -> bool:
+        try:
+            self.design.diagram.export_image(out)
+        except OSError as error:
+            QMessageBox.warning(self, APP_NAME, f"The diagram was not exported: {error}.")
+            return False
+        self.statusBar().showMessage(f"Exported the diagram to {out}.", 5000)
+        return True
 
     def new_from_template(self) -> None:
         from cnnstudio.ui.window.template_dialog import TemplateDialog

@@ -1,12 +1,15 @@
-"""The Design page: the palette, the layer stack with its input and summary, and the
-selected layer's properties and explanation side by side."""
+"""The Design page: the palette, the network (a diagram, or the list of layers) with its
+input and summary, and the selected layer's properties and explanation side by side."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QButtonGroup, QHBoxLayout, QSplitter, QStackedWidget, QToolButton, QVBoxLayout, QWidget,
+)
 
 from cnnstudio.ui.editor import ProjectEditor
+from cnnstudio.ui.pages.design.diagram.view import DiagramView
 from cnnstudio.ui.pages.design.explain import ExplainPanel
 from cnnstudio.ui.pages.design.input_shape import InputShapeEditor
 from cnnstudio.ui.pages.design.palette import Palette
@@ -22,14 +25,32 @@ class DesignPage(QSplitter):
         self.palette = Palette()
         self.input_editor = InputShapeEditor(editor)
         self.stack = StackView(editor)
+        self.diagram = DiagramView(editor, self.stack)
         self.summary = SummaryBar(editor)
         self.properties = PropertiesPanel(editor)
         self.explain = ExplainPanel(editor)
         center = QWidget()
         column = QVBoxLayout(center)
         column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.input_editor)
-        column.addWidget(self.stack, 1)
+        top = QHBoxLayout()
+        top.addWidget(self.input_editor, 1)
+        self.view_buttons = QButtonGroup(self)
+        for mode, label, tip in (("diagram", "Diagram", "The network as blocks and wires"),
+                                 ("list", "List", "The layers as a table, one row each")):
+            button = QToolButton()
+            button.setText(label)
+            button.setToolTip(tip)
+            button.setCheckable(True)
+            button.setProperty("mode", mode)
+            self.view_buttons.addButton(button)
+            top.addWidget(button)
+        self.view_buttons.buttonClicked.connect(
+            lambda button: self.show_view(button.property("mode")))
+        self.views = QStackedWidget()
+        self.views.addWidget(self.diagram)
+        self.views.addWidget(self.stack)
+        column.addLayout(top)
+        column.addWidget(self.views, 1)
         column.addWidget(self.summary)
         right = QSplitter(Qt.Vertical)
         right.addWidget(self.properties)
@@ -43,6 +64,21 @@ class DesignPage(QSplitter):
         self.palette.activated_type.connect(self.append_layer)
         self.stack.selectionModel().selectionChanged.connect(self._selection_changed)
         self.stack.stack_model.modelReset.connect(self._selection_changed)
+        self.diagram.rows_selected.connect(self.stack.select_rows)
+        self.diagram.status.connect(self.stack.status)
+        self.show_view("diagram")
+
+    def show_view(self, mode: str) -> None:
+        """The diagram or the list: one selection, one set of commands, either way."""
+        view = self.diagram if mode == "diagram" else self.stack
+        self.views.setCurrentWidget(view)
+        for button in self.view_buttons.buttons():
+            button.setChecked(button.property("mode") == mode)
+        view.setFocus()
+
+    @property
+    def view_mode(self) -> str:
+        return "diagram" if self.views.currentWidget() is self.diagram else "list"
 
     def append_layer(self, type_name: str) -> None:
         """Double-click or Enter in the palette: insert after the selection."""
@@ -51,6 +87,7 @@ class DesignPage(QSplitter):
                                 else row + 1)
 
     def _selection_changed(self, *args) -> None:
+        self.diagram.select_rows(self.stack.selected_rows())
         row = self.stack.current_row()
         self.properties.show_layer(row)
         self.explain.show_layer(row)

@@ -1,0 +1,1 @@
+"""The Design page's diagram: the network drawn as blocks and wires."""
