@@ -91,6 +91,7 @@ class BlockItem(QGraphicsItem):
 
     def set_state(self, state: BlockState, index: int | None) -> None:
         self.index = index
+        self.setFlag(QGraphicsItem.ItemIsSelectable, index is not None)
         if state != self.state:
             self.state = state
             self._update_tooltip()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QKeySequence
-from PySide6.QtWidgets import QGraphicsScene, QGraphicsView
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsView
 
 from cnnstudio.core import edits
 from cnnstudio.core.diagram_layout import BLOCK_HEIGHT, BLOCK_WIDTH, layered_layout
@@ -324,6 +324,8 @@ class DiagramView(QGraphicsView):
         selected = scene.selectedItems()
         for item in selected:  # a figure shows the network, not this session's selection
             item.setSelected(False)
+        for block in self.blocks.values():  # drawn as vectors and text, not cached pixmaps
+            block.setCacheMode(QGraphicsItem.NoCache)
         try:
             if path.suffix.lower() == ".svg":
                 from PySide6.QtSvg import QSvgGenerator
@@ -347,6 +349,8 @@ class DiagramView(QGraphicsView):
                 if not image.save(str(path)):
                     raise OSError(f"cannot write {path}")
         finally:
+            for block in self.blocks.values():
+                block.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
             for item in selected:
                 item.setSelected(True)
         return path
