@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any, Iterable, Sequence
 
 from cnnstudio.core.dataset_config import dataset_config
+from cnnstudio.core.errors import ProjectError
 from cnnstudio.core.training_config import training_config
 from cnnstudio.core import graph
 from cnnstudio.core.project import (
@@ -55,6 +56,63 @@ def insert_between(project: Project, index: int, source: str, spec: LayerSpec) -
     name = inserted.layer_names()[index]
     inputs = [name if s == source else s for s in inserted.layer_inputs()[index + 1]]
     return set_inputs(inserted, index + 1, inputs)
+
+
+def chain_segment(project: Project, rows: Sequence[int]) -> tuple[list[int], str]:
+    """The selected layers as one run of a chain (each takes the one before it), and what
+    the first one takes; a ProjectError saying why not otherwise."""
+    rows = sorted(set(rows))
+    names, inputs = project.layer_names(), project.layer_inputs()
+    if not rows:
+        raise ProjectError("layers", "select the layers to wrap first.")
+    if len(inputs[rows[0]]) != 1:
+        raise ProjectError("layers", f"{names[rows[0]]} takes {len(inputs[rows[0]])} inputs; "
+                                     "select layers that start from one input.")
+    for before, row in zip(rows, rows[1:]):
+        if inputs[row] != (names[before],):
+            raise ProjectError("layers", f"{names[row]} does not take {names[before]}; select "
+                                         "layers that follow one another (a single path).")
+    return rows, inputs[rows[0]][0]
+
+
+def wrap_in_residual(project: Project, rows: Sequence[int]) -> Project:
+    """A residual block around the selected layers: an Add after the last of them takes
+    its output and, as the shortcut, what the first of them takes."""
+    rows, source = chain_segment(project, rows)
+    wrapped = insert_after(project, rows[-1], LayerSpec("Add"))
+    last = wrapped.layer_names()[rows[-1]]
+    return set_inputs(wrapped, rows[-1] + 1, [last, source])
+
+
+def add_branch(project: Project, rows: Sequence[int]) -> Project:
+    """A copy of the selected layers side by side with them, from the same input, the two
+    joined by a Concatenate (an inception-style block)."""
+    rows, source = chain_segment(project, rows)
+    copies = [replace(project.layers[r], name=None, inputs=None) for r in rows]
+    copies[0] = replace(copies[0], inputs=(source,))
+    last = project.layer_names()[rows[-1]]
+    joined = insert_after(project, rows[-1], LayerSpec("Concatenate"))
+    at = rows[-1] + 1
+    branched = insert_layers(joined, at, copies)
+    names = branched.layer_names()
+    return set_inputs(branched, at + len(copies), [last, names[at + len(copies) - 1]])
+
+
+def paste_layers(project: Project, at: int, specs: Sequence[LayerSpec]) -> Project:
+    """Pasted layers before position `at`, wired among themselves as they were copied; an
+    input from outside the pasted layers becomes the layer before them (a chain paste)."""
+    copied = [spec.name for spec in specs]
+    inserted = insert_layers(project, at, [replace(spec, inputs=None) for spec in specs])
+    names = inserted.layer_names()
+    renamed = {old: new for old, new in zip(copied, names[at:at + len(specs)]) if old}
+    before = names[at - 1] if at else graph.MODEL_INPUT
+    layers = list(inserted.layers)
+    for i, spec in enumerate(specs):
+        if spec.inputs is None:
+            continue
+        sources = tuple(renamed.get(s, before) for s in spec.inputs)
+        layers[at + i] = replace(layers[at + i], inputs=sources)
+    return inserted.with_layers(layers)
 
 
 def remove_layers(project: Project, indices: Iterable[int]) -> Project:

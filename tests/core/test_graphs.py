@@ -240,3 +240,46 @@ def test_a_layer_inserted_after_a_block_takes_its_place_for_what_took_it():
     assert not inserted.is_graph and inserted.layers[2].type == "BatchNormalization"
     last = edits.insert_after(chain, len(chain.layers) - 1, LayerSpec("Dense", {"units": 2}))
     assert not last.is_graph and last.layers[-1].params == {"units": 2}
+
+
+def test_selected_layers_wrap_in_a_residual_block():
+    chain = get_template("mnist_cnn").project  # conv2d, conv2d_1, max_pooling2d, ...
+    wrapped = edits.wrap_in_residual(chain, [1])  # around conv2d_1: 24x24x64 + 26x26x32
+    names = wrapped.layer_names()
+    assert wrapped.is_graph and names[2] == "add"
+    assert wrapped.layer_inputs()[2] == ("conv2d_1", "conv2d")
+    assert wrapped.layer_inputs()[3] == ("add",)
+    report = infer(wrapped)
+    assert report.error_index == 2  # the shapes differ: the one-click fix projects it
+    from cnnstudio.core.fixes import fixes_for
+    assert [f.label for f in fixes_for(wrapped, report, 2)] == []  # 26 vs 24: no projection
+    same = Project((8, 8, 4), (conv("a", 4), conv("b", 4), LayerSpec("Flatten", name="f")))
+    assert infer(edits.wrap_in_residual(same, [0, 1])).valid
+    with pytest.raises(ProjectError, match="select layers that follow one another"):
+        edits.wrap_in_residual(residual(64, 2), [0, 1])
+
+
+def test_a_parallel_branch_copies_the_selection_and_concatenates():
+    project = Project((8, 8, 4), (conv("a", 4), conv("b", 8), LayerSpec("Flatten", name="f")))
+    branched = edits.add_branch(project, [0, 1])
+    names = branched.layer_names()
+    assert names == ["a", "b", "conv2d", "conv2d_1", "concatenate", "f"]
+    inputs = dict(zip(names, branched.layer_inputs()))
+    assert inputs["conv2d"] == ("input",) and inputs["conv2d_1"] == ("conv2d",)
+    assert inputs["concatenate"] == ("b", "conv2d_1") and inputs["f"] == ("concatenate",)
+    assert infer(branched).layers[4].output_shape == (None, 8, 8, 16)
+
+
+def test_pasted_layers_keep_their_wires_among_themselves():
+    from cnnstudio.core.clipboard import layers_from_text, layers_to_text
+
+    source = residual(64, 2)
+    copied = layers_from_text(layers_to_text(source.layers[:3]))  # conv_a, shortcut, add
+    target = Project((16, 16, 8), (conv("stem", 32),))
+    pasted = edits.paste_layers(target, 1, copied)
+    names = pasted.layer_names()
+    assert names == ["stem", "conv_a", "shortcut", "add"]
+    assert pasted.layer_inputs()[1:] == [("stem",), ("stem",), ("conv_a", "shortcut")]
+    again = edits.paste_layers(pasted, 4, copied)  # the names are taken: new ones, rewired
+    names = again.layer_names()
+    assert again.layer_inputs()[6] == (names[4], names[5])

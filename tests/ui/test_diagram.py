@@ -183,3 +183,102 @@ def test_the_list_shows_the_same_network(make_window, qtbot):
     assert window.design.view_mode == "list" and window.design.stack.isVisible()
     qtbot.mouseClick(buttons["Diagram"], Qt.LeftButton)
     assert window.design.view_mode == "diagram"
+
+
+def test_a_wire_drawn_from_an_output_port_connects(make_window, qtbot):
+    window = make_window(get_template("inception_small").project)
+    view = window.design.diagram
+    source, target = view.blocks["inc1_1x1"], view.blocks["inc1_concat"]
+    view.ensureVisible(source)
+    start = view.mapFromScene(source.mapToScene(source.port(out=True)))
+    qtbot.mousePress(view.viewport(), Qt.LeftButton, Qt.NoModifier, start)
+    view.centerOn(target)
+    end = view.mapFromScene(view.blocks["inc2_1x1"].scenePos())
+    qtbot.mouseMove(view.viewport(), end)
+    qtbot.mouseRelease(view.viewport(), Qt.LeftButton, Qt.NoModifier, end)
+    names = window.editor.project.layer_names()
+    inputs = dict(zip(names, window.editor.project.layer_inputs()))
+    assert inputs["inc2_1x1"] == ("inc1_1x1",)  # one input: the new one replaces pool2
+    assert window.editor.undo_stack.undoText() == "Connect layer"
+    assert "pool2's output goes nowhere" not in (window.editor.report.layers[
+        names.index("pool2")].error or "")  # pool2 still feeds the other branches
+
+
+def test_shift_drag_selects_by_a_rectangle(make_window, qtbot):
+    window = make_window(get_template("inception_small").project)
+    view = window.design.diagram
+    view.fit()
+    blocks = [view.blocks[n] for n in ("inc1_3x3_reduce", "inc1_3x3")]
+    corner_a = view.mapFromScene(blocks[0].sceneBoundingRect().topLeft() - QPointF(8, 8))
+    corner_b = view.mapFromScene(blocks[1].sceneBoundingRect().bottomRight() + QPointF(8, 8))
+    qtbot.mousePress(view.viewport(), Qt.LeftButton, Qt.ShiftModifier, corner_a)
+    qtbot.mouseMove(view.viewport(), corner_b)
+    qtbot.mouseRelease(view.viewport(), Qt.LeftButton, Qt.ShiftModifier, corner_b)
+    names = window.editor.project.layer_names()
+    assert [names[r] for r in window.design.stack.selected_rows()] == [
+        "inc1_3x3_reduce", "inc1_3x3"]
+
+
+def test_wrap_in_residual_and_add_branch_from_the_edit_menu(make_window, qtbot):
+    window = make_window(get_template("resnet_small").project)
+    menu = {a.text().replace("&", ""): a for a in window.menuBar().actions()}["Edit"].menu()
+    actions = {a.text().replace("&", ""): a for a in menu.actions()}
+    click_block(window, qtbot, "s1_conv2")
+    click_block(window, qtbot, "s1_bn2", Qt.ControlModifier)
+    actions["Wrap in Residual Block"].trigger()
+    project = window.editor.project
+    inputs = dict(zip(project.layer_names(), project.layer_inputs()))
+    assert inputs["add"] == ("s1_bn2", "s1_relu1") and inputs["s1_add"] == ("add", "stem_relu")
+    assert window.editor.report.valid
+    window.editor.undo_stack.undo()
+    click_block(window, qtbot, "s3_conv2")
+    actions["Add Parallel Branch"].trigger()
+    project = window.editor.project
+    inputs = dict(zip(project.layer_names(), project.layer_inputs()))
+    assert inputs["concatenate"] == ("s3_conv2", "conv2d") and inputs["conv2d"] == ("s3_relu1",)
+    assert inputs["s3_bn2"] == ("concatenate",)
+    assert "concatenate" in window.design.diagram.blocks
+
+
+def test_find_selects_layers_by_name_or_type(make_window, qtbot):
+    window = make_window(get_template("resnet_small").project)
+    design = window.design
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    design.diagram.setFocus()
+    qtbot.keyClick(design.diagram, Qt.Key_F, Qt.ControlModifier)
+    qtbot.keyClick(design.diagram, Qt.Key_Escape)  # a plain key: lets Ctrl go
+    assert design.find.hasFocus()
+    qtbot.keyClicks(design.find, "shortcut_bn")
+    names = window.editor.project.layer_names()
+    assert [names[r] for r in design.diagram.selected_rows()] == ["s2_shortcut_bn"]
+    qtbot.keyClick(design.find, Qt.Key_Return)
+    assert [names[r] for r in design.diagram.selected_rows()] == ["s3_shortcut_bn"]
+    design.find.clear()
+    qtbot.keyClicks(design.find, "nothing like it")
+    assert "No layer matches" in window.statusBar().currentMessage()
+
+
+def test_the_diagram_turns_to_run_left_to_right(make_window, qtbot):
+    window = make_window(get_template("inception_small").project)
+    view = window.design.diagram
+    qtbot.mouseClick(window.design.direction, Qt.LeftButton)
+    stem, pool = view.blocks["stem_conv"].scenePos(), view.blocks["stem_pool"].scenePos()
+    assert pool.x() > stem.x() and pool.y() == stem.y()
+    wire = view.wires[("stem_conv", "stem_pool")]
+    assert wire.path().pointAtPercent(0).x() == stem.x() + view.blocks["stem_conv"].port(True).x()
+
+
+def test_copied_blocks_paste_with_their_wires(make_window, qtbot):
+    window = make_window(get_template("inception_small").project)
+    view = window.design.diagram
+    names = window.editor.project.layer_names()
+    window.design.stack.select_rows([names.index(n) for n in (
+        "inc1_5x5_reduce", "inc1_5x5")])
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key_C, Qt.ControlModifier)
+    click_block(window, qtbot, "pool2")
+    qtbot.keyClick(view, Qt.Key_V, Qt.ControlModifier)
+    project = window.editor.project
+    inputs = dict(zip(project.layer_names(), project.layer_inputs()))
+    assert inputs["conv2d"] == ("pool2",) and inputs["conv2d_1"] == ("conv2d",)

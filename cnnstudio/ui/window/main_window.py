@@ -132,6 +132,9 @@ class MainWindow(QMainWindow):
         edit.addAction("D&uplicate Layer", view.duplicate_selected)
         edit.addAction("&Copy Layers", view.copy_selected)
         edit.addAction("&Paste Layers", view.paste)
+        edit.addSeparator()
+        edit.addAction("&Wrap in Residual Block", view.wrap_in_residual)
+        edit.addAction("Add Parallel &Branch", view.add_branch)
 
     def _update_title(self, *args) -> None:
         # Set only what changed: each set re-lays out and repaints the whole window,

@@ -4,8 +4,10 @@ input and summary, and the selected layer's properties and explanation side by s
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QButtonGroup, QHBoxLayout, QSplitter, QStackedWidget, QToolButton, QVBoxLayout, QWidget,
+    QButtonGroup, QHBoxLayout, QLineEdit, QSplitter, QStackedWidget, QToolButton, QVBoxLayout,
+    QWidget,
 )
 
 from cnnstudio.ui.editor import ProjectEditor
@@ -46,6 +48,23 @@ class DesignPage(QSplitter):
             top.addWidget(button)
         self.view_buttons.buttonClicked.connect(
             lambda button: self.show_view(button.property("mode")))
+        self.direction = QToolButton()
+        self.direction.setText("↓")
+        self.direction.setCheckable(True)
+        self.direction.setToolTip("The diagram runs top to bottom; press to run it left to "
+                                  "right")
+        self.direction.toggled.connect(self._set_direction)
+        top.addWidget(self.direction)
+        self.find = QLineEdit()
+        self.find.setPlaceholderText("Find a layer (Ctrl+F)")
+        self.find.setClearButtonEnabled(True)
+        self.find.setMaximumWidth(190)
+        self.find.textEdited.connect(lambda _: self.find_next(restart=True))
+        self.find.returnPressed.connect(self.find_next)
+        top.addWidget(self.find)
+        shortcut = QShortcut(QKeySequence.Find, self)
+        shortcut.setContext(Qt.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(self._focus_find)
         self.views = QStackedWidget()
         self.views.addWidget(self.diagram)
         self.views.addWidget(self.stack)
@@ -75,6 +94,34 @@ class DesignPage(QSplitter):
         for button in self.view_buttons.buttons():
             button.setChecked(button.property("mode") == mode)
         view.setFocus()
+
+    def _set_direction(self, horizontal: bool) -> None:
+        self.direction.setText("→" if horizontal else "↓")
+        self.direction.setToolTip("The diagram runs left to right; press to run it top to "
+                                  "bottom" if horizontal else "The diagram runs top to "
+                                  "bottom; press to run it left to right")
+        self.diagram.set_horizontal(horizontal)
+
+    def _focus_find(self) -> None:
+        self.find.setFocus()
+        self.find.selectAll()
+
+    def find_next(self, restart: bool = False) -> None:
+        """Select the next layer whose name or type holds the text (Enter for the next)."""
+        text = self.find.text().strip().lower()
+        if not text:
+            return
+        report = self.editor.report
+        matches = [r.index for r in report.layers
+                   if text in r.name.lower() or text in r.type.lower()]
+        if not matches:
+            self.stack.status.emit(f"No layer matches {self.find.text()!r}.")
+            return
+        current = self.stack.current_row()
+        later = [m for m in matches if current is None or m > current]
+        row = matches[0] if restart or not later else later[0]
+        self.stack.select_rows([row])
+        self.stack.scrollTo(self.stack.stack_model.index(row, 0))
 
     @property
     def view_mode(self) -> str:

@@ -8,7 +8,6 @@ changes of the model.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 from PySide6.QtCore import (
     QAbstractTableModel, QByteArray, QItemSelectionModel, QMimeData, QModelIndex,
@@ -346,7 +345,7 @@ class StackView(QTableView):
     def paste(self) -> None:
         text = QApplication.clipboard().text()
         try:
-            specs = [replace(spec, inputs=None) for spec in layers_from_text(text)]  # joined as a chain
+            specs = layers_from_text(text)
         except ProjectError as error:
             self.status.emit(f"Nothing pasted: {error}")
             return
@@ -354,4 +353,18 @@ class StackView(QTableView):
         at = rows[-1] + 1 if rows else len(self.editor.project.layers)
         self.apply_edit(list(range(at, at + len(specs))),
                   "Paste layer" if len(specs) == 1 else f"Paste {len(specs)} layers",
-                  edits.insert_layers, at, specs)
+                  edits.paste_layers, at, specs)
+
+    def wrap_in_residual(self) -> None:
+        """An Add around the selected layers, their input as the shortcut."""
+        rows = self.selected_rows()
+        if rows:
+            self.apply_edit([max(rows) + 1], "Wrap in residual block", edits.wrap_in_residual,
+                            rows)
+
+    def add_branch(self) -> None:
+        """A copy of the selected layers beside them, the two concatenated."""
+        rows = self.selected_rows()
+        if rows:
+            self.apply_edit([max(rows) + len(rows) + 1], "Add parallel branch",
+                            edits.add_branch, rows)

@@ -33,6 +33,7 @@ FROZEN_FILL = QColor("#e8eef7")
 TEXT = QColor("#1f2329")
 MUTED = QColor("#5b6470")
 STRIPE = 7.0
+PORT_RADIUS = 4.0  # the input (top) and output (bottom) ports wires are drawn between
 
 
 def compact_shape(shape) -> str:
@@ -84,6 +85,7 @@ class BlockItem(QGraphicsItem):
         super().__init__()
         self.index = index  # the layer's row; None for the model input
         self.state = state
+        self.horizontal = False  # wires enter on the left and leave on the right
         self.setFlag(QGraphicsItem.ItemIsSelectable, index is not None)
         self.setAcceptHoverEvents(True)
         self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
@@ -161,6 +163,11 @@ class BlockItem(QGraphicsItem):
                          s.shape)
         painter.drawText(QRectF(left, top + 39, width, 18), Qt.AlignRight | Qt.AlignVCenter,
                          s.params)
+        painter.setPen(QPen(colour, 1.2))
+        painter.setBrush(QColor("white"))
+        ports = (True, False) if self.index is not None else (True,)
+        for out in ports:
+            painter.drawEllipse(self.port(out), PORT_RADIUS, PORT_RADIUS)
         if s.hints:
             painter.setPen(Qt.NoPen)
             painter.setBrush(QColor("#1e88e5"))
@@ -170,6 +177,17 @@ class BlockItem(QGraphicsItem):
             painter.setFont(bold)
             painter.drawText(QRectF(centre.x() - 7, centre.y() - 7, 14, 14), Qt.AlignCenter,
                              "i")
+
+    def near_output(self, point: QPointF) -> bool:
+        """Whether a point (in the block's coordinates) is on its output port, where a
+        wire is drawn from."""
+        return (point - self.port(out=True)).manhattanLength() <= PORT_RADIUS * 2.2
+
+    def port(self, out: bool) -> QPointF:
+        """The output (`out`) or input port, in the block's coordinates."""
+        if self.horizontal:
+            return QPointF(BLOCK_WIDTH / 2 if out else -BLOCK_WIDTH / 2, 0)
+        return QPointF(0, BLOCK_HEIGHT / 2 if out else -BLOCK_HEIGHT / 2)
 
     def itemChange(self, change, value):
         if change == QGraphicsItem.ItemSelectedHasChanged:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QKeySequence
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsView
+from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsView, QMenu
 
 from cnnstudio.core import edits
 from cnnstudio.core.diagram_layout import BLOCK_HEIGHT, BLOCK_WIDTH, layered_layout
@@ -54,6 +54,7 @@ class DiagramView(QGraphicsView):
         self._centres: dict[str, tuple[float, float]] = {}
         self._syncing = False
         self._start_pending = True
+        self._wiring: tuple[str, WireItem] | None = None  # a connection being drawn
         self.scene().selectionChanged.connect(self._selection_changed)
         editor.changed.connect(self.refresh)
         self.refresh()
@@ -104,6 +105,7 @@ class DiagramView(QGraphicsView):
                     block = self.blocks[name] = BlockItem(input_state((None,)), None)
                     scene.addItem(block)
                 block.setPos(x, y)
+                block.horizontal = self.horizontal
             for key in [k for k in self.wires if k not in layout.waypoints]:
                 scene.removeItem(self.wires.pop(key))
             for (source, target), points in layout.waypoints.items():
@@ -123,9 +125,9 @@ class DiagramView(QGraphicsView):
         """Where wires leave (`out`) or enter a block: its bottom or top (right or left
         when the diagram runs left to right)."""
         x, y = self._centres[name]
-        if self.horizontal:
-            return QPointF(x + (BLOCK_WIDTH / 2 if out else -BLOCK_WIDTH / 2), y)
-        return QPointF(x, y + (BLOCK_HEIGHT / 2 if out else -BLOCK_HEIGHT / 2))
+        offset = QPointF(BLOCK_WIDTH / 2, 0) if self.horizontal else \
+            QPointF(0, BLOCK_HEIGHT / 2)
+        return QPointF(x, y) + (offset if out else -offset)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -259,6 +261,78 @@ class DiagramView(QGraphicsView):
         self.scene().clearSelection()
         self.blocks[name].setSelected(True)
         self.ensureVisible(self.blocks[name], 40, 40)
+
+    # mouse: select, rubber band, pan, connect ports, context menu ---------------------
+    def mousePressEvent(self, event) -> None:
+        at = self.mapToScene(event.position().toPoint())
+        block = self._block_at(at)
+        if event.button() == Qt.LeftButton and block is not None and \
+                block.near_output(block.mapFromScene(at)):
+            self._wiring = (block.state.name, WireItem(block.state.name, ""))
+            self._wiring[1].setPen(QPen(QColor("#1565c0"), 1.6, Qt.DashLine))
+            self.scene().addItem(self._wiring[1])
+            self._wiring[1].set_route([self._port(block.state.name, True), at], self.horizontal)
+            event.accept()
+            return
+        if event.button() == Qt.LeftButton and block is None and \
+                event.modifiers() & (Qt.ShiftModifier | Qt.ControlModifier):
+            self.setDragMode(QGraphicsView.RubberBandDrag)  # select by a rectangle
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._wiring is not None:
+            source, wire = self._wiring
+            wire.set_route([self._port(source, True), self.mapToScene(event.position().toPoint())],
+                           self.horizontal)
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._wiring is not None:
+            source, wire = self._wiring
+            self._wiring = None
+            self.scene().removeItem(wire)
+            target = self._block_at(self.mapToScene(event.position().toPoint()))
+            if target is not None and target.index is not None and target.state.name != source:
+                self.connect_blocks(source, target.index)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+        self.setDragMode(QGraphicsView.ScrollHandDrag)
+
+    def connect_blocks(self, source: str, index: int) -> None:
+        """A wire drawn from `source`'s output to the layer at `index`: a merge takes it as
+        one more input, any other layer takes it instead of what it took."""
+        result = self.editor.report.layers[index]
+        merges = self.editor.project.layers[index].layer_type.merge is not None
+        if merges and source in result.inputs:
+            return
+        inputs = [*result.inputs, source] if merges else [source]
+        self._apply([index], "Connect layer", edits.set_inputs, index, inputs)
+
+    def _block_at(self, at: QPointF) -> BlockItem | None:
+        for item in self.scene().items(at):
+            if isinstance(item, BlockItem):
+                return item
+        return None
+
+    def contextMenuEvent(self, event) -> None:
+        block = self._block_at(self.mapToScene(event.pos()))
+        if block is not None and block.index is not None and not block.isSelected():
+            self.scene().clearSelection()
+            block.setSelected(True)
+        rows = self.selected_rows()
+        menu = QMenu(self)
+        for text, action in (("Wrap in Residual Block", self.commands.wrap_in_residual),
+                             ("Add Parallel Branch", self.commands.add_branch),
+                             ("Duplicate", self.commands.duplicate_selected),
+                             ("Delete", self.commands.delete_selected)):
+            menu.addAction(text, action).setEnabled(bool(rows))
+        menu.addSeparator()
+        menu.addAction("Fit (F)", self.fit)
+        menu.addAction("100 % (1)", self.actual_size)
+        menu.exec(event.globalPos())
 
     # drag and drop from the palette ---------------------------------------------------
     def dragEnterEvent(self, event) -> None:
