@@ -137,19 +137,18 @@ def _order(steps: list[list], edges: _Edges, nodes: list[str],
 
     for step in steps:
         step.sort(key=start)
+    position = {node: i for step in steps for i, node in enumerate(step)}
     for sweep in range(SWEEPS):
         downward = sweep % 2 == 0
-        order = steps[1:] if downward else steps[-2::-1]
-        for step in order:
-            neighbours = edges.up if downward else edges.down
-            position = {node: i for s in steps for i, node in enumerate(s)}
-
-            def centre(node, neighbours=neighbours, position=position) -> float:
+        neighbours = edges.up if downward else edges.down
+        for step in (steps[1:] if downward else steps[-2::-1]):
+            def centre(node) -> float:
                 linked = neighbours[node]
                 return (sum(position[n] for n in linked) / len(linked) if linked
                         else position[node])
 
             step.sort(key=centre)  # stable: ties keep their order
+            position.update((node, i) for i, node in enumerate(step))
 
 
 def _columns(steps: list[list], edges: _Edges) -> dict:
