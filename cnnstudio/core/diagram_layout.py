@@ -49,11 +49,13 @@ class Layout:
 
 def layered_layout(names: Sequence[str], inputs: Sequence[Sequence[str]],
                    previous: Mapping[str, Point] | None = None,
-                   horizontal: bool = False) -> Layout:
+                   horizontal: bool = False,
+                   pinned: Mapping[str, Point] | None = None) -> Layout:
     """The drawing of a network whose layer `i` is `names[i]` taking `inputs[i]`.
 
     `previous` (centres from the last drawing) seeds the order within each step, so
-    blocks keep their relative places across edits.
+    blocks keep their relative places across edits. `pinned` blocks (moved by hand)
+    stay where they were put, and their wires run straight to them.
     """
     nodes = [MODEL_INPUT, *names]
     sources = {name: list(dict.fromkeys(srcs)) for name, srcs in zip(names, inputs)}
@@ -72,12 +74,18 @@ def layered_layout(names: Sequence[str], inputs: Sequence[Sequence[str]],
         return (along[node], across[node]) if horizontal else (across[node], along[node])
 
     centres = {node: point(node) for node in nodes}
+    pinned = {name: tuple(at) for name, at in (pinned or {}).items() if name in centres}
+    centres.update(pinned)
     waypoints = {}
     for name, srcs in sources.items():
         for source in srcs:
             chain = edges.chains.get((source, name), [])
-            waypoints[(source, name)] = [point(node) for node in chain]
+            straight = name in pinned or source in pinned
+            waypoints[(source, name)] = [] if straight else [point(node) for node in chain]
     size = (height, width) if horizontal else (width, height)
+    if pinned:  # the drawing grows to take in blocks put outside it
+        size = (max(size[0], *(x + BLOCK_WIDTH / 2 for x, _ in pinned.values())),
+                max(size[1], *(y + BLOCK_HEIGHT / 2 for _, y in pinned.values())))
     return Layout(centres, waypoints, size[0], size[1], horizontal)
 
 

@@ -88,7 +88,7 @@ def add_branch(project: Project, rows: Sequence[int]) -> Project:
     """A copy of the selected layers side by side with them, from the same input, the two
     joined by a Concatenate (an inception-style block)."""
     rows, source = chain_segment(project, rows)
-    copies = [replace(project.layers[r], name=None, inputs=None) for r in rows]
+    copies = [replace(project.layers[r], name=None, inputs=None, ui=None) for r in rows]
     copies[0] = replace(copies[0], inputs=(source,))
     last = project.layer_names()[rows[-1]]
     joined = insert_after(project, rows[-1], LayerSpec("Concatenate"))
@@ -102,7 +102,8 @@ def paste_layers(project: Project, at: int, specs: Sequence[LayerSpec]) -> Proje
     """Pasted layers before position `at`, wired among themselves as they were copied; an
     input from outside the pasted layers becomes the layer before them (a chain paste)."""
     copied = [spec.name for spec in specs]
-    inserted = insert_layers(project, at, [replace(spec, inputs=None) for spec in specs])
+    inserted = insert_layers(project, at, [replace(spec, inputs=None, ui=None)
+                                           for spec in specs])
     names = inserted.layer_names()
     renamed = {old: new for old, new in zip(copied, names[at:at + len(specs)]) if old}
     before = names[at - 1] if at else graph.MODEL_INPUT
@@ -151,7 +152,7 @@ def duplicate_layers(project: Project, indices: Sequence[int]) -> tuple[Project,
     chosen = sorted(set(indices))
     if not chosen:
         return project, []
-    copies = [replace(project.layers[i], name=None, inputs=None) for i in chosen]
+    copies = [replace(project.layers[i], name=None, inputs=None, ui=None) for i in chosen]
     at = chosen[-1] + 1
     return insert_layers(project, at, copies), list(range(at, at + len(copies)))
 
@@ -195,6 +196,20 @@ def set_inputs(project: Project, index: int, inputs: Sequence[str] | None) -> Pr
     """Connect a layer to the layers it takes (None: the one before it)."""
     inputs = None if inputs is None else tuple(inputs)
     return replace_layer(project, index, replace(project.layers[index], inputs=inputs))
+
+
+def set_position(project: Project, index: int, x: float, y: float) -> Project:
+    """Keep a block where the user put it on the diagram (the layer's `ui` field)."""
+    layer = project.layers[index]
+    ui = {**(layer.ui or {}), "x": round(float(x), 1), "y": round(float(y), 1)}
+    return replace_layer(project, index, replace(layer, ui=ui))
+
+
+def clear_positions(project: Project) -> Project:
+    """Every block back to the automatic layout."""
+    return project.with_layers(
+        replace(layer, ui={k: v for k, v in layer.ui.items() if k not in ("x", "y")} or None)
+        if layer.ui else layer for layer in project.layers)
 
 
 def set_input_shape(project: Project, shape: Sequence[int | None]) -> Project:

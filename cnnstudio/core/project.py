@@ -42,6 +42,9 @@ class LayerSpec:
     inputs: tuple[str, ...] | None = None
     """The names of the layers it takes (`graph.MODEL_INPUT` for the model's input);
     None: the layer just before it."""
+    ui: Mapping[str, Any] | None = None
+    """How the Design page shows it ({"x": ..., "y": ...}: where the user put its block);
+    no part of the model, so builders, exports and run records ignore it."""
     resolved: Resolved = field(init=False, repr=False, compare=False)
     layer_type: LayerType = field(init=False, repr=False, compare=False)
 
@@ -55,8 +58,12 @@ class LayerSpec:
         object.__setattr__(self, "layer_type", layer_type)
         if self.inputs is not None:
             object.__setattr__(self, "inputs", check_input_names(self.inputs, layer_type))
+        if self.ui is not None:
+            object.__setattr__(self, "ui", check_ui(self.ui))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, ui: bool = True) -> dict[str, Any]:
+        """The layer as the project file holds it; `ui=False` leaves out how it is shown
+        (for run records and architecture comparisons)."""
         out: dict[str, Any] = {"type": self.type}
         if self.name is not None:
             out["name"] = self.name
@@ -66,7 +73,24 @@ class LayerSpec:
             out["trainable"] = False
         if self.inputs is not None:
             out["inputs"] = list(self.inputs)
+        if ui and self.ui:
+            out["ui"] = dict(self.ui)
         return out
+
+
+def check_ui(ui: Any) -> dict[str, Any]:
+    """A layer's `ui` object: where its block was put (finite x and y) and whatever else
+    a later version keeps there, left as it is."""
+    if not isinstance(ui, Mapping):
+        raise ProjectError("ui", f"got {show_value(ui)}, expected an object such as "
+                           '{"x": 120, "y": 340}.')
+    for key in ("x", "y"):
+        value = ui.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or value != value or abs(value) > 1e7):
+            raise ProjectError(f"ui.{key}", f"got {show_value(value)}, expected a position "
+                               "in pixels, such as 120.")
+    return dict(ui)
 
 
 def check_input_names(inputs: Any, layer_type: LayerType) -> tuple[str, ...]:
@@ -94,10 +118,10 @@ def layer_from_dict(item: Any, where: str) -> LayerSpec:
     if not isinstance(item, dict):
         raise ProjectError(where, f"got {show_value(item)}, expected an object such as "
                            f'{{"type": "Dense", "params": {{"units": 10}}}}.')
-    unknown = set(item) - {"type", "name", "params", "trainable", "inputs"}
+    unknown = set(item) - {"type", "name", "params", "trainable", "inputs", "ui"}
     if unknown:
         raise ProjectError(f"{where}.{sorted(unknown)[0]}", "not a layer field; a layer has "
-                           "type, name, params, trainable and inputs.")
+                           "type, name, params, trainable, inputs and ui.")
     if "type" not in item:
         raise ProjectError(f"{where}.type", "missing; give the Keras class name, e.g. "
                            '"Conv2D".')
@@ -115,7 +139,8 @@ def layer_from_dict(item: Any, where: str) -> LayerSpec:
         raise ProjectError(f"{where}.trainable", f"got {show_value(trainable)}, expected "
                            "true or false.")
     try:
-        return LayerSpec(item["type"], params, name, trainable, item.get("inputs"))
+        return LayerSpec(item["type"], params, name, trainable, item.get("inputs"),
+                         item.get("ui"))
     except ProjectError as error:
         raise ProjectError(f"{where}.{error.field}", error.problem) from None
 

@@ -263,7 +263,7 @@ def start_weights_entry(project: Project, path: str, source: str | None = None
     if source is not None:
         entry["source"] = source
     entry["input"] = {"shape": list(project.input_shape)}
-    entry["layers"] = [{**spec.to_dict(), "name": name}
+    entry["layers"] = [{**spec.to_dict(ui=False), "name": name}
                        for spec, name in zip(project.layers, names)]
     return entry
 

@@ -127,8 +127,10 @@ def new_run_id(runs: Sequence[Mapping[str, Any]]) -> str:
 
 def same_architecture(run: Mapping[str, Any], project) -> bool:
     """Whether a run's weights fit the project's model as it is now."""
-    layers = [{k: v for k, v in layer.items() if k != "name"} for layer in run.get("layers", [])]
-    now = [{k: v for k, v in layer.to_dict().items() if k != "name"} for layer in project.layers]
+    layers = [{k: v for k, v in layer.items() if k not in ("name", "ui")}
+              for layer in run.get("layers", [])]
+    now = [{k: v for k, v in layer.to_dict(ui=False).items() if k != "name"}
+           for layer in project.layers]
     return run.get("input", {}).get("shape") == list(project.input_shape) and layers == now
 
 

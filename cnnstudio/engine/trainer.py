@@ -370,7 +370,7 @@ class Trainer:
     # the record -----------------------------------------------------------------
     def _record(self, started_at: str, fit: FitData, folder: Path) -> dict[str, Any]:
         names = layer_names(self.project.layers)
-        layers = [{**spec.to_dict(), "name": name} for spec, name in
+        layers = [{**spec.to_dict(ui=False), "name": name} for spec, name in
                   zip(self.project.layers, names)]
         return {
             "id": self.run_id, "started": started_at, "seconds": 0.0, "ended": None,

@@ -283,3 +283,20 @@ def test_pasted_layers_keep_their_wires_among_themselves():
     again = edits.paste_layers(pasted, 4, copied)  # the names are taken: new ones, rewired
     names = again.layer_names()
     assert again.layer_inputs()[6] == (names[4], names[5])
+
+
+def test_a_layers_ui_field_is_checked_kept_and_left_out_of_the_model():
+    doc = {"input": {"shape": [4]}, "layers": [
+        {"type": "Dense", "params": {"units": 2}, "ui": {"x": 10, "y": 20.5, "later": [1]}}]}
+    project = project_from_dict(doc)
+    assert project.layers[0].ui == {"x": 10, "y": 20.5, "later": [1]}
+    assert project.to_dict()["layers"][0]["ui"] == {"x": 10, "y": 20.5, "later": [1]}
+    assert "ui" not in project.layers[0].to_dict(ui=False)
+    for bad, field in (({"x": "left"}, "layers[0].ui.x"), ([1, 2], "layers[0].ui"),
+                       ({"y": float("nan")}, "layers[0].ui.y")):
+        with pytest.raises(ProjectError) as refused:
+            project_from_dict({**doc, "layers": [{**doc["layers"][0], "ui": bad}]})
+        assert refused.value.field == field
+    moved = edits.set_position(get_template("mnist_cnn").project, 2, 100.04, 50)
+    assert moved.layers[2].ui == {"x": 100.0, "y": 50.0} and not moved.is_graph
+    assert edits.clear_positions(moved).layers[2].ui is None

@@ -282,3 +282,38 @@ def test_copied_blocks_paste_with_their_wires(make_window, qtbot):
     project = window.editor.project
     inputs = dict(zip(project.layer_names(), project.layer_inputs()))
     assert inputs["conv2d"] == ("pool2",) and inputs["conv2d_1"] == ("conv2d",)
+
+
+def test_a_block_dragged_by_hand_stays_there_and_is_saved(make_window, qtbot, tmp_path):
+    from cnnstudio.core import load_project
+    from cnnstudio.core.runs import same_architecture
+
+    window = make_window(get_template("inception_small").project)
+    view = window.design.diagram
+    block = view.blocks["inc1_pool"]
+    view.ensureVisible(block)
+    start = view.mapFromScene(block.scenePos() + QPointF(-40, -10))  # not on a port
+    end = start + QPointF(60, 30).toPoint()
+    qtbot.mousePress(view.viewport(), Qt.LeftButton, Qt.NoModifier, start)
+    for step in range(1, 6):
+        qtbot.mouseMove(view.viewport(), start + (end - start) * step / 5)
+    qtbot.mouseRelease(view.viewport(), Qt.LeftButton, Qt.NoModifier, end)
+    names = window.editor.project.layer_names()
+    spec = window.editor.project.layers[names.index("inc1_pool")]
+    assert spec.ui is not None and window.editor.undo_stack.undoText() == "Move block"
+    assert (round(block.pos().x()), round(block.pos().y())) == (round(spec.ui["x"]),
+                                                                 round(spec.ui["y"]))
+    wire = view.wires[("stem_pool", "inc1_pool")]
+    assert wire.path().pointAtPercent(1) == block.pos() + block.port(out=False)
+    record = {"input": {"shape": [28, 28, 1]},
+              "layers": [{**s.to_dict(ui=False), "name": n}
+                         for s, n in zip(get_template("inception_small").project.layers, names)]}
+    assert same_architecture(record, window.editor.project)  # a drawing, not a model change
+    path = tmp_path / "moved.cnnstudio.json"
+    assert window.save_to(path)
+    assert load_project(path).layers[names.index("inc1_pool")].ui == spec.ui
+    window.design.diagram.reset_layout()
+    assert all(layer.ui is None for layer in window.editor.project.layers)
+    window.editor.undo_stack.undo()
+    window.editor.undo_stack.undo()
+    assert window.editor.project.layers[names.index("inc1_pool")].ui is None

@@ -87,6 +87,7 @@ class BlockItem(QGraphicsItem):
         self.state = state
         self.horizontal = False  # wires enter on the left and leave on the right
         self.setFlag(QGraphicsItem.ItemIsSelectable, index is not None)
+        self.setFlag(QGraphicsItem.ItemIsMovable, index is not None)
         self.setAcceptHoverEvents(True)
         self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         self._update_tooltip()
@@ -94,6 +95,7 @@ class BlockItem(QGraphicsItem):
     def set_state(self, state: BlockState, index: int | None) -> None:
         self.index = index
         self.setFlag(QGraphicsItem.ItemIsSelectable, index is not None)
+        self.setFlag(QGraphicsItem.ItemIsMovable, index is not None)
         if state != self.state:
             self.state = state
             self._update_tooltip()

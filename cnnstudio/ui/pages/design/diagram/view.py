@@ -66,11 +66,14 @@ class DiagramView(QGraphicsView):
         project, report = self.editor.project, self.editor.report
         names = [r.name for r in report.layers]
         inputs = [r.inputs for r in report.layers]
-        structure = (tuple(names), tuple(inputs), self.horizontal, project.input_shape)
+        pinned = tuple((name, (spec.ui["x"], spec.ui["y"]))
+                       for name, spec in zip(names, project.layers)
+                       if spec.ui and "x" in spec.ui and "y" in spec.ui)
+        structure = (tuple(names), tuple(inputs), self.horizontal, project.input_shape, pinned)
         if structure != self._structure:
             opened = self._structure is None or not set(names) & set(self._structure[0])
             self._structure = structure
-            self._relayout(names, inputs)
+            self._relayout(names, inputs, dict(pinned) if not self.horizontal else {})
             if opened:  # another project, not an edit of this one: show it from the top
                 self._start_pending = True
         if self._start_pending and self.isVisible():
@@ -91,8 +94,9 @@ class DiagramView(QGraphicsView):
                 and len(results[target].inputs) > 1
             wire.set_tensor(shapes.get(source), bad)
 
-    def _relayout(self, names: list[str], inputs: list[tuple[str, ...]]) -> None:
-        layout = layered_layout(names, inputs, self._centres, self.horizontal)
+    def _relayout(self, names: list[str], inputs: list[tuple[str, ...]],
+                  pinned: dict[str, tuple[float, float]]) -> None:
+        layout = layered_layout(names, inputs, self._centres, self.horizontal, pinned)
         self._centres = layout.centres
         scene = self.scene()
         self._syncing = True
@@ -289,6 +293,14 @@ class DiagramView(QGraphicsView):
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event) -> None:
+        moved = [b for b in self.scene().selectedItems()
+                 if isinstance(b, BlockItem) and b.index is not None
+                 and b.state.name in self._centres
+                 and (b.pos() - QPointF(*self._centres[b.state.name])).manhattanLength() > 2]
+        if moved and self._wiring is None:
+            super().mouseReleaseEvent(event)
+            self.keep_positions(moved)
+            return
         if self._wiring is not None:
             source, wire = self._wiring
             self._wiring = None
@@ -300,6 +312,21 @@ class DiagramView(QGraphicsView):
             return
         super().mouseReleaseEvent(event)
         self.setDragMode(QGraphicsView.ScrollHandDrag)
+
+    def keep_positions(self, blocks: list[BlockItem]) -> None:
+        """Blocks dragged by hand stay there: their places go into the project (the
+        layers' `ui`), one undoable step."""
+        moves = [(b.index, b.pos().x(), b.pos().y()) for b in blocks]
+
+        def move(project):
+            for index, x, y in moves:
+                project = edits.set_position(project, index, x, y)
+            return project
+        text = "Move block" if len(moves) == 1 else f"Move {len(moves)} blocks"
+        self._apply([m[0] for m in moves], text, move)
+
+    def reset_layout(self) -> None:
+        self._apply(self.selected_rows(), "Reset layout", edits.clear_positions)
 
     def connect_blocks(self, source: str, index: int) -> None:
         """A wire drawn from `source`'s output to the layer at `index`: a merge takes it as
@@ -330,6 +357,8 @@ class DiagramView(QGraphicsView):
                              ("Delete", self.commands.delete_selected)):
             menu.addAction(text, action).setEnabled(bool(rows))
         menu.addSeparator()
+        menu.addAction("Reset Layout", self.reset_layout).setEnabled(
+            any(spec.ui and "x" in spec.ui for spec in self.editor.project.layers))
         menu.addAction("Fit (F)", self.fit)
         menu.addAction("100 % (1)", self.actual_size)
         menu.exec(event.globalPos())
