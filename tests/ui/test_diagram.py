@@ -317,3 +317,21 @@ def test_a_block_dragged_by_hand_stays_there_and_is_saved(make_window, qtbot, tm
     window.editor.undo_stack.undo()
     window.editor.undo_stack.undo()
     assert window.editor.project.layers[names.index("inc1_pool")].ui is None
+
+
+def test_the_overview_shows_a_tall_network_and_moves_the_view(make_window, qtbot):
+    window = resnet(make_window)
+    view = window.design.diagram
+    overview = view.overview
+    assert overview.isVisible()  # ResNet is taller than the view
+    top = view.mapToScene(view.viewport().rect()).boundingRect().center()
+    bottom = overview.mapFromScene(view.scene().sceneRect().bottomLeft()
+                                   + QPointF(view.scene().sceneRect().width() / 2, -20))
+    qtbot.mouseClick(overview.viewport(), Qt.LeftButton, Qt.NoModifier, bottom)
+    moved = view.mapToScene(view.viewport().rect()).boundingRect().center()
+    assert moved.y() > top.y() + 500
+    qtbot.keyClick(view, Qt.Key_F)
+    assert not overview.isVisible()  # all of it in view: no overview
+    small = make_window(get_template("lenet5").project)
+    small.design.diagram.fit()
+    assert not small.design.diagram.overview.isVisible()

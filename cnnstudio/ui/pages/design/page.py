@@ -34,8 +34,8 @@ class DesignPage(QSplitter):
         center = QWidget()
         column = QVBoxLayout(center)
         column.setContentsMargins(0, 0, 0, 0)
-        top = QHBoxLayout()
-        top.addWidget(self.input_editor, 1)
+        top = QHBoxLayout()  # under the input shape: how the network is shown
+        top.setContentsMargins(6, 0, 6, 0)
         self.view_buttons = QButtonGroup(self)
         for mode, label, tip in (("diagram", "Diagram", "The network as blocks and wires"),
                                  ("list", "List", "The layers as a table, one row each")):
@@ -55,9 +55,12 @@ class DesignPage(QSplitter):
                                   "right")
         self.direction.toggled.connect(self._set_direction)
         top.addWidget(self.direction)
+        top.addStretch(1)
         self.find = QLineEdit()
-        self.find.setPlaceholderText("Find a layer (Ctrl+F)")
+        self.find.setPlaceholderText("Find (Ctrl+F)")
+        self.find.setToolTip("Find a layer by name or type; Enter for the next one")
         self.find.setClearButtonEnabled(True)
+        self.find.setMinimumWidth(110)
         self.find.setMaximumWidth(190)
         self.find.textEdited.connect(lambda _: self.find_next(restart=True))
         self.find.returnPressed.connect(self.find_next)
@@ -68,6 +71,7 @@ class DesignPage(QSplitter):
         self.views = QStackedWidget()
         self.views.addWidget(self.diagram)
         self.views.addWidget(self.stack)
+        column.addWidget(self.input_editor)
         column.addLayout(top)
         column.addWidget(self.views, 1)
         column.addWidget(self.summary)

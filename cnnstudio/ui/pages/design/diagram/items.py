@@ -33,6 +33,7 @@ FROZEN_FILL = QColor("#e8eef7")
 TEXT = QColor("#1f2329")
 MUTED = QColor("#5b6470")
 STRIPE = 7.0
+SKETCH_BELOW = 0.3  # zoom under which a block is drawn as a box without text (overview)
 PORT_RADIUS = 4.0  # the input (top) and output (bottom) ports wires are drawn between
 
 
@@ -130,6 +131,10 @@ class BlockItem(QGraphicsItem):
         painter.setRenderHint(painter.RenderHint.Antialiasing)
         painter.setPen(pen)
         painter.setBrush(QBrush(fill))
+        if option.levelOfDetailFromTransform(painter.worldTransform()) < SKETCH_BELOW:
+            painter.setBrush(ERROR if s.error else colour)  # too small to read: a coloured box
+            painter.drawRect(rect)
+            return
         painter.drawRoundedRect(rect, 6, 6)
         stripe = QPainterPath()
         stripe.addRoundedRect(QRectF(rect.left(), rect.top(), STRIPE + 6, rect.height()), 6, 6)

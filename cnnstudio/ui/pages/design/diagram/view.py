@@ -18,6 +18,7 @@ from cnnstudio.core import edits
 from cnnstudio.core.diagram_layout import BLOCK_HEIGHT, BLOCK_WIDTH, layered_layout
 from cnnstudio.core.graph import MODEL_INPUT
 from cnnstudio.ui.editor import ProjectEditor
+from cnnstudio.ui.pages.design.diagram.overview import Overview
 from cnnstudio.ui.pages.design.diagram.items import (
     BlockItem, WireItem, input_state, layer_state,
 )
@@ -56,6 +57,7 @@ class DiagramView(QGraphicsView):
         self._start_pending = True
         self._wiring: tuple[str, WireItem] | None = None  # a connection being drawn
         self.scene().selectionChanged.connect(self._selection_changed)
+        self.overview = Overview(self)
         editor.changed.connect(self.refresh)
         self.refresh()
 
@@ -133,6 +135,22 @@ class DiagramView(QGraphicsView):
             QPointF(0, BLOCK_HEIGHT / 2)
         return QPointF(x, y) + (offset if out else -offset)
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.overview.refit()
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        self.overview.viewport().update()
+
+    def scale(self, sx: float, sy: float) -> None:
+        super().scale(sx, sy)
+        self.overview.refit()
+
+    def resetTransform(self) -> None:
+        super().resetTransform()
+        self.overview.refit()
+
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if self._start_pending:
@@ -177,6 +195,7 @@ class DiagramView(QGraphicsView):
         self.fitInView(self.scene().sceneRect(), Qt.KeepAspectRatio)
         if self.transform().m11() > 1.0:
             self.actual_size()
+        self.overview.refit()
 
     def show_start(self) -> None:
         """How a project opens: the whole network when it fits at a readable size,
