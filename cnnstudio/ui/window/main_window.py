@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QFileSystemWatcher, QSettings, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtCore import QFileSystemWatcher, QSettings, QSize, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QStackedWidget, QToolBar
 
 from cnnstudio.core import CnnStudioError, Project, load_project, save_project
@@ -76,7 +76,7 @@ class MainWindow(QMainWindow):
         self.editor.undo_stack.indexChanged.connect(self._schedule_autosave)
         self.design.stack.status.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self._update_title()
-        self.resize(1200, 760)
+        self.resize(fitting_size(self, 1200, 760))
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -392,6 +392,17 @@ class MainWindow(QMainWindow):
         self.data_page.shutdown()
         self.settings.setValue("window/geometry", self.saveGeometry())
         event.accept()
+
+
+def fitting_size(window, width: int, height: int) -> QSize:
+    """The preferred size, shrunk to the screen's free area (a 1024x680 screen keeps the
+    whole window, title bar and panel included, in view)."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return QSize(width, height)
+    free = screen.availableGeometry()
+    frame = 40  # the title bar and borders the window manager adds
+    return QSize(min(width, free.width()), min(height, free.height() - frame))
 
 
 def _same_path(a: Path, b: Path) -> bool:

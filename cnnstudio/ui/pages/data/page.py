@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame, QGridLayout, QGroupBox,
     QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton,
     QSpinBox, QVBoxLayout, QWidget,
 )
@@ -169,8 +169,13 @@ class DataPage(QWidget):
         right.addWidget(scroll, 1)
         right.addWidget(self.augmented_title)
         right.addLayout(self.augmented_row)
+        settings_column = QWidget()
+        settings_column.setLayout(left)
+        left_scroll = scrolled(settings_column)  # a small screen scrolls, never clips
+        left_scroll.setMinimumWidth(settings_column.sizeHint().width() + 18)
+        left_scroll.setFrameShape(QFrame.NoFrame)
         layout = QHBoxLayout(self)
-        layout.addLayout(left, 0)
+        layout.addWidget(left_scroll, 0)
         layout.addLayout(right, 1)
         # A choice is one undo step; typing into a number merges into one step per field.
         for signal in (self.source.currentIndexChanged, self.keras_name.currentIndexChanged,

@@ -111,6 +111,9 @@ class PropertiesPanel(QScrollArea):
         outer.addLayout(form)
         outer.addStretch(1)
         self.setWidget(page)
+        # as wide as the form needs (it never scrolls sideways): the splitter makes room
+        self.setMinimumWidth(max(300, page.minimumSizeHint().width()
+                                 + self.verticalScrollBar().sizeHint().width() + 4))
 
     def refresh(self) -> None:
         """Show the layer's current values (after any edit, undo or redo)."""

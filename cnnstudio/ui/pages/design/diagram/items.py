@@ -133,6 +133,7 @@ class BlockItem(QGraphicsItem):
         painter.setBrush(QBrush(fill))
         if option.levelOfDetailFromTransform(painter.worldTransform()) < SKETCH_BELOW:
             painter.setBrush(ERROR if s.error else colour)  # too small to read: a coloured box
+            painter.setPen(QPen(QColor("#0d47a1"), 8) if self.isSelected() else Qt.NoPen)
             painter.drawRect(rect)
             return
         painter.drawRoundedRect(rect, 6, 6)
