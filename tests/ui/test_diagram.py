@@ -335,3 +335,10 @@ def test_the_overview_shows_a_tall_network_and_moves_the_view(make_window, qtbot
     small = make_window(get_template("lenet5").project)
     small.design.diagram.fit()
     assert not small.design.diagram.overview.isVisible()
+
+
+def test_the_window_opens_no_taller_than_the_screen(make_window):
+    window = make_window()
+    free = window.screen().availableGeometry()
+    assert window.minimumSizeHint().height() < 680 - 40  # a 1024x680 screen holds it
+    assert window.frameGeometry().height() <= max(free.height(), 680)
