@@ -47,15 +47,27 @@ def keras_reference(input_shape, layers):
     return results, None
 
 
-def engine_verdict(input_shape, layers):
-    """Our first invalid layer: a refused argument, or a shape error before it."""
-    arg_error = None
+def first_refused_argument(layers) -> int | None:
+    """The first layer whose arguments (or inputs) the project refuses, if any."""
     for i, layer in enumerate(layers):
         try:
             layer_from_dict(layer, f"layers[{i}]")
         except ProjectError:
-            arg_error = i
-            break
+            return i
+    return None
+
+
+def assert_figures_equal(report, expected, layers) -> None:
+    """Each layer Keras built: our shape and counts are its."""
+    for result, (shape, trainable, frozen) in zip(report.layers, expected):
+        assert result.output_shape == shape, (result, layers)
+        assert (result.trainable_params, result.non_trainable_params) == (trainable, frozen), (
+            result, layers)
+
+
+def engine_verdict(input_shape, layers):
+    """Our first invalid layer: a refused argument, or a shape error before it."""
+    arg_error = first_refused_argument(layers)
     usable = layers if arg_error is None else layers[:arg_error]
     report = infer(project_from_dict({"input": {"shape": input_shape}, "layers": usable}))
     if report.error_index is not None:
@@ -78,10 +90,7 @@ def test_engine_equals_keras_layer_by_layer(stack):
     if our_error is not None:
         event("first error is an argument" if report is None or our_error >= len(report.layers)
               else "first error is a shape")
-    for result, (shape, trainable, frozen) in zip(report.layers, expected):
-        assert result.output_shape == shape, (result, layers)
-        assert (result.trainable_params, result.non_trainable_params) == (trainable, frozen), (
-            result, layers)
+    assert_figures_equal(report, expected, layers)
 
 
 def keras_graph_reference(input_shape, layers):
@@ -110,13 +119,7 @@ def keras_graph_reference(input_shape, layers):
 def graph_verdict(input_shape, layers):
     """Our first invalid layer, a refused argument or a shape Keras would refuse. A layer
     whose output goes nowhere is our error alone (Keras drops such a layer silently)."""
-    arg_error = None
-    for i, layer in enumerate(layers):
-        try:
-            layer_from_dict(layer, f"layers[{i}]")
-        except ProjectError:
-            arg_error = i
-            break
+    arg_error = first_refused_argument(layers)
     usable = layers if arg_error is None else layers[:arg_error]
     report = infer(project_from_dict({"version": 2, "input": {"shape": input_shape},
                                       "layers": usable}))
@@ -140,10 +143,7 @@ def test_engine_equals_keras_functional_api_on_branching_networks(graph):
     event(f"merges checked: {min(len(merges), 4)}+")
     if our_error is not None and our_error < len(report.layers):
         event(f"first error at a {report.layers[our_error].type}")
-    for result, (shape, trainable, frozen) in zip(report.layers, expected):
-        assert result.output_shape == shape, (result, layers)
-        assert (result.trainable_params, result.non_trainable_params) == (trainable, frozen), (
-            result, layers)
+    assert_figures_equal(report, expected, layers)
 
 
 def test_layer_names_match_keras_automatic_names():

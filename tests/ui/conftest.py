@@ -91,6 +91,11 @@ def drop_on_stack(view, mime, row: int, below: bool = False) -> None:
     else:
         last = view.visualRect(view.model().index(view.model().rowCount() - 1, 0))
         pos = QPoint(last.center().x(), last.bottom() + 20)
+    drop(viewport, mime, pos)
+
+
+def drop(viewport, mime, pos: QPoint) -> None:
+    """Drag `mime` into a widget and drop it at `pos`, as a drag from another widget."""
     actions = Qt.CopyAction | Qt.MoveAction
     QApplication.sendEvent(viewport, QDragEnterEvent(pos, actions, mime, Qt.LeftButton,
                                                      Qt.NoModifier))

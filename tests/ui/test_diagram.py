@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QImage
 
 from cnnstudio.core import LayerSpec, Project
 from cnnstudio.core.graph import MODEL_INPUT
 from cnnstudio.core.templates import get_template
 from cnnstudio.ui.pages.design.diagram.items import ERROR
+from tests.ui.conftest import drop
 
 
 def resnet(make_window):
@@ -29,15 +29,7 @@ def drop_on_diagram(window, type_name: str, scene_point: QPointF) -> None:
     palette = window.design.palette.tree
     mime = palette.mimeData([palette.item_for(type_name)])
     view.centerOn(scene_point)
-    pos = view.mapFromScene(scene_point)
-    actions = Qt.CopyAction | Qt.MoveAction
-    viewport = view.viewport()
-    QApplication.sendEvent(viewport, QDragEnterEvent(pos, actions, mime, Qt.LeftButton,
-                                                     Qt.NoModifier))
-    QApplication.sendEvent(viewport, QDragMoveEvent(pos, actions, mime, Qt.LeftButton,
-                                                    Qt.NoModifier, QDragMoveEvent.DragMove))
-    QApplication.sendEvent(viewport, QDropEvent(QPointF(pos), actions, mime, Qt.LeftButton,
-                                                Qt.NoModifier))
+    drop(view.viewport(), mime, view.mapFromScene(scene_point))
 
 
 def test_a_project_opens_as_a_diagram_a_block_a_layer_and_a_wire_a_connection(make_window):

@@ -49,6 +49,16 @@ ALIGNMENTS = (None, None, None, None, None, RIGHT)
 EDIT = int(Qt.EditRole)
 
 
+def shape_text(result, shown, no_input: str) -> str:
+    """What a layer shows as its output: `shown(shape)`, "computing…" while a base is
+    measured, "invalid", or `no_input` below an invalid layer."""
+    if result.output_shape is not None:
+        return shown(result.output_shape)
+    if result.pending:
+        return "computing…"
+    return "invalid" if result.error else no_input
+
+
 def row_values(model: "StackModel", row: int) -> dict[int, tuple]:
     """What one row paints, by role, one value per column.
 
@@ -58,12 +68,7 @@ def row_values(model: "StackModel", row: int) -> dict[int, tuple]:
     """
     spec = model.editor.project.layers[row]
     result = model.editor.report.layers[row]
-    if result.output_shape is not None:
-        shape = show_shape(result.output_shape)
-    elif result.pending:
-        shape = "computing…"
-    else:
-        shape = "invalid" if result.error else "—"
+    shape = shape_text(result, show_shape, "—")
     frozen = not spec.trainable
     failed = result.error and not result.pending
     background = ERROR_BG if failed else (FROZEN_BG if frozen else None)

@@ -17,6 +17,7 @@ from cnnstudio.core.catalogue.common import show_shape
 from cnnstudio.core.describe import short_args
 from cnnstudio.core.diagram_layout import BLOCK_HEIGHT, BLOCK_WIDTH
 from cnnstudio.core.inference import LayerResult
+from cnnstudio.ui.pages.design.stack import shape_text
 
 COLOURS = {
     Category.CONVOLUTION: "#3b78c4", Category.POOLING: "#2a9d8f", Category.CORE: "#7b4fb5",
@@ -59,12 +60,7 @@ class BlockState:
 
 
 def layer_state(spec, result: LayerResult, hints: list[str]) -> BlockState:
-    if result.output_shape is not None:
-        shape = compact_shape(result.output_shape)
-    elif result.pending:
-        shape = "computing…"
-    else:
-        shape = "invalid" if result.error else "no input"
+    shape = shape_text(result, compact_shape, "no input")
     params = "" if result.params is None else f"{result.params:,} params"
     error = None if result.pending else result.error
     return BlockState(result.name, spec.type, short_args(spec), shape, params,
