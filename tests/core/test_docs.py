@@ -30,3 +30,11 @@ def test_the_readmes_project_examples_load_and_are_valid():
     projects = [project_from_dict(doc) for doc in examples if "layers" in doc]
     assert projects and any(p.is_graph for p in projects)
     assert all(infer(p).valid for p in projects)
+
+
+def test_the_readme_answers_the_learner_questions_the_help_menu_lists():
+    from cnnstudio.core.learner_questions import QUESTIONS
+
+    text = README.read_text(encoding="utf-8")
+    for question in QUESTIONS:
+        assert question.question in text, question.question

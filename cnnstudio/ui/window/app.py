@@ -45,6 +45,7 @@ def run_app(path: str | None = None) -> int:
     window = MainWindow(project, None if is_example else target, settings)
     window.show()
     offer_recovery(window)
+    window.offer_welcome()
     return app.exec()
 
 

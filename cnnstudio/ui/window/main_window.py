@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QFileSystemWatcher, QSettings, QSize, QTimer
+from PySide6.QtCore import QEvent, QFileSystemWatcher, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QStackedWidget, QToolBar
+from PySide6.QtWidgets import (
+    QFileDialog, QMainWindow, QMessageBox, QStackedWidget, QStyle, QToolBar,
+)
 
 from cnnstudio.core import CnnStudioError, Project, load_project, save_project
 from cnnstudio.core.project import model_name
@@ -14,7 +16,7 @@ from cnnstudio.core.carried_files import carry_files
 from cnnstudio.core.export_targets import EXPORT_TARGETS
 from cnnstudio.core.run_store import project_lock, recover_interrupted
 from cnnstudio.ui import APP_NAME
-from cnnstudio.ui.window import recovery
+from cnnstudio.ui.window import help_menu, recovery
 from cnnstudio.ui.pages.data.page import DataPage
 from cnnstudio.ui.pages.evaluate.page import EvaluatePage
 from cnnstudio.ui.pages.runs.page import RunsPage
@@ -27,6 +29,9 @@ from cnnstudio.ui.window.interop import (
 )
 
 PAGES = ("Design", "Data", "Train", "Evaluate", "Runs")
+PAGE_ICONS = (QStyle.SP_FileDialogDetailedView, QStyle.SP_DirIcon, QStyle.SP_MediaPlay,
+              QStyle.SP_FileDialogContentsView, QStyle.SP_FileDialogListView)
+WELCOME_KEY = "welcome/show"
 STOP_WAIT_MS = 10_000
 FILE_FILTER = "CNN Studio projects (*.cnnstudio.json *.json)"
 MAX_RECENT = 8
@@ -60,6 +65,13 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._build_workflow_bar()
         self._build_menus()
+        self._build_help_menu()
+        self.welcome = help_menu.WelcomeCard(self.design)
+        self.welcome.hide()
+        self.welcome.choose_template.connect(self.new_from_template)
+        self.welcome.start_empty.connect(self.start_empty)
+        self.welcome.open_file.connect(self.open_dialog)
+        self.welcome.dismissed.connect(lambda again: self.settings.setValue(WELCOME_KEY, again))
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setSingleShot(True)
         self.autosave_timer.setInterval(AUTOSAVE_IDLE_MS)
@@ -83,19 +95,93 @@ class MainWindow(QMainWindow):
 
     # chrome ---------------------------------------------------------------------
     def _build_workflow_bar(self) -> None:
+        """The pages as tabs with icons, then the commands a first hour needs at hand:
+        New, Open, Save, Undo, Redo, Train, Stop."""
         bar = QToolBar("Workflow")
         bar.setObjectName("workflow")
         bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        style = self.style()
         group = QActionGroup(self)
         self.page_actions = []
-        for i, name in enumerate(PAGES):
-            action = QAction(name, self, checkable=True)
+        for i, (name, icon) in enumerate(zip(PAGES, PAGE_ICONS)):
+            action = QAction(style.standardIcon(icon), name, self, checkable=True)
             action.setChecked(i == 0)
+            action.setToolTip(f"The {name} page")
             action.triggered.connect(lambda _=False, i=i: self.pages.setCurrentIndex(i))
             group.addAction(action)
             bar.addAction(action)
             self.page_actions.append(action)
         self.addToolBar(bar)
+        tools = QToolBar("Commands")
+        tools.setObjectName("commands")
+        tools.setMovable(False)
+        tools.setToolButtonStyle(Qt.ToolButtonIconOnly)
+        stack = self.editor.undo_stack
+        self.tool_actions = {}
+        for name, icon, slot, tip in (
+                ("New", QStyle.SP_FileIcon, self.new_from_template, "New from a template (Ctrl+N)"),
+                ("Open", QStyle.SP_DialogOpenButton, self.open_dialog, "Open a project (Ctrl+O)"),
+                ("Save", QStyle.SP_DialogSaveButton, self.save, "Save (Ctrl+S)"),
+                ("Undo", QStyle.SP_ArrowBack, stack.undo, "Undo (Ctrl+Z)"),
+                ("Redo", QStyle.SP_ArrowForward, stack.redo, "Redo (Ctrl+Y)"),
+                ("Train", QStyle.SP_MediaPlay, self.train_from_anywhere, "Train the model"),
+                ("Stop", QStyle.SP_MediaStop, self.train_page.stop,
+                 "Stop training after the current batch")):
+            action = tools.addAction(style.standardIcon(icon), name, slot)
+            action.setToolTip(tip)
+            self.tool_actions[name] = action
+        stack.canUndoChanged.connect(self.tool_actions["Undo"].setEnabled)
+        stack.canRedoChanged.connect(self.tool_actions["Redo"].setEnabled)
+        self.tool_actions["Undo"].setEnabled(stack.canUndo())
+        self.tool_actions["Redo"].setEnabled(stack.canRedo())
+        self.train_page.train_button.installEventFilter(self)  # its enabled state: Train's
+        self._follow_training()
+        self.addToolBar(tools)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.EnabledChange:
+            self._follow_training()
+        return super().eventFilter(watched, event)
+
+    def _follow_training(self) -> None:
+        running = not self.train_page.train_button.isEnabled()
+        self.tool_actions["Train"].setEnabled(not running)
+        self.tool_actions["Stop"].setEnabled(running)
+
+    def train_from_anywhere(self) -> None:
+        """The toolbar's Train: the Train page, and training started as its button does."""
+        self.show_page("Train")
+        if self.train_page.train_button.isEnabled():
+            self.train_page.train_button.click()
+
+    def show_page(self, name: str, tab: str | None = None) -> None:
+        """Go to a page (and one of its tabs), as its tab in the bar does."""
+        self.page_actions[PAGES.index(name)].trigger()
+        tabs = getattr(self.pages.currentWidget(), "tabs", None)
+        if tab is not None and tabs is not None:
+            for i in range(tabs.count()):
+                if tabs.tabText(i) == tab:
+                    tabs.setCurrentIndex(i)
+
+    def _build_help_menu(self) -> None:
+        menu = self.menuBar().addMenu("&Help")
+        menu.addAction("&Welcome", self.show_welcome)
+        menu.addAction("&Keyboard Shortcuts", lambda: help_menu.shortcuts_dialog(self).exec())
+        menu.addAction("&Questions Learners Ask",
+                       lambda: help_menu.questions_dialog(self, self.show_page).exec())
+        menu.addSeparator()
+        menu.addAction(f"&About {APP_NAME}", lambda: help_menu.about_dialog(self).exec())
+
+    def show_welcome(self) -> None:
+        self.show_page("Design")
+        self.welcome.show_at_start.setChecked(self.settings.value(WELCOME_KEY, True, bool))
+        self.welcome.open_card()
+
+    def offer_welcome(self) -> None:
+        """At start: the welcome, unless the user said not to show it again."""
+        if self.settings.value(WELCOME_KEY, True, bool):
+            self.show_welcome()
 
     def _build_menus(self) -> None:
         menu = self.menuBar().addMenu("&File")
@@ -309,6 +395,11 @@ class MainWindow(QMainWindow):
             return False
         self.statusBar().showMessage(f"Exported the diagram to {out}.", 5000)
         return True
+
+    def start_empty(self) -> None:
+        """A project with the default data's input and no layers, to build from scratch."""
+        if self.maybe_save():
+            self.set_document(Project(input_shape=(28, 28, 1), name="Untitled"), None)
 
     def new_from_template(self) -> None:
         from cnnstudio.ui.window.template_dialog import TemplateDialog
