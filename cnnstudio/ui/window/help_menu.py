@@ -95,11 +95,14 @@ class WelcomeCard(QFrame):
         self.setMaximumWidth(560)
 
     def place(self) -> None:
-        """Centred on the widget it covers."""
+        """Centred over the window's pages."""
         host = self.parentWidget()
+        area = host.centralWidget().geometry() if hasattr(host, "centralWidget") else \
+            host.rect()
+        self.setFixedWidth(min(560, area.width() - 40))
         self.adjustSize()
-        self.move(max(0, (host.width() - self.width()) // 2),
-                  max(0, (host.height() - self.height()) // 3))
+        self.move(area.x() + max(0, (area.width() - self.width()) // 2),
+                  area.y() + max(0, (area.height() - self.height()) // 3))
 
     def open_card(self) -> None:
         self.place()

@@ -66,7 +66,7 @@ class MainWindow(QMainWindow):
         self._build_workflow_bar()
         self._build_menus()
         self._build_help_menu()
-        self.welcome = help_menu.WelcomeCard(self.design)
+        self.welcome = help_menu.WelcomeCard(self)  # floats over the pages (not in a layout)
         self.welcome.hide()
         self.welcome.choose_template.connect(self.new_from_template)
         self.welcome.start_empty.connect(self.start_empty)
