@@ -47,6 +47,15 @@ class DatasetConfig:
         name = dtype if isinstance(dtype, str) else str(getattr(dtype, "name", dtype))
         return pixel_scale(self.normalize, name)
 
+    def known_classes(self) -> int | None:
+        """How many classes the data has, where that is known without reading it: the
+        Shapes set's `classes`, Keras's data sets' (10, or 100 for CIFAR-100)."""
+        if self.source == "shapes":
+            return self.classes
+        if self.source == "keras":
+            return 100 if self.name == "cifar100" else 10
+        return None
+
     def resolved_path(self, project_file: str | Path | None) -> Path | None:
         """`path` as the loader needs it: relative paths start at the project's folder."""
         if self.path is None:

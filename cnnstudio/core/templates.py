@@ -29,7 +29,7 @@ class Template:
         return str(self.project.extra.get("description", ""))
 
     def parameters_text(self, bases: Mapping[str, Any]) -> str:
-        """'1,199,882 parameters', or, while a pre-trained base has not been measured on
+        """'1,199,366 parameters', or, while a pre-trained base has not been measured on
         this machine (Keras measures it when the project is first opened), 'parameters:
         computing…' rather than a count without the base."""
         report = infer(self.project, bases)

@@ -52,7 +52,7 @@ def test_shapes_json_matches_the_design_contract():
                                 "trainable_params": 320, "non_trainable_params": 0,
                                 "error": None}
     assert doc["layers"][1]["inputs"] == ["conv2d"]
-    assert doc["total_params"] == 1_199_882
+    assert doc["total_params"] == 1_199_366
 
 
 def test_invalid_architecture_exits_1_with_the_error_at_its_layer(tmp_path):
@@ -116,7 +116,7 @@ def test_templates_and_new(tmp_path):
     made = cnnstudio("new", "--template", "lenet5", out)
     assert made.returncode == 0, made.stderr
     shapes = json.loads(cnnstudio("shapes", out, "--json").stdout)
-    assert shapes["total_params"] == 61_706
+    assert shapes["total_params"] == 61_366
     again = cnnstudio("new", "--template", "lenet5", out)
     assert again.returncode == 2 and "already exists" in again.stderr
     unknown = cnnstudio("new", "--template", "resnet", tmp_path / "x.cnnstudio.json")

@@ -37,7 +37,7 @@ def test_keras_mnist_cnn():
                               (None, 12, 12, 64), (None, 9216), (None, 128), (None, 128),
                               (None, 10)]
     assert [r.params for r in report.layers] == [320, 18496, 0, 0, 0, 1179776, 0, 1290]
-    assert report.total_params == 1_199_882
+    assert report.total_params == 1_199_882  # the Keras example itself: 10 digits
     assert report.layers[1].arithmetic_lines() == ["height and width: (26 - 3 + 2*0)/1 + 1 = 24"]
 
 

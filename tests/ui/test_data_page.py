@@ -40,8 +40,10 @@ def test_shapes_preview_summary_and_class_hint(make_window, qtbot):
     assert list(page.bars.opts["height"]) == [100] * 6 and page.histogram.isVisible()
     assert "540 for training, 60 for validation" in page.arithmetic.text()
     assert "ceil(540 / 64) = 9 iterations" in page.arithmetic.text()
+    assert not [h.title for h in window.editor.hints]  # 6 units for the 6 classes
+    window.editor.set_class_count(4)  # as a data set of 4 classes would
     hints = [h.title for h in window.editor.hints]
-    assert "10 output units for 6 classes" in hints
+    assert "6 output units for 4 classes" in hints
     save_screenshot(window, "data_shapes.png")
 
 

@@ -297,7 +297,7 @@ def test_new_from_template_dialog(make_window, monkeypatch, qtbot):
     titles = [dialog.list.item(i).text() for i in range(dialog.list.count())]
     assert {"MNIST CNN", "LeNet-5", "AlexNet", "Small VGG", "Dense baseline"} <= set(titles)
     dialog.list.setCurrentRow(titles.index("LeNet-5"))
-    assert "61,706 parameters" in dialog.description.text()
+    assert "61,366 parameters" in dialog.description.text()
     monkeypatch.setattr(TemplateDialog, "exec", lambda self: (
         self.list.setCurrentRow(titles.index("AlexNet")), True)[1])
     window = make_window()

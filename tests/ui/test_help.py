@@ -83,3 +83,36 @@ def test_about_names_the_versions_without_importing_tensorflow(make_window):
     assert f"TensorFlow</td><td>{found['TensorFlow']}</td>" in text
     shortcuts = help_menu.shortcuts_dialog(make_window()).findChild(QLabel).text()
     assert "Ctrl+Y or Ctrl+Shift+Z" in shortcuts and "Ctrl+F" in shortcuts
+
+
+def test_the_train_page_says_when_output_units_and_classes_differ_and_fixes_it(
+        make_window, qtbot):
+    from cnnstudio.core.templates import get_template
+
+    window = make_window()  # the default example: 6 units for the 6 Shapes classes
+    page = window.train_page
+    assert not page.mismatch.isVisibleTo(page)
+    window.editor.set_class_count(3)  # as when the Data page loads 3 classes
+    assert page.mismatch.isVisibleTo(page)
+    assert "The data has 3 classes but the output layer dense_1 has 6 units" in \
+        page.mismatch.text()
+    alexnet = make_window(get_template("alexnet").project)
+    page = alexnet.train_page
+    assert "has 1000 units: 994 of its outputs stand for no class" in page.mismatch.text()
+    qtbot.mouseClick(page.mismatch_fix, Qt.LeftButton)
+    assert alexnet.editor.project.layers[-1].params["units"] == 6
+    assert not page.mismatch.isVisibleTo(page)
+    assert alexnet.editor.undo_stack.undoText() == "Set units to 6"
+
+
+def test_every_template_but_alexnet_fits_the_data_it_comes_with():
+    from cnnstudio.core import infer
+    from cnnstudio.core.dataset_config import dataset_config
+    from cnnstudio.core.templates import list_templates
+
+    for template in list_templates():
+        classes = dataset_config(template.project.dataset).known_classes()
+        units = infer(template.project).layers[-1].output_shape[-1] \
+            if template.key != "inception_transfer" else 1
+        fits = units == classes or (classes == 2 and units == 1)
+        assert fits == (template.key != "alexnet"), (template.key, units, classes)

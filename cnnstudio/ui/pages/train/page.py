@@ -103,12 +103,23 @@ class TrainPage(WorkflowPage):
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("color: #8a5a00;")
         self.notice.hide()
+        self.mismatch = QLabel()  # the data's classes against the output layer's units
+        self.mismatch.setWordWrap(True)
+        self.mismatch.setStyleSheet("color: #a4262c;")
+        self.mismatch_fix = QPushButton()
+        self.mismatch_fix.clicked.connect(self._fit_units)
+        mismatch_row = QHBoxLayout()
+        mismatch_row.addWidget(self.mismatch, 1)
+        mismatch_row.addWidget(self.mismatch_fix, 0, Qt.AlignTop)
+        self.mismatch.hide()
+        self.mismatch_fix.hide()
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("background: #fff4e5; border: 1px solid #f0c36d; padding: 6px;")
         self.hint.hide()
         right = QVBoxLayout()
         right.addLayout(buttons)
+        right.addLayout(mismatch_row)
         right.addWidget(self.progress)
         right.addWidget(self.status)
         right.addWidget(self.message)
@@ -164,6 +175,49 @@ class TrainPage(WorkflowPage):
                                 "new ones.")
             self.notice.setVisible(changed)
         self._show_arithmetic()
+        self._check_units()
+
+    def class_count(self) -> int | None:
+        """The data's classes: as loaded, else as the data set's settings say."""
+        if self.editor.class_count is not None:
+            return self.editor.class_count
+        try:
+            return dataset_config(self.editor.project.dataset).known_classes()
+        except ProjectError:
+            return None
+
+    def output_units(self) -> tuple[int, int] | None:
+        """The output layer's index and units, when it is a Dense layer giving (None, N)."""
+        project, report = self.editor.project, self.editor.report
+        if not project.layers or project.layers[-1].type != "Dense" or not report.valid:
+            return None
+        return len(project.layers) - 1, report.output_shape[-1]
+
+    def _check_units(self) -> None:
+        """Say so before training when the data's classes and the output units differ, with
+        the fix one click away."""
+        classes, output = self.class_count(), self.output_units()
+        fits = classes is None or output is None or output[1] == classes or \
+            (classes == 2 and output[1] == 1)
+        self.mismatch.setVisible(not fits)
+        self.mismatch_fix.setVisible(not fits)
+        if fits:
+            return
+        units = output[1]
+        effect = ("training would stop at once: labels up to " f"{classes - 1} need {classes} "
+                  "outputs" if units < classes else
+                  f"{units - classes} of its outputs stand for no class, and the predictions "
+                  "can name a class that does not exist")
+        name = self.editor.report.layers[output[0]].name
+        self.mismatch.setText(f"The data has {classes} classes but the output layer {name} has "
+                              f"{units} units: {effect}.")
+        self.mismatch_fix.setText(f"Set units to {classes}")
+
+    def _fit_units(self) -> None:
+        classes, output = self.class_count(), self.output_units()
+        if classes is not None and output is not None:
+            self.editor.edit(f"Set units to {classes}", edits.set_param, output[0], "units",
+                             classes)
 
     def _show_arithmetic(self) -> None:
         try:
