@@ -194,8 +194,10 @@ def overfitting(epochs: Sequence[Mapping[str, Any]]) -> Overfitting | None:
     The best validation epoch must be followed by at least RISE_EPOCHS epochs,
     all with a higher validation loss, the last at least MIN_RISE above the
     best, and training loss at the end must be lower than at the best epoch:
-    one noisy epoch is not overfitting.
+    one noisy epoch is not overfitting. A partial epoch (stopped mid-way) is no
+    epoch here.
     """
+    epochs = [e for e in epochs if not e.get("partial")]
     val = [e.get("val_loss") for e in epochs]
     train = [e.get("loss") for e in epochs]
     if len(epochs) < RISE_EPOCHS + 1 or any(v is None or not math.isfinite(v) for v in val):

@@ -90,6 +90,7 @@ class EpochEnd:
     iteration: int
     logs: dict[str, float]  # loss, metrics, val_*, learning_rate
     seconds: float
+    partial: bool = False  # stopped mid-epoch: over the batches done, at `iteration`
 
 
 @dataclass(frozen=True)

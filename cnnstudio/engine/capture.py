@@ -117,6 +117,16 @@ class Capture(keras.callbacks.Callback):
                                                self.trainable_sizes))
         self._record_outputs(epoch + 1, outputs)
 
+    def drop_last_epoch(self) -> None:
+        """Forget the last epoch's measures: it was stopped mid-way, so its weight change
+        is not an epoch's and would read as a drop in Layer dynamics."""
+        for values in (self.weight_change, self.gradient_norm):
+            if values:
+                values.pop()
+        if len(self.epochs) > 1:
+            self.epochs.pop()
+            self.outputs.pop()
+
     def summary(self) -> dict:
         """The numbers for the run record (small; the outputs go to save_outputs)."""
         return {"layers": self.weighted_names, "epochs": self.epochs[1:],

@@ -405,6 +405,8 @@ class Trainer:
         except Exception as error:  # noqa: BLE001 - as for the last weights
             record["best_weights"] = None
             record["message"] += f" The best weights could not be saved: {error_sentence(error)}"
+        if self.capture is not None and self.epochs and self.epochs[-1].get("partial"):
+            self.capture.drop_last_epoch()
         if self.capture is not None and self.capture.weight_change:
             record["dynamics"] = self.capture.summary()
             try:

@@ -140,7 +140,8 @@ class TrainerEvents(keras.callbacks.Callback):
         self.trainer.epochs.append(entry)
         self.trainer.epoch_index = epoch + 1
         self.trainer.checkpoint()
-        self.trainer.emit(EpochEnd(epoch + 1, self.iteration, logs, seconds))
+        self.trainer.emit(EpochEnd(epoch + 1, self.iteration, logs, seconds,
+                                   partial="partial" in entry))
 
 
 class BestWeights(keras.callbacks.Callback):

@@ -108,3 +108,14 @@ def test_overfitting_report_reads_the_run():
     healthy = {"epochs": epochs([1.0, 0.7], [1.0, 0.8])}
     assert "more epochs may help" in overfitting_report(healthy)[-1]
     assert "no validation part" in overfitting_report({"epochs": [{"epoch": 1, "loss": 1}]})[0]
+
+
+def test_a_partial_last_epoch_is_no_evidence_of_overfitting():
+    from cnnstudio.core.runs import overfitting
+
+    whole = [{"epoch": e, "loss": 1.0 / e, "val_loss": v}
+             for e, v in ((1, 0.5), (2, 0.4), (3, 0.45))]
+    assert overfitting(whole) is None
+    stopped = whole + [{"epoch": 4, "loss": 0.2, "val_loss": 0.9, "partial": True}]
+    assert overfitting(stopped) is None
+    assert overfitting(whole + [{"epoch": 4, "loss": 0.2, "val_loss": 0.9}]) is not None

@@ -259,3 +259,21 @@ def test_precision_recall_and_auc_train_with_one_hot_labels():
     refused = Trainer(sparse).run()
     assert refused.reason == "error"
     assert "Set the loss to auto or categorical_crossentropy" in refused.message
+
+
+def test_a_partial_epoch_is_left_out_of_layer_dynamics_and_the_probe(tmp_path):
+    from cnnstudio.engine.probe_file import load_outputs
+    from cnnstudio.engine.trainer import Trainer
+
+    def on_event(event):
+        if isinstance(event, BatchEnd) and event.epoch == 2 and event.step == 2:
+            trainer.stop()
+
+    project_file = tmp_path / "p.cnnstudio.json"
+    trainer = Trainer(tiny_project(epochs=3), project_file=project_file, on_event=on_event)
+    run = trainer.run().run
+    assert [e.get("partial", False) for e in run["epochs"]] == [False, True]
+    assert run["dynamics"]["epochs"] == [1]
+    assert len(run["dynamics"]["weight_change"]) == 1
+    _, outputs = load_outputs(project_file.parent / run["probe"])
+    assert sorted(outputs) == [0, 1]  # before training and after the one whole epoch

@@ -448,3 +448,22 @@ def test_batches_with_a_non_finite_loss_are_left_out_and_accuracy_stays_in_range
     assert smooth == pytest.approx([2.0, (0.9 * 0.1 * 2.0 + 0.1 * 1.5) / (1 - 0.9 ** 2)])
     series = plots.series["loss_batch"]
     assert (series.low, series.high) == (1.5, 2.0)
+
+
+def test_a_partial_epoch_sits_where_its_batches_ended_and_is_no_whole_epoch(plots, qtbot):
+    from dataclasses import replace as replaced
+
+    started, per_epoch = run_events(*OVERFITTING)
+    batches, last = per_epoch[2]
+    stopped = batches[:STEPS // 2]  # stopped half-way through epoch 3
+    partial = replaced(last, iteration=stopped[-1].iteration, partial=True)
+    feed(plots, (started, per_epoch[:2] + [(stopped, partial)]))
+    plots.set_x_axis("epochs")
+    x, _ = data(plots.curves["loss_epoch"])
+    assert x == pytest.approx([1, 2, 2.5])  # not at 3: the curve does not hook back
+    assert boundaries(plots, "loss") == [1, 2]  # no epoch line for it
+    assert not plots.overfitting_region.isVisible()  # two whole epochs judge nothing
+    run = recorded_run("run-1", 1.0)
+    run["epochs"][-1].update(partial=True, iterations=5)  # 5 of 10 iterations
+    plots.show_runs([run])
+    assert data(plots.run_curves["run-1"]["loss"])[0] == [1, 2, 3, 3.5]

@@ -95,10 +95,10 @@ class RunOverlay:
     def _run_x(run: Mapping[str, Any], unit: str) -> np.ndarray:
         epochs = run.get("epochs", [])
         numbers = [as_float(e.get("epoch", i + 1)) for i, e in enumerate(epochs)]
-        if unit == EPOCHS:
-            return np.array(numbers, dtype=float)
-        per_epoch = as_float(run["iterations_per_epoch"])
+        per_epoch = as_float(run.get("iterations_per_epoch", 0)) or 1.0
         done = [as_float(e.get("iterations", per_epoch)) for e in epochs]  # fewer if stopped
+        if unit == EPOCHS:  # a partial epoch at the share of it that was done
+            return np.array([n - 1 + d / per_epoch for n, d in zip(numbers, done)], dtype=float)
         return np.array([(n - 1) * per_epoch + d for n, d in zip(numbers, done)], dtype=float)
 
     def _remove_run_curves(self) -> None:

@@ -393,9 +393,13 @@ class TrainingPlots(Readout, RunOverlay, QWidget):
         return max(step, 1)
 
     def add_epoch(self, event: EpochEnd) -> None:
-        """Append the epoch's training and validation points; look for overfitting."""
+        """Append the epoch's training and validation points; look for overfitting. A
+        partial epoch (stopped mid-way) sits where its batches ended, not at a whole
+        epoch, and counts for neither the epoch marks nor the overfitting check."""
         self._ensure_live()
         logs = event.logs
+        epoch_x = event.iteration / self._steps_per_epoch(event.iteration) \
+            if event.partial else event.epoch
         if self._accuracy is None:
             self._accuracy = accuracy_key(logs)
         keys = {"loss_epoch": "loss", "val_loss": "val_loss", "learning_rate": "learning_rate"}
@@ -404,8 +408,11 @@ class TrainingPlots(Readout, RunOverlay, QWidget):
         for series_key, log_key in keys.items():
             value = logs.get(log_key)
             if value is not None and math.isfinite(value):
-                self.series[series_key].append(event.iteration, event.epoch, float(value))
+                self.series[series_key].append(event.iteration, epoch_x, float(value))
                 self._dirty.add(series_key)
+        if event.partial:
+            self._schedule()
+            return
         self._epochs.append({"epoch": event.epoch, **logs})
         self._epoch_ends.append((event.iteration, event.epoch))
         self._marks_dirty = True
