@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, EpochPace, Started
-from cnnstudio.ui.plots.training_plots import MARKED_EPOCHS, TrainingPlots
+from cnnstudio.ui.plots.training_plots import LEGEND_ROOM, MARKED_EPOCHS, TrainingPlots
 from tests.ui.conftest import assert_png_of, save_screenshot
 
 STEPS = 20
@@ -320,7 +321,8 @@ def test_y_follows_the_data_until_the_user_zooms(plots, qtbot):
     plots.flush()
     view = plots.loss_plot.getPlotItem().vb
     low, high = view.viewRange()[1]
-    assert low < 1.0 and 1.2 < high < 1.25  # batch losses 1.0 to 1.2, and a margin
+    legend_room = 1.2 + LEGEND_ROOM * 0.2  # losses 1.0 to 1.2, the legend's band above
+    assert low < 1.0 and legend_room < high < legend_room + 0.02
     assert boundaries(plots, "loss") == []
     view.scaleBy((0.5, 0.5))  # as a mouse wheel would
     view.sigRangeChangedManually.emit([True, True])
@@ -333,7 +335,10 @@ def test_y_follows_the_data_until_the_user_zooms(plots, qtbot):
     assert accuracy[0] < 0 and accuracy[1] > 0.8  # the accuracy plot still follows in y
     plots.loss_plot.scene().sigMouseClicked.emit(DoubleClick())
     low, high = view.viewRange()[1]
-    assert low < 0.7 and 1.2 < high < 1.25
+    assert low < 0.7 and 1.2 < high < 1.2 + (LEGEND_ROOM + 0.02) * (1.2 - low)
+    top_of_data = view.mapViewToScene(pg.Point(0, 1.2)).y()
+    legend = plots.legends["loss"]
+    assert legend.sceneBoundingRect().bottom() <= top_of_data + 1  # the legend covers none
 
 
 def test_a_falling_loss_moves_the_y_range_in_few_steps_and_stays_in_view(plots):

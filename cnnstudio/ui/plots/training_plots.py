@@ -61,6 +61,7 @@ REDRAW_CPU_BUDGET = 0.01
 Y_MARGIN = 0.08
 Y_LEAD = 0.25
 Y_FILL = 0.65
+LEGEND_ROOM = 0.36  # of the data's span, kept free above it for the legend's two rows
 MARKED_EPOCHS = 40  # beyond this many epochs the markers blur into a line: lines only
 EMPTY_TEXT = "Press Train to see the curves grow"
 WAITING_TEXT = "Waiting for the first batch..."
@@ -184,12 +185,12 @@ class TrainingPlots(Readout, RunOverlay, QWidget):
         self.accuracy_plot.setXLink(self.loss_plot)
         for plot in self.plots.values():
             plot.getAxis("left").setWidth(64)  # the x axes start at one place
+        # two rows along the top, over a band the y range keeps free (LEGEND_ROOM): the
+        # legend never covers a curve
         self.legends = {
-            "loss": self.loss_plot.addLegend(offset=(-8, 8), labelTextSize="8pt",
-                                             labelTextColor="#333333"),
-            "accuracy": self.accuracy_plot.addLegend(offset=(-8, -8), labelTextSize="8pt",
-                                                     labelTextColor="#333333"),
-        }
+            name: plot.addLegend(offset=(6, 2), labelTextSize="8pt", labelTextColor="#333333",
+                                 colCount=2, verSpacing=-6)
+            for name, plot in (("loss", self.loss_plot), ("accuracy", self.accuracy_plot))}
         for legend in self.legends.values():
             legend.setBrush(pg.mkBrush(255, 255, 255, 210))
 
@@ -600,13 +601,16 @@ class TrainingPlots(Readout, RunOverlay, QWidget):
             below = above = Y_MARGIN
             if shown:
                 edge = 0.03 * (shown[1] - shown[0])  # no marker cut in half at the border
+                fill = Y_FILL / (1 + LEGEND_ROOM) if name in self.legends else Y_FILL
                 if shown[0] + edge <= low and high <= shown[1] - edge \
-                        and span >= Y_FILL * (shown[1] - shown[0]):
+                        and span >= fill * (shown[1] - shown[0]):
                     continue  # still fits, and fills most of the plot
                 # the data crossed an edge: it goes on that way (a loss falls, an accuracy
                 # rises), so leave it room there and the range holds for longer
                 below = Y_LEAD if low < shown[0] + edge else Y_MARGIN
                 above = Y_LEAD if high > shown[1] - edge else Y_MARGIN
+            if name in self.legends:
+                above = max(above, LEGEND_ROOM)
             self._y_ranges[name] = (low - below * span, high + above * span)
             self.plots[name].setYRange(*self._y_ranges[name], padding=0)
             # apply it now, not while painting: a change made there paints twice
