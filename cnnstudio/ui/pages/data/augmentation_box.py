@@ -7,6 +7,7 @@ from typing import Any, Sequence
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QWidget
 
+from cnnstudio.ui.common.markup import plain
 from cnnstudio.core.catalogue import LAYER_TYPES
 from cnnstudio.core.dataset_config import AUGMENTATIONS
 from cnnstudio.core.project import LayerSpec
@@ -38,13 +39,13 @@ class AugmentationBox(QGroupBox):
         for name in AUGMENTATIONS:
             layer_type = LAYER_TYPES[name]
             check = QCheckBox(name)
-            check.setToolTip(layer_type.summary)
+            check.setToolTip(plain(layer_type.summary))
             check.toggled.connect(self._changed)
             row = QHBoxLayout()
             self.fields[name] = []
             for arg in layer_type.key_args:
                 field = make_field(arg)
-                field.setToolTip(f"{arg.name}: {arg.help}")
+                field.setToolTip(f"{arg.name}: {plain(arg.help)}")
                 field.edited.connect(lambda value, n=name, a=arg.name: self._field(n, a, value))
                 row.addWidget(field, 1)
                 self.fields[name].append(field)

@@ -7,11 +7,12 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame, QGridLayout, QGroupBox,
+    QCheckBox, QComboBox, QFileDialog, QFormLayout, QFrame, QGridLayout, QGroupBox,
     QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton,
     QSpinBox, QVBoxLayout, QWidget,
 )
 
+from cnnstudio.ui.common.markup import NumberBox
 from cnnstudio.core import ProjectError, edits
 from cnnstudio.core.dataset_config import KERAS_NAMES, SOURCES, dataset_config
 from cnnstudio.core.epochs import iterations, split_counts
@@ -98,7 +99,7 @@ class DataPage(QWidget):
         self.channels.addItem("3 (colour)", 3)
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
-        self.test_split = QDoubleSpinBox()
+        self.test_split = NumberBox()
         self.test_split.setRange(0.0, 0.89)
         self.test_split.setSingleStep(0.05)
         self.normalize = QCheckBox("rescale pixel values to 0..1")

@@ -12,10 +12,11 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLineEdit, QSpinBox, QToolButton,
+    QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QSpinBox, QToolButton,
     QWidget,
 )
 
+from cnnstudio.ui.common.markup import NumberBox, plain
 from cnnstudio.core.arguments import Arg, Kind
 
 INT_LIMIT = 1_000_000_000
@@ -34,7 +35,7 @@ class Field(QWidget):
         self.edited.connect(self._forget_shown)
         self.row = QHBoxLayout(self)
         self.row.setContentsMargins(0, 0, 0, 0)
-        self.setToolTip(f"{arg.help}\nValid: {arg.describe()}.")
+        self.setToolTip(f"{plain(arg.help)}\nValid: {arg.describe()}.")
 
     def set_value(self, value: Any) -> None:
         """Show `value` (the user's JSON value, or the default) without emitting.
@@ -101,7 +102,7 @@ class FloatField(SpinField):
     def __init__(self, arg: Arg, parent=None) -> None:
         super().__init__(arg, parent)
         self.nullable = arg.nullable
-        self.spin = QDoubleSpinBox()
+        self.spin = NumberBox()
         self.spin.setDecimals(6)
         low = arg.minimum if arg.minimum is not None else -1e9
         high = arg.maximum if arg.maximum is not None else 1e9

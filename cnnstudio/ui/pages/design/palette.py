@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView, QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
+from cnnstudio.ui.common.markup import rich
 from cnnstudio.core.catalogue import by_category
 from cnnstudio.ui.pages.design.stack import LAYER_TYPE_MIME
 
@@ -28,7 +29,7 @@ class PaletteTree(QTreeWidget):
             for layer in layers:
                 item = QTreeWidgetItem(group, [layer.name])
                 item.setData(0, TYPE_ROLE, layer.name)
-                item.setToolTip(0, f"<b>{layer.name}</b><br>{layer.summary}")
+                item.setToolTip(0, f"<b>{layer.name}</b><br>{rich(layer.summary)}")
                 item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled)
         self.expandAll()
         self.itemActivated.connect(self._on_activated)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.core import edits
 from cnnstudio.core.arguments import REQUIRED
+from cnnstudio.ui.common.markup import plain, rich
 from cnnstudio.ui.pages.design.fields import Field, make_field
 from cnnstudio.ui.pages.design.stack import INPUTS_HELP
 from cnnstudio.ui.editor import ProjectEditor
@@ -58,7 +59,7 @@ class PropertiesPanel(QScrollArea):
         outer = QVBoxLayout(page)
         title = QLabel(f"<b>{layer_type.name}</b> <span style='color:#666'>"
                        f"({layer_type.category.value})</span>")
-        summary = QLabel(layer_type.summary)
+        summary = QLabel(rich(layer_type.summary))
         summary.setWordWrap(True)
         summary.setStyleSheet("color: #444;")
         outer.addWidget(title)
@@ -99,7 +100,7 @@ class PropertiesPanel(QScrollArea):
             row.addWidget(field, 1)
             row.addWidget(reset)
             label = QLabel(arg.name + (" *" if arg.required else ""))
-            label.setToolTip(arg.help)
+            label.setToolTip(plain(arg.help))
             form.addRow(label, holder)
             error = QLabel()
             error.setStyleSheet(ERROR_STYLE)

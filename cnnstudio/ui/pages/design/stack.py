@@ -21,6 +21,7 @@ from cnnstudio.core import edits
 from cnnstudio.core.clipboard import layers_from_text, layers_to_text
 from cnnstudio.core.catalogue.common import show_shape
 from cnnstudio.core.describe import short_args
+from cnnstudio.ui.common.markup import plain
 from cnnstudio.ui.editor import ProjectEditor
 
 LAYER_TYPE_MIME = "application/x-cnnstudio-layer-type"
@@ -96,7 +97,7 @@ def row_tooltip(model: "StackModel", row: int, col: int) -> str | None:
     if col == NAME:
         return "\n\n".join(model.hints.get(row, [])) or None
     if col == TYPE:
-        return spec.layer_type.summary
+        return plain(spec.layer_type.summary)
     if col == INPUTS:
         return INPUTS_HELP
     if col == ARGS:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLineEdit, QSpinBox, QVBoxLayout, QWidget,
 )
 
+from cnnstudio.ui.common.markup import NumberBox, plain
 from cnnstudio.core import ProjectError, edits
 from cnnstudio.core.training_config import GROUPS, SETTINGS, Setting, training_config
 from cnnstudio.ui.editor import ProjectEditor
@@ -29,7 +30,7 @@ class _Control:
         self.setting = setting
         self.on_edit = on_edit
         self.widget = self._make()
-        self.widget.setToolTip(setting.help)
+        self.widget.setToolTip(plain(setting.help))
 
     def _make(self) -> QWidget:
         s = self.setting
@@ -49,7 +50,7 @@ class _Control:
             spin.valueChanged.connect(lambda value: self.on_edit(value, True))
             return spin
         if s.kind == "float":
-            spin = QDoubleSpinBox()
+            spin = NumberBox()
             small = s.default and s.default < 0.01
             spin.setDecimals(7 if small else 4)
             spin.setRange(s.low, s.high)

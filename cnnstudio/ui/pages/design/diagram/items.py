@@ -17,6 +17,7 @@ from cnnstudio.core.catalogue.common import show_shape
 from cnnstudio.core.describe import short_args
 from cnnstudio.core.diagram_layout import BLOCK_HEIGHT, BLOCK_WIDTH
 from cnnstudio.core.inference import LayerResult
+from cnnstudio.ui.common.markup import plain
 from cnnstudio.ui.pages.design.stack import shape_text
 
 COLOURS = {
@@ -65,7 +66,7 @@ def layer_state(spec, result: LayerResult, hints: list[str]) -> BlockState:
     error = None if result.pending else result.error
     return BlockState(result.name, spec.type, short_args(spec), shape, params,
                       COLOURS.get(spec.layer_type.category, "#607d8b"),
-                      not spec.trainable, error, tuple(hints), spec.layer_type.summary)
+                      not spec.trainable, error, tuple(hints), plain(spec.layer_type.summary))
 
 
 def input_state(shape) -> BlockState:
