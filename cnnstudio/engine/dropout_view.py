@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -19,6 +19,7 @@ class DropoutSample:
     rate: float
     inference: np.ndarray  # flattened output at inference (= its input)
     training: list[np.ndarray]  # flattened outputs with dropout on, one per mask
+    masks: list[np.ndarray] = field(default_factory=list)  # flattened: True where kept
 
     @property
     def scale(self) -> float:
@@ -33,6 +34,10 @@ def dropout_sample(model, image: np.ndarray, layer_name: str, masks: int = 3,
     upto = keras.Model(model.input, layer.input)
     x = upto(image[None].astype(np.float32), training=False)
     keras.utils.set_random_seed(seed)
-    training = [np.asarray(layer(x, training=True))[0].ravel() for _ in range(masks)]
     inference = np.asarray(layer(x, training=False))[0].ravel()
-    return DropoutSample(layer.name, previous, float(layer.rate), inference, training)
+    # the mask itself, from ones: a value that was zero already (a ReLU's) is not "dropped"
+    ones = keras.ops.ones_like(x)
+    drawn = [np.asarray(layer(ones, training=True))[0].ravel() for _ in range(masks)]
+    kept = [scaled != 0 for scaled in drawn]
+    training = [inference * scaled for scaled in drawn]
+    return DropoutSample(layer.name, previous, float(layer.rate), inference, training, kept)

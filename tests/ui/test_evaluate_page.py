@@ -158,6 +158,12 @@ def test_dropout_view_shows_masks_and_the_scaling(make_window, qtbot, tmp_path):
         assert np.allclose(masked[kept], sample.inference[kept] * 2.0, rtol=1e-5)
         assert 0 < kept.sum() < (sample.inference != 0).sum()
     assert not np.array_equal(sample.training[0], sample.training[1])  # a new mask each time
+    for mask, masked in zip(sample.masks, sample.training):  # the mask itself is counted:
+        assert np.array_equal(masked, np.where(mask, sample.inference * 2.0, 0.0))
+        zeros_kept = (mask & (sample.inference == 0)).sum()  # a ReLU's zeros, kept
+        assert zeros_kept > 0 and 0.3 < mask.mean() < 0.7
+    kept_text = ", ".join(f"{int(mask.sum()):,}" for mask in sample.masks)
+    assert f"(kept here: {kept_text})" in page.dropout.text.text()
     assert "1/(1 - 0.5) = 2" in page.dropout.text.text()
     save_screenshot(window, "evaluate_dropout.png")
 

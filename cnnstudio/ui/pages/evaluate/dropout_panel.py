@@ -17,7 +17,8 @@ CELL = 10
 
 
 def explain(sample) -> str:
-    kept = [int((t != 0).sum()) for t in sample.training]
+    kept = [int(mask.sum()) for mask in sample.masks]  # the mask, not the values: a ReLU's
+    # zeros pass a kept unit as zeros
     n = len(sample.inference)
     return (f"<b>{sample.layer}</b> (rate {sample.rate:g}) acts on the output of "
             f"<b>{sample.previous}</b>. In training it zeroes each of the {n:,} values with "
@@ -101,17 +102,17 @@ class DropoutPanel(QWidget):
                  "dark blue)", sample.inference)]
         rows += [(f"Training, mask {i + 1}: dropped units grey, kept ones x{sample.scale:.3g}",
                   t) for i, t in enumerate(sample.training)]
-        live = sample.inference[:SHOWN_UNITS] != 0
         high = max(float(np.max(np.abs(r[1][:SHOWN_UNITS]))) for r in rows) or 1.0
-        for title, values in rows:
+        masks = [None, *sample.masks]
+        for (title, values), mask in zip(rows, masks):
             shown = values[:SHOWN_UNITS]
             strip = heat_strip(np.append(shown, [0.0, high]))[:, :]  # shared colour scale
             strip = strip.reshape(-1, 3)[:len(shown)]
             width = 64
             grid = np.full((-(-len(shown) // width) * width, 3), 220, np.uint8)
             grid[:len(shown)] = strip
-            if values is not sample.inference:
-                grid[:len(shown)][(shown == 0) & live] = (190, 190, 190)  # dropped
+            if mask is not None:
+                grid[:len(shown)][~mask[:SHOWN_UNITS]] = (190, 190, 190)  # dropped
             grid = grid.reshape(-1, width, 3)
             label = QLabel(title)
             picture = QLabel()
