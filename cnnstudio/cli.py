@@ -384,7 +384,9 @@ def _names_a_file(word: str) -> bool:
 
 
 def open_gui(path: str | None) -> int:
-    problem = _no_display()
+    from cnnstudio.system_check import window_problem
+
+    problem = _no_display() or window_problem()
     if problem:
         print(f"cnnstudio: {problem}", file=sys.stderr)
         return EXIT_INVALID
