@@ -96,7 +96,13 @@ def test_evaluate_a_run_and_filter_by_a_confusion_cell(make_window, qtbot, tmp_p
     assert page.dropout.layer.count() == 0 and "no Dropout layer" in page.dropout.text.text()
 
     page.tabs.setCurrentWidget(page.report)
-    assert "Validation loss was best at epoch" in page.report.text()
+    assert "Validation loss was best at epoch" in page.report.text.text()
+    run = window.editor.project.runs[-1]
+    x, y = page.report.curves["validation"].getData()
+    assert list(x) == [e["epoch"] for e in run["epochs"]]
+    assert list(y) == pytest.approx([e["val_loss"] for e in run["epochs"]])
+    assert page.report.best_line.value() == min(run["epochs"], key=lambda e: e["val_loss"])[
+        "epoch"]
     save_through_action(page.save_actions["overfitting"], page.report,
                         tmp_path / "report.png", monkeypatch)
 
@@ -206,3 +212,19 @@ def test_the_page_follows_the_newest_run_unless_another_was_chosen(make_window):
     window.editor.edit("Record run-4", edits.add_run, run(4))
     page.refresh()
     assert page.run_choice.currentData() == "run-1"
+
+
+def test_the_overfitting_chart_shades_the_gap_and_leaves_a_partial_epoch_out(qtbot):
+    from cnnstudio.ui.pages.evaluate.overfitting_view import OverfittingView
+
+    view = OverfittingView()
+    qtbot.addWidget(view)
+    epochs = [{"epoch": e, "loss": 1.0 / e, "val_loss": v}
+              for e, v in ((1, 0.8), (2, 0.5), (3, 0.6), (4, 0.7), (5, 0.8))]
+    view.show_run({"id": "run-1", "epochs": epochs + [
+        {"epoch": 6, "loss": 0.1, "val_loss": 2.0, "partial": True, "iterations": 3}]})
+    assert list(view.curves["training"].getData()[0]) == [1, 2, 3, 4, 5]
+    assert view.best_line.value() == 2
+    assert view.gap is not None and view.gap.getRegion() == (2, 5)
+    view.show_run({"id": "run-2", "epochs": epochs[:2]})  # no rise: no gap
+    assert view.gap is None and view.best_line.value() == 2

@@ -328,3 +328,14 @@ def test_overfitting_hint_appears_with_advice_and_holds_its_text(make_window, qt
     assert "above its best, 0.7" in texts[4]
     assert "Dropout" in texts[4]  # advice that fits a project without it
     save_screenshot(window, "train_overfitting_hint.png")
+
+
+def test_the_training_plots_save_as_png(make_window, tmp_path, monkeypatch):
+    from tests.ui.conftest import save_through_action
+
+    window = make_window()
+    window.show_page("Train")
+    page = window.train_page
+    plots = page.ensure_plots()
+    save_through_action(page.save_plots_action, plots, tmp_path / "training.png", monkeypatch)
+    assert "Saved" in page.message.text()

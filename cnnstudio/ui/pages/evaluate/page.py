@@ -24,7 +24,7 @@ from cnnstudio.core.catalogue import LAYER_TYPES
 from cnnstudio.ui.common.save_png import add_save_png_action, ask_and_save_png
 from cnnstudio.core.dataset_config import dataset_config
 from cnnstudio.core.run_files import stored_path
-from cnnstudio.core.runs import overfitting_report
+from cnnstudio.ui.pages.evaluate.overfitting_view import OverfittingView
 from cnnstudio.core.training_config import training_config
 from cnnstudio.ui.pages.data.page import to_pixmap
 from cnnstudio.ui.pages.evaluate.dropout_panel import DropoutPanel
@@ -151,10 +151,7 @@ class EvaluatePage(WorkflowPage):
         self.dynamics = None  # pyqtgraph: made when its tab is first opened
         self.dynamics_host = QWidget()
         QVBoxLayout(self.dynamics_host)
-        self.report = QLabel()
-        self.report.setWordWrap(True)
-        self.report.setTextFormat(Qt.RichText)
-        self.report.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+        self.report = OverfittingView()
         self.save_actions = {
             stem: add_save_png_action(widget, stem, self._report) for stem, widget in (
                 ("confusion", self.matrix), ("predictions", self.grid_host),
@@ -224,9 +221,7 @@ class EvaluatePage(WorkflowPage):
             self.dropout.set_layers([layer.get("name") for layer in run.get("layers", [])
                                      if _drops(layer.get("type"))])
         elif tab is self.report:
-            lines = overfitting_report(run)
-            self.report.setText(f"<h3>{run['id']}: overfitting report</h3><p>{lines[0]}</p>"
-                                + "".join(f"<p>{line}</p>" for line in lines[1:]))
+            self.report.show_run(run)
 
     def show_probe_maps(self) -> None:
         run = self.selected_run()

@@ -24,6 +24,7 @@ from cnnstudio.core.runs import (
 )
 from cnnstudio.core.training_config import training_config
 from cnnstudio.core.training_events import BatchEnd, EpochEnd, Finished, Started
+from cnnstudio.ui.common.save_png import add_save_png_action
 from cnnstudio.ui.common.loaded_data import LoadedData
 from cnnstudio.ui.common.workflow_page import WorkflowPage
 from cnnstudio.ui.editor import ProjectEditor
@@ -136,6 +137,8 @@ class TrainPage(WorkflowPage):
             from cnnstudio.ui.plots.training_plots import TrainingPlots
 
             self.plots = TrainingPlots()
+            self.save_plots_action = add_save_png_action(
+                self.plots, "training", lambda text, _error: self.message.setText(text))
             self.plot_slot.insertWidget(self.plot_slot.count() - 1, self.plots, 1)
             self.plot_slot.takeAt(self.plot_slot.count() - 1)  # the stretch: plots fill
         return self.plots
