@@ -228,3 +228,26 @@ def test_the_overfitting_chart_shades_the_gap_and_leaves_a_partial_epoch_out(qtb
     assert view.gap is not None and view.gap.getRegion() == (2, 5)
     view.show_run({"id": "run-2", "epochs": epochs[:2]})  # no rise: no gap
     assert view.gap is None and view.best_line.value() == 2
+
+
+def test_feature_maps_keep_one_scale_across_epochs_with_a_colour_bar(qtbot):
+    from cnnstudio.ui.pages.evaluate.feature_maps import PAD, FeatureMapView, mosaic
+
+    view = FeatureMapView()
+    qtbot.addWidget(view)
+    early = np.zeros((4, 4, 2), np.float32)
+    early[0, 0] = 1.0  # a weak response in both channels
+    late = early * 10  # the same pattern, ten times stronger after training
+    view.set_outputs(None, {0: {"conv": early}, 1: {"conv": late}}, [])
+    view.epoch.setValue(0)
+    assert view.same_scale.isChecked()
+    assert "over all epochs" in view.colour_bar_text.text() and view.colour_bar.pixmap()
+    together = mosaic(early, columns=8, spans=view._spans("conv", 0, 2))[0]
+    own = mosaic(early, columns=8)[0]
+    assert together[PAD, PAD] < own[PAD, PAD] == 255  # weak beside the strong epoch
+    view.same_scale.setChecked(False)
+    assert "in this epoch" in view.colour_bar_text.text()
+    view.set_outputs(None, {0: {"dense": np.arange(8.0)}, 1: {"dense": np.arange(8.0) * 3}}, [])
+    view.same_scale.setChecked(True)
+    view.epoch.setValue(0)
+    assert view.colour_bar_text.text() == "0 to 21 (over all epochs)"

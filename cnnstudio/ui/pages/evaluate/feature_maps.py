@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout,
+    QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout,
     QWidget,
 )
 
@@ -26,20 +26,21 @@ STRIP_WIDTH = 64  # values per row of a heat strip
 PAD = 2
 
 
-def normalise(values):
-    """Values scaled to 0..255 uint8 (a constant array shows mid-grey)."""
+def normalise(values, span: tuple[float, float] | None = None):
+    """Values scaled to 0..255 uint8 over `span` (default: their own min and max; a
+    constant array shows mid-grey)."""
     import numpy as np
 
     values = np.asarray(values, np.float32)
-    low, high = float(values.min()), float(values.max())
+    low, high = span if span is not None else (float(values.min()), float(values.max()))
     if high - low < 1e-12:
         return np.full(values.shape, 128, np.uint8)
-    return ((values - low) / (high - low) * 255).astype(np.uint8)
+    return (np.clip((values - low) / (high - low), 0, 1) * 255).astype(np.uint8)
 
 
-def mosaic(maps, columns: int, pad: int = PAD):
+def mosaic(maps, columns: int, pad: int = PAD, spans=None):
     """(H, W, C) channels as one grey image of tiles, `columns` per row, each tile scaled
-    to its own range; returns (image, tile count)."""
+    to its own range or to `spans[c]`; returns (image, tile count)."""
     import numpy as np
 
     h, w, count = maps.shape
@@ -48,18 +49,18 @@ def mosaic(maps, columns: int, pad: int = PAD):
     for c in range(count):
         r, k = divmod(c, columns)
         y, x = pad + r * (h + pad), pad + k * (w + pad)
-        out[y:y + h, x:x + w] = normalise(maps[:, :, c])
+        out[y:y + h, x:x + w] = normalise(maps[:, :, c], None if spans is None else spans[c])
     return out, count
 
 
-def heat_strip(vector, width: int = STRIP_WIDTH):
+def heat_strip(vector, width: int = STRIP_WIDTH, span: tuple[float, float] | None = None):
     """A 1-D vector as rows of `width` cells, blue (low) to red (high); padding grey."""
     import numpy as np
 
     vector = np.asarray(vector, np.float32).ravel()
     rows = -(-len(vector) // width)
     levels = np.full(rows * width, -1, np.int32)
-    levels[:len(vector)] = normalise(vector)
+    levels[:len(vector)] = normalise(vector, span)
     levels = levels.reshape(rows, width)
     rgb = np.empty((rows, width, 3), np.uint8)
     t = np.clip(levels, 0, 255).astype(np.float32) / 255
@@ -111,6 +112,13 @@ class FeatureMapView(QWidget):
         controls.addWidget(self.epoch, 2)
         controls.addWidget(self.epoch_label)
         controls.addWidget(self.page)
+        self.same_scale = QCheckBox("same scale across epochs")
+        self.same_scale.setChecked(True)
+        self.same_scale.setToolTip("Each channel on one range over all epochs, so a change "
+                                   "between epochs shows as a change; off: every epoch's "
+                                   "tiles stretched to their own range.")
+        self.same_scale.toggled.connect(lambda _on: self.redraw())
+        controls.addWidget(self.same_scale)
         self.input_view = QLabel()
         self.input_view.setAlignment(Qt.AlignTop | Qt.AlignHCenter)
         self.prediction = QLabel()
@@ -128,8 +136,14 @@ class FeatureMapView(QWidget):
         scroll = scrolled(self.picture)
         body = QHBoxLayout()
         body.addLayout(side)
+        self.colour_bar = QLabel()
+        self.colour_bar_text = QLabel()
+        bar_row = QHBoxLayout()
+        bar_row.addWidget(self.colour_bar)
+        bar_row.addWidget(self.colour_bar_text, 1)
         right = QVBoxLayout()
         right.addWidget(self.caption)
+        right.addLayout(bar_row)
         right.addWidget(scroll, 1)
         body.addLayout(right, 1)
         self.source = QLabel(PROBE_SOURCE)
@@ -210,19 +224,24 @@ class FeatureMapView(QWidget):
             self.page.setVisible(pages > 1)
             start = (self.page.value() - 1) * PAGE_TILES
             chunk = values[:, :, start:start + PAGE_TILES]
-            image, self.tiles_shown = mosaic(chunk, columns=8)
+            spans = self._spans(name, start, chunk.shape[2]) if self._scaled_together() else None
+            image, self.tiles_shown = mosaic(chunk, columns=8, spans=spans)
+            self._show_colour_bar(grey=True, span=None, together=spans is not None)
             scale = max(1, TILE_PIXELS // max(values.shape[:2]))
             pixmap = QPixmap.fromImage(to_qimage(image)).scaled(
                 image.shape[1] * scale, image.shape[0] * scale, Qt.KeepAspectRatio,
                 Qt.FastTransformation)
             self.caption.setText(
                 f"<b>{name}</b>: {values.shape[0]}x{values.shape[1]} maps, {values.shape[2]} "
-                f"channels (one tile each, each scaled to its own range; channels "
-                f"{start + 1} to {start + chunk.shape[2]}). Bright: strong response.")
+                f"channels (one tile each; channels {start + 1} to "
+                f"{start + chunk.shape[2]}). Bright: strong response.")
         else:
             self.page.setVisible(False)
             flat = values.ravel()
-            strip = heat_strip(flat)
+            span = self._layer_span(name) if self._scaled_together() else None
+            strip = heat_strip(flat, span=span)
+            self._show_colour_bar(grey=False, span=span or (float(flat.min()), float(flat.max())),
+                                  together=span is not None)
             self.tiles_shown = 1
             cell = max(4, min(12, 640 // STRIP_WIDTH))
             pixmap = QPixmap.fromImage(to_qimage(strip)).scaled(
@@ -236,6 +255,45 @@ class FeatureMapView(QWidget):
                 f"(blue low, red high; min {flat.min():.3g}, max {flat.max():.3g}).")
         self.picture.setPixmap(pixmap)
         self._show_prediction(epoch)
+
+    def _scaled_together(self) -> bool:
+        return self.same_scale.isChecked() and len(self.outputs) > 1
+
+    def _all_epochs(self, name: str):
+        import numpy as np
+
+        return [np.asarray(self.outputs[e][name], np.float32) for e in self.epochs()
+                if name in self.outputs[e]]
+
+    def _spans(self, name: str, start: int, count: int) -> list[tuple[float, float]]:
+        """Each shown channel's lowest and highest value over every epoch."""
+        import numpy as np
+
+        stacked = np.stack([v[:, :, start:start + count] for v in self._all_epochs(name)])
+        low, high = stacked.min(axis=(0, 1, 2)), stacked.max(axis=(0, 1, 2))
+        return [(float(a), float(b)) for a, b in zip(low, high)]
+
+    def _layer_span(self, name: str) -> tuple[float, float]:
+        values = self._all_epochs(name)
+        return min(float(v.min()) for v in values), max(float(v.max()) for v in values)
+
+    def _show_colour_bar(self, grey: bool, span, together: bool) -> None:
+        """The colours' key: dark to bright (tiles) or blue to red (a strip), and over
+        which range."""
+        import numpy as np
+
+        ramp = np.linspace(0, 1, 160, dtype=np.float32)
+        if grey:
+            image = np.tile((ramp * 255).astype(np.uint8), (10, 1))
+        else:
+            image = np.repeat(heat_strip(ramp, width=160), 10, axis=0)
+        self.colour_bar.setPixmap(QPixmap.fromImage(to_qimage(image)))
+        where = "over all epochs" if together else "in this epoch"
+        if grey:
+            self.colour_bar_text.setText(f"low to high: each tile on its own channel's range "
+                                         f"{where}")
+        else:
+            self.colour_bar_text.setText(f"{span[0]:.3g} to {span[1]:.3g} ({where})")
 
     def _show_prediction(self, epoch: int) -> None:
         import numpy as np
