@@ -81,6 +81,8 @@ def test_evaluate_a_run_and_filter_by_a_confusion_cell(make_window, qtbot, tmp_p
     assert "after epoch 2" in maps.prediction.text()
     expected_name = result.class_names[result.y_pred[thumbnail.index]]
     assert expected_name in maps.prediction.text()  # the same model, the same prediction
+    assert f"image #{thumbnail.index + 1}" in maps.source.text()  # said on its own tab,
+    assert "image #" not in page.status.text()  # not in the line every tab shares
     save_screenshot(window, "evaluate_sample_maps.png")
     qtbot.mouseClick(maps.back, Qt.LeftButton)
     assert maps.epochs() == [0, 1, 2] and maps.back.isHidden()

@@ -284,7 +284,7 @@ class EvaluatePage(WorkflowPage):
             self.feature_maps.set_outputs(result.x[index], {len(run.get("epochs", [])): outputs},
                                           names, source)
             self.tabs.setCurrentWidget(self.feature_maps)
-            self.status.setText(f"Feature maps of {result.part} image #{index + 1}.")
+            self._show_evaluated()  # the maps tab names the image itself
             self.sample_maps_shown.emit(index)
 
         def failed(message: str, details: str) -> None:
@@ -346,13 +346,20 @@ class EvaluatePage(WorkflowPage):
         self.refresh()
         self.status.setText(f"<span style='color:#a4262c'>{message}</span>")
 
+    def _show_evaluated(self) -> None:
+        """The status line says what the page shows for every tab: the evaluation."""
+        result = self.result
+        if result is not None:
+            self.status.setText(f"Evaluated {self.run_choice.currentData()} on "
+                                f"{len(result.y_true):,} {result.part} images it never "
+                                "trained on.")
+
     def _evaluated(self, result) -> None:
         self.task = None
         self.result = result
         self.refresh()
         n = len(result.y_true)
-        self.status.setText(f"Evaluated {self.run_choice.currentData()} on {n:,} {result.part} "
-                            "images it never trained on.")
+        self._show_evaluated()
         right = n - len(result.cases(mistakes_only=True))
         self.summary.setText(f"<b>{result.accuracy:.1%}</b> accuracy ({right:,} of {n:,} "
                              f"right) · loss {result.loss:.4g} · {result.part} part")
