@@ -38,9 +38,16 @@ def test_shapes_preview_summary_and_class_hint(make_window, qtbot):
     assert "circle 100" in page.summary.text()
     assert len(thumbnails(page)) == 24
     assert list(page.bars.opts["height"]) == [100] * 6 and page.histogram.isVisible()
-    assert "540 for training, 60 for validation" in page.arithmetic.text()
+    breakdown = "<b>540</b> train · 60 validate (validation_split 0.1) · 60 test (drawn apart)"
+    assert breakdown in page.arithmetic.text()
+    window.page_actions[2].trigger()
+    assert breakdown in window.train_page.arithmetic.text()  # one breakdown, both pages
+    window.page_actions[1].trigger()
     assert "ceil(540 / 64) = 9 iterations" in page.arithmetic.text()
     assert not [h.title for h in window.editor.hints]  # 6 units for the 6 classes
+    page.count.setValue(400)  # changed, not loaded yet: the numbers follow the setting
+    assert "<b>360</b> train · 40 validate" in page.arithmetic.text()
+    page.count.setValue(600)
     window.editor.set_class_count(4)  # as a data set of 4 classes would
     hints = [h.title for h in window.editor.hints]
     assert "6 output units for 4 classes" in hints

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 from cnnstudio.ui.common.markup import NumberBox
 from cnnstudio.core import ProjectError, edits
 from cnnstudio.core.dataset_config import KERAS_NAMES, SOURCES, dataset_config
-from cnnstudio.core.epochs import iterations, split_counts
+from cnnstudio.core.epochs import iterations
 from cnnstudio.export_runtime.rules import LOSS_FOR_LABELS
 from cnnstudio.ui.common.layouts import clear_layout, scrolled
 from cnnstudio.ui.common.loaded_data import LoadedData
@@ -394,25 +394,20 @@ class DataPage(QWidget):
         training = self.editor.project.training
         batch = training.get("batch_size", 32)
         epochs = training.get("epochs", 5)
-        validation = training.get("validation_split", 0.1)
-        total = self.shared.train_count()
-        if total is None:
-            total = (dataset_config(self.editor.project.dataset).count
-                     if dataset_config(self.editor.project.dataset).source == "shapes" else None)
-        if total is None:
-            self.arithmetic.setText("Load the data to see the numbers.")
-            return
         try:
-            split = split_counts(total, validation)
-            it = iterations(split.train, batch, epochs)
-        except ValueError as error:
+            found = self.shared.split(self.editor.project.dataset, training)
+        except (ProjectError, ValueError) as error:
             self.arithmetic.setText(str(error))
             return
+        if found is None:
+            self.arithmetic.setText("Load the data to see the numbers.")
+            return
+        split, text = found
+        it = iterations(split.train, batch, epochs)
         self.arithmetic.setText(
-            f"{total:,} images: {split.train:,} for training, {split.validation:,} for "
-            f"validation (validation_split {validation:g}).<br>One <b>epoch</b> shows every "
-            f"training image once. One <b>iteration</b> is one batch of {batch} images and "
-            f"one weight update.<br>{it.explain()}.")
+            f"{text}.<br>One <b>epoch</b> shows every training image once. One "
+            f"<b>iteration</b> is one batch of {batch} images and one weight update.<br>"
+            f"{it.explain()}.")
 
     def _follow_input(self) -> None:
         """The model's input takes the images' shape: at once for a new project, else asked."""

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.core import CnnStudioError, ProjectError, edits
 from cnnstudio.core.dataset_config import dataset_config
-from cnnstudio.core.epochs import iterations, split_counts
+from cnnstudio.core.epochs import iterations
 from cnnstudio.core.runs import (
     format_metrics, same_architecture,
 )
@@ -228,14 +228,18 @@ class TrainPage(WorkflowPage):
         except ProjectError as error:
             self.arithmetic.setText(str(error))
             return
-        total = self._image_count()
-        if total is None:
+        try:
+            found = self.loaded_data.split(self.editor.project.dataset,
+                                           self.editor.project.training)
+        except (ProjectError, ValueError) as error:
+            self.arithmetic.setText(str(error))
+            return
+        if found is None:
             self.arithmetic.setText("Load the data on the Data page to see the numbers.")
             return
-        split = split_counts(total, config.validation_split)
+        split, text = found
         it = iterations(split.train, config.batch_size, config.epochs)
-        text = (f"{total:,} images: <b>{split.train:,}</b> train, {split.validation:,} "
-                f"validate.<br>{it.explain()}.")
+        text = f"{text}.<br>{it.explain()}."
         tune = config.fine_tune
         if tune.enabled:
             text += (f"<br>Then fine-tuning: {tune.epochs} more epoch{'s' * (tune.epochs != 1)} "
@@ -243,13 +247,6 @@ class TrainPage(WorkflowPage):
                      f"top {tune.unfreeze_top} layers of the base at rate "
                      f"{tune.learning_rate:g}.")
         self.arithmetic.setText(text)
-
-    def _image_count(self) -> int | None:
-        data = self.loaded_data.train_count()
-        if data is not None:
-            return data
-        config = dataset_config(self.editor.project.dataset)
-        return config.count if config.source == "shapes" else None
 
     # actions --------------------------------------------------------------------------
     def train(self, continue_from: dict | None = None) -> None:
