@@ -472,3 +472,15 @@ def test_a_partial_epoch_sits_where_its_batches_ended_and_is_no_whole_epoch(plot
     run["epochs"][-1].update(partial=True, iterations=5)  # 5 of 10 iterations
     plots.show_runs([run])
     assert data(plots.run_curves["run-1"]["loss"])[0] == [1, 2, 3, 3.5]
+
+
+def test_a_value_read_off_one_run_goes_when_another_is_shown(plots):
+    feed(plots, run_events(*HEALTHY))
+    plots.readout.setText(plots.readout_text("loss", 30))
+    read = plots.readout.text()
+    assert "loss" in read
+    plots.show_runs([recorded_run("run-1", 1.0)])
+    assert plots.readout.text() != read and "Point at a plot" in plots.readout.text()
+    plots.readout.setText("epoch 2  |  run-1: loss 0.5")
+    plots.start(run_events(*HEALTHY)[0])
+    assert "Point at a plot" in plots.readout.text()

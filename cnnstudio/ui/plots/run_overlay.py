@@ -24,6 +24,7 @@ class RunOverlay:
         self._timer.stop()
         self._leave_runs()
         self.mode = "runs"
+        self._readout_hint()  # nothing read off the curves shown before
         self._runs = [dict(run) for run in runs]
         for curve in self.curves.values():
             curve.hide()

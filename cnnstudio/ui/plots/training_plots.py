@@ -339,6 +339,7 @@ class TrainingPlots(Readout, RunOverlay, QWidget):
         self._leave_runs()
         self.mode = "live"
         self._started = started
+        self._readout_hint()  # a value read off the last run is not this run's
         self.pacer.reset()  # the first points show at once
         self._accuracy = accuracy_key(started.metrics)
         self._epochs = []
