@@ -447,3 +447,23 @@ def test_a_chain_branches_from_the_properties_inputs_field(make_window, qtbot):
     assert "max_pooling2d's output goes nowhere" in tooltip
     window.editor.undo_stack.undo()
     assert not window.editor.project.is_graph and view.isColumnHidden(INPUTS)
+
+
+def test_at_1024_pixels_the_list_never_cuts_a_shape_or_a_count(make_window):
+    from cnnstudio.core.templates import get_template
+    from cnnstudio.ui.pages.design.stack import PARAMS, SHAPE
+
+    window = make_window(get_template("alexnet").project)
+    window.resize(1024, 640)
+    window.design.show_view("list")
+    QApplication.processEvents()
+    view = window.design.stack
+    metrics = view.fontMetrics()
+    for column in (SHAPE, PARAMS):
+        width = view.columnWidth(column)
+        for row in range(view.model().rowCount()):
+            text = view.model().index(row, column).data(Qt.DisplayRole)
+            assert metrics.horizontalAdvance(text) + 8 <= width, (column, text, width)
+    window.design.stack.select_rows([0])
+    window.design.properties.fields["filters"].spin.setValue(512)  # wider numbers follow
+    assert metrics.horizontalAdvance("(None, 55, 55, 512)") + 8 <= view.columnWidth(SHAPE)

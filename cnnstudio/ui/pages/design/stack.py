@@ -232,12 +232,31 @@ class StackView(QTableView):
         header = self.horizontalHeader()
         # Stretch, not ResizeToContents: measuring contents reads every row on every edit.
         header.setSectionResizeMode(QHeaderView.Stretch)
-        header.setSectionResizeMode(PARAMS, QHeaderView.Fixed)
-        self.setColumnWidth(PARAMS, 95)
+        for column in (SHAPE, PARAMS):  # the numbers are never cut: they fit their text
+            header.setSectionResizeMode(column, QHeaderView.Fixed)
         self._pending_selection: list[int] | None = None
         self.stack_model.modelReset.connect(self._restore_selection)
         editor.changed.connect(self._show_inputs_of_graphs)
+        editor.changed.connect(self._fit_number_columns)
         self._show_inputs_of_graphs()
+        self._fit_number_columns()
+
+    def _fit_number_columns(self) -> None:
+        """Output shape and Params as wide as their longest text (the other columns share
+        the rest, cut with an ellipsis where narrow, their full text in the tooltip).
+        Measuring one column of short texts at each edit costs well under a millisecond."""
+        if not self.isVisible():
+            return  # the diagram is shown: measured when the list is (showEvent)
+        metrics = self.fontMetrics()
+        report = self.editor.report
+        shapes = {shape_text(r, show_shape, "—") for r in report.layers}
+        counts = {"—" if r.params is None else f"{r.params:,}" for r in report.layers}
+        for column, texts in ((SHAPE, shapes | {"Output shape"}), (PARAMS, counts | {"Params"})):
+            self.setColumnWidth(column, max(metrics.horizontalAdvance(t) for t in texts) + 18)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._fit_number_columns()
 
     def _show_inputs_of_graphs(self) -> None:
         """The Inputs column where layers branch; in a chain each takes the one above it
