@@ -131,3 +131,14 @@ def build_base(a: dict[str, Any], input_shape: tuple[int, ...], name: str,
     model = _cut(network, a, name)
     unfreeze_top(model, a["trainable_top"])
     return model
+
+
+def preprocessed(x, a: dict[str, Any], pixel_scale: float):
+    """A base's input as its weights expect it: its own preprocess_input, on 0..255
+    pixels (`x` holds pixels times `pixel_scale`, 1/255 when the data set normalizes).
+    Keras operations, not layers: no weights, no extra layer in the model's summary."""
+    app = APPLICATIONS[a["application"]]
+    if not a["weights"] or app.preprocess is None:
+        return x
+    raw = x / pixel_scale if pixel_scale != 1.0 else x
+    return getattr(keras.applications, app.preprocess).preprocess_input(raw)

@@ -7,6 +7,7 @@ from typing import Any
 
 from cnnstudio.core.base_figures import known_figures
 from cnnstudio.core.catalogue.common import show_shape
+from cnnstudio.core.dataset_config import dataset_config
 from cnnstudio.core.graph import MODEL_INPUT
 from cnnstudio.core.inference import infer
 from cnnstudio.core.project import INPUT_NAME, LayerSpec, Project, model_name
@@ -59,11 +60,16 @@ def build_keras_model(project: Project, project_file: str | Path | None = None):
     report = infer(project, known_figures()).raise_if_invalid()
     inputs = keras.Input(shape=project.input_shape, name=INPUT_NAME)
     tensors = {MODEL_INPUT: inputs}
+    pixel_scale = dataset_config(project.dataset).pixel_scale("uint8")
     for spec, result in zip(project.layers, report.layers):
         layer = make_keras_layer(spec, result.name, result.input_shape, project_file)
         taken = [tensors[source] for source in result.inputs]
         x = taken if spec.layer_type.merge is not None else taken[0]
         if spec.layer_type.opaque and spec.resolved["weights"]:
+            if result.inputs == (MODEL_INPUT,):  # the images, as its weights were trained
+                from cnnstudio.engine.applications import preprocessed
+
+                x = preprocessed(x, spec.resolved, pixel_scale)
             # Keras's transfer-learning guide: a pre-trained base's BatchNormalization
             # keeps its ImageNet statistics even once unfrozen for fine-tuning
             tensors[result.name] = layer(x, training=False)

@@ -11,7 +11,6 @@ from typing import Callable
 
 import numpy as np
 
-from cnnstudio.core.catalogue import LAYER_TYPES
 from cnnstudio.engine.keras_env import import_keras
 
 keras = import_keras()
@@ -26,28 +25,21 @@ def shown_layers(model) -> list:
 def outputs_model(model) -> tuple[list[str], object]:
     """The shown layers' names, and a Keras model giving each one's output for an input.
 
-    The layers are called again on a new input, following the model's connections
-    (branches and merges too), rather than `layer.output` read, which for a nested
-    model (a pre-trained base) is its own inner tensor, not the one in this graph.
-    The weights are the same objects.
+    Each layer's output is the tensor of its call in this model: its last call node,
+    since a nested model (a pre-trained base) also has the node of its own inner graph,
+    whose output is not the one here. Operations between layers (a base's input
+    preprocessing) stay in the graph; the weights are the same objects.
     """
     layers = shown_layers(model)
-    inputs = keras.Input(shape=tuple(model.input.shape[1:]))
-    tensors = {model.layers[0].name: inputs}
-    outputs = []
-    for layer in layers:
-        taken = [tensors[name] for name in source_names(layer)]
-        merges = getattr(LAYER_TYPES.get(type(layer).__name__), "merge", None) is not None
-        tensors[layer.name] = layer(taken if merges else taken[0])
-        outputs.append(tensors[layer.name])
-    return [layer.name for layer in layers], keras.Model(inputs, outputs)
+    outputs = [layer._inbound_nodes[-1].output_tensors[0] for layer in layers]
+    return [layer.name for layer in layers], keras.Model(model.inputs, outputs)
 
 
 def source_names(layer) -> list[str]:
     """The names of the layers (or the input) whose outputs a layer of a functional model
-    takes, in order. Keras keeps them on the layer's call node (its one call: CNN Studio
-    models call each layer once)."""
-    node = layer._inbound_nodes[0]
+    takes, in order. Keras keeps them on the layer's call node (its last: a nested model
+    has its own inner one first; CNN Studio models call each layer once)."""
+    node = layer._inbound_nodes[-1]
     return [tensor._keras_history.operation.name for tensor in node.input_tensors]
 
 

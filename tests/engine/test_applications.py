@@ -194,3 +194,47 @@ def test_fine_tuning_without_a_base_is_refused_with_the_fix():
     project = edits.set_training(tiny_project(), {"fine_tune": {"enabled": True}})
     finished = Trainer(project).run()
     assert finished.reason == "error" and "add an Application layer" in finished.message
+
+
+@pytest.mark.slow  # builds MobileNetV2
+def test_a_base_with_weights_sees_images_as_its_weights_were_trained(mobilenet_weights,
+                                                                     tmp_path):
+    """MobileNetV2's preprocess_input (-1..1 from 0..255 pixels) runs inside the model, so
+    training, evaluation, feature maps and the dropout view all feed it the same; the
+    data set's 0..1 pixels are taken back to 0..255 first."""
+    from cnnstudio.core.catalogue.applications import input_preprocessing
+    from cnnstudio.engine.layer_outputs import layer_outputs
+
+    path, _ = mobilenet_weights
+    project = base_project("MobileNetV2", 32, weights=str(path))
+    model = build_keras_model(project)
+    base = model.get_layer("application")
+    image = np.random.default_rng(0).random((32, 32, 3)).astype("float32")  # 0..1
+    expected = base(keras.applications.mobilenet_v2.preprocess_input(image[None] * 255.0),
+                    training=False)
+    outputs = layer_outputs(model, image)
+    assert np.allclose(outputs["application"], np.asarray(expected)[0], atol=1e-5)
+    assert len(model.layers) == 4  # input, base, pooling, dense: no layer added
+    assert "mobilenet_v2.preprocess_input" in input_preprocessing(project.layers[0].resolved)
+    plain = build_keras_model(base_project("MobileNetV2", 32))  # no weights: no preprocessing
+    assert not any("get_item" in op.name or op.name.startswith("subtract")
+                   for op in plain.operations)
+
+
+@pytest.mark.slow  # builds MobileNetV2 twice
+def test_the_exported_script_preprocesses_as_cnn_studio_does(mobilenet_weights, tmp_path):
+    import runpy
+
+    from cnnstudio.core.keras_script import write_keras_script
+
+    path, _ = mobilenet_weights
+    project = base_project("MobileNetV2", 32, weights=str(path))
+    measure_bases(project)  # the export needs its figures, as the GUI has them
+    script = write_keras_script(project, tmp_path / "transfer.py")
+    text = script.read_text()
+    assert "images = keras.applications.mobilenet_v2.preprocess_input(x * 255.0)" in text
+    built = runpy.run_path(str(script))["build_model"]()
+    ours = build_keras_model(project)
+    ours.get_layer("dense").set_weights(built.get_layer("dense").get_weights())
+    image = np.random.default_rng(1).random((2, 32, 32, 3)).astype("float32")
+    assert np.allclose(built(image, training=False), ours(image, training=False), atol=1e-5)

@@ -123,3 +123,19 @@ def test_a_name_given_without_its_suffix_asks_before_replacing(make_window, tmp_
     assert not window.save_as()  # Save As asks the same for NAME.cnnstudio.json
     assert len(asked) == 2 and "mine.cnnstudio.json already exists" in asked[1]
     assert (tmp_path / "mine.cnnstudio.json").read_text() == "{}"
+
+
+def test_a_bases_panel_says_which_input_preprocessing_applies(make_window, qtbot, tmp_path):
+    weights = tmp_path / "base.weights.h5"
+    weights.write_bytes(b"")  # the panel reads the setting; nothing is loaded here
+    project = Project(name="transfer", input_shape=(40, 40, 3), layers=(
+        LayerSpec("Application", {"application": "MobileNetV2", "pooling": "avg",
+                                  "weights": str(weights)}, trainable=False),
+        LayerSpec("Dense", {"units": 2, "activation": "softmax"})))
+    window = make_window(project)
+    qtbot.waitUntil(lambda: window.editor.report.pending is None, timeout=60_000)
+    window.design.stack.select_rows([1])
+    window.design.stack.select_rows([0])
+    text = window.design.explain.text.text()
+    assert "<b>Input preprocessing</b>: keras.applications.mobilenet_v2.preprocess_input" in text
+    assert "-1..1" in text

@@ -19,6 +19,11 @@ from cnnstudio.core.shape_math import ShapeError
 KERAS_WEIGHTS = "https://storage.googleapis.com/tensorflow/keras-applications/"
 
 
+TF_STYLE = "pixels 0..255 mapped to -1..1 (x / 127.5 - 1), as its weights were trained"
+CAFFE_STYLE = ("channels reordered RGB to BGR and ImageNet's mean pixel (103.9, 116.8, 123.7) "
+               "subtracted from 0..255 pixels, as its weights were trained (Caffe style)")
+
+
 @dataclass(frozen=True)
 class Application:
     """What CNN Studio tells a user about one keras.applications network."""
@@ -28,19 +33,22 @@ class Application:
     weights_url: str
     min_size: int  # Keras refuses smaller images
     default_size: int  # the size its weights were trained at
+    preprocess: str | None  # the keras.applications module whose preprocess_input applies
+    preprocessing: str  # what it does, for the layer's panel
 
 
 APPLICATIONS = {app.name: app for app in (
     Application("MobileNetV2", "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5",
-                KERAS_WEIGHTS + "mobilenet_v2/", 32, 224),
+                KERAS_WEIGHTS + "mobilenet_v2/", 32, 224, "mobilenet_v2", TF_STYLE),
     Application("ResNet50", "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                KERAS_WEIGHTS + "resnet/", 32, 224),
+                KERAS_WEIGHTS + "resnet/", 32, 224, "resnet50", CAFFE_STYLE),
     Application("VGG16", "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                KERAS_WEIGHTS + "vgg16/", 32, 224),
+                KERAS_WEIGHTS + "vgg16/", 32, 224, "vgg16", CAFFE_STYLE),
     Application("InceptionV3", "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                KERAS_WEIGHTS + "inception_v3/", 75, 299),
+                KERAS_WEIGHTS + "inception_v3/", 75, 299, "inception_v3", TF_STYLE),
     Application("EfficientNetB0", "efficientnetb0_notop.h5",
-                "https://storage.googleapis.com/keras-applications/", 32, 224),
+                "https://storage.googleapis.com/keras-applications/", 32, 224, None,
+                "none outside the network: EfficientNet rescales its own input"),
 )}
 
 
@@ -66,6 +74,16 @@ def _measured(shape: Shape, a: Resolved, known: Mapping[str, BaseFigures]
 def _output(shape: Shape, a: Resolved):
     """Only measuring says (see `_measured`): asked directly, the base is pending."""
     return _measured(shape, a, {})[0], None
+
+
+def input_preprocessing(a: Resolved) -> str:
+    """What happens to the images before a base, in words: its own preprocess_input when it
+    has weights, else nothing."""
+    app = APPLICATIONS[a["application"]]
+    if not a["weights"]:
+        return "none: without weights there is nothing to match (set a weights file)"
+    return f"keras.applications.{app.preprocess}.preprocess_input: {app.preprocessing}" \
+        if app.preprocess else app.preprocessing
 
 
 def _formula(shape: Shape, a: Resolved) -> str:

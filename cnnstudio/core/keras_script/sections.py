@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cnnstudio.core.base_figures import known_figures
 from cnnstudio.core.catalogue.applications import APPLICATIONS
-from cnnstudio.core.dataset_config import DatasetConfig, augmentation_names
+from cnnstudio.core.dataset_config import DatasetConfig, augmentation_names, dataset_config
 from cnnstudio.core.errors import ExportError
 from cnnstudio.core.graph import MODEL_INPUT, consumers
 from cnnstudio.core.inference import LayerResult, ShapeReport, infer
@@ -127,10 +127,11 @@ def _start_weights(project: Project, project_file: str | Path | None) -> tuple[s
 
 
 def _base_lines(spec: LayerSpec, result: LayerResult, project_file: str | Path | None,
-                source: str = "x", target: str = "x") -> list[str]:
+                source: str = "x", target: str = "x", normalized: bool = True) -> list[str]:
     """A pre-trained base as a Keras user writes one: the application without its top,
     its weights from the local file, cut at an inner layer, frozen or partly unfrozen."""
     a = spec.resolved
+    app = APPLICATIONS[a["application"]]
     arguments = ["include_top=False", "weights=None",
                  f"input_shape={py_literal(tuple(result.input_shape[1:]))}"]
     if a["pooling"] and not a["cut"]:
@@ -142,7 +143,6 @@ def _base_lines(spec: LayerSpec, result: LayerResult, project_file: str | Path |
         path = Path(weights).expanduser()
         if not path.is_absolute() and project_file is not None:
             path = Path(project_file).resolve().parent / path
-        app = APPLICATIONS[a["application"]]
         lines.append(f"    load_base_weights(base, Path({py_literal(str(absolute(path)))}), "
                      f"{py_literal(app.weights_file)}, {py_literal(app.weights_url)})")
     lines.append(f"    base = keras.Model(base.input, {output}, name={py_literal(result.name)})")
@@ -152,6 +152,11 @@ def _base_lines(spec: LayerSpec, result: LayerResult, project_file: str | Path |
         lines.append(f"    for layer in base.layers[:-{a['trainable_top']}]:  # only the top "
                      f"{a['trainable_top']} learn")
         lines.append("        layer.trainable = False")
+    if weights and app.preprocess and result.inputs == (MODEL_INPUT,):
+        pixels = f"{source} * 255.0" if normalized else source
+        lines.append(f"    images = keras.applications.{app.preprocess}.preprocess_input("
+                     f"{pixels})  # as its weights were trained, from 0..255 pixels")
+        source = "images"
     call = f"base({source}, training=False)" if weights else f"base({source})"
     note = ("  # BatchNormalization keeps its pre-trained statistics, as Keras's "
             "transfer-learning guide does") if weights else ""
@@ -178,7 +183,8 @@ def build_model(project: Project, report: ShapeReport,
         sources = [variables[source] for source in result.inputs]
         target = variables[result.name]
         if spec.layer_type.opaque:
-            lines += _base_lines(spec, result, project_file, sources[0], target)
+            lines += _base_lines(spec, result, project_file, sources[0], target,
+                                 dataset_config(project.dataset).pixel_scale("uint8") != 1.0)
             continue
         taken = f"[{', '.join(sources)}]" if spec.layer_type.merge is not None else sources[0]
         lines += call_lines(f"    {target} = ", _layer_class(spec),

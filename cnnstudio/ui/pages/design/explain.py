@@ -6,6 +6,8 @@ import html
 
 from PySide6.QtWidgets import QFrame, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
+from cnnstudio.core.catalogue.applications import input_preprocessing
+from cnnstudio.core.graph import MODEL_INPUT
 from cnnstudio.core.analysis import activation_bytes, format_bytes, receptive_fields
 from cnnstudio.core.catalogue.common import show_shape
 from cnnstudio.core.base_figures import known_figures
@@ -95,6 +97,10 @@ class ExplainPanel(QWidget):
             parts.append("<b>Parameters</b>: none (this layer learns nothing)")
         if not spec.trainable:
             parts.append("Frozen: its weights stay as they are during training.")
+        if spec.layer_type.opaque:
+            what = (input_preprocessing(spec.resolved) if result.inputs == (MODEL_INPUT,)
+                    else "none: it takes another layer's output, not the images")
+            parts.append(f"<b>Input preprocessing</b>: {html.escape(what)}")
         size = activation_bytes(result)
         if size is not None:
             parts.append(f"<b>Activation memory</b>: {format_bytes(size)} per sample")
