@@ -285,7 +285,8 @@ def test_a_pretrained_base_and_fine_tuning_are_written_as_a_keras_user_would():
     assert ('load_base_weights(base, Path("/projects/w/notop.h5"), '
             '"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5"') in flat
     assert 'base.get_layer("block_6_expand_relu").output, name="mobile")' in flat
-    assert "base.trainable = False" in text and "x = base(x, training=False)" in text
+    assert "base.trainable = False" in text and "x = base(images, training=False)" in text
+    assert "images = keras.applications.mobilenet_v2.preprocess_input(x * 255.0)" in text
     assert ('FINE_TUNE = {"bases": ["mobile"], "epochs": 2, "unfreeze_top": 20, '
             '"learning_rate": 1e-05}').replace('["mobile"]', '("mobile",)') in text
     assert "def fine_tune(" in text and "compile_model(model, loss, FINE_TUNE[" in text
