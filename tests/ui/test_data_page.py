@@ -252,3 +252,21 @@ def test_loaded_data_is_shared_with_the_train_and_evaluate_pages(make_window, qt
     assert shared.train_count() == len(data.x_train) and shared.class_names == data.class_names
     other = dataset_config({**window.editor.project.dataset, "seed": 99})
     assert shared.data_for(other) is None
+
+
+def test_the_sample_grid_and_the_class_histogram_save_as_png(make_window, qtbot, tmp_path,
+                                                             monkeypatch):
+    from tests.ui.conftest import save_through_action
+
+    window = make_window()
+    page = window.data_page
+    window.page_actions[1].trigger()
+    page.count.setValue(120)
+    load(qtbot, page)
+    assert thumbnails(page)
+    qtbot.wait(50)  # the grid is laid out on the next turn, as on screen
+    save_through_action(page.save_actions["samples"], page.grid_host, tmp_path / "s.png",
+                        monkeypatch)
+    save_through_action(page.save_actions["classes"], page.histogram, tmp_path / "c.png",
+                        monkeypatch)
+    assert "Saved" in window.statusBar().currentMessage()

@@ -23,6 +23,15 @@ def add_save_png_action(widget: QWidget, stem: str,
     return action
 
 
+def window_status(widget: QWidget) -> Callable[[str, bool], None]:
+    """A `report` that says how the save went in the window's status bar."""
+    def report(text: str, _error: bool) -> None:
+        window = widget.window()
+        if hasattr(window, "statusBar"):
+            window.statusBar().showMessage(text, 5000)
+    return report
+
+
 def ask_and_save_png(widget: QWidget, stem: str, report: Callable[[str, bool], None]) -> None:
     name, _ = QFileDialog.getSaveFileName(widget, "Save as PNG", f"{stem}.png", "PNG (*.png)")
     if name:

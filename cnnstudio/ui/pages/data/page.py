@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QSpinBox, QVBoxLayout, QWidget,
 )
 
+from cnnstudio.ui.common.save_png import add_save_png_action, window_status
 from cnnstudio.ui.common.markup import NumberBox
 from cnnstudio.core import ProjectError, edits
 from cnnstudio.core.dataset_config import KERAS_NAMES, SOURCES, dataset_config
@@ -159,6 +160,8 @@ class DataPage(QWidget):
         self._previewed: tuple = (None, ())
         self._closed = False
         scroll = scrolled(self.grid_host)
+        self.save_actions = {"samples": add_save_png_action(self.grid_host, "samples",
+                                                            window_status(self))}
         self.histogram = None  # made on the first load: pyqtgraph stays off start-up
         self.bars = None
         right = QVBoxLayout()
@@ -357,6 +360,8 @@ class DataPage(QWidget):
             self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#4a7fc1")
             self.histogram.addItem(self.bars)
             self.histogram_slot.insertWidget(1, self.histogram)
+            self.save_actions["classes"] = add_save_png_action(self.histogram, "classes",
+                                                               window_status(self))
         counts = self.data.class_counts()
         self.bars.setOpts(x=list(range(len(counts))), height=counts)
         names = self.data.class_names

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
 )
 
+from cnnstudio.ui.common.save_png import add_save_png_action, window_status
 from cnnstudio.ui.pages.evaluate.feature_maps import heat_strip, to_qimage
 from cnnstudio.ui.common.layouts import clear_layout, scrolled
 from cnnstudio.ui.common.worker import Task
@@ -50,6 +51,7 @@ class DropoutPanel(QWidget):
         self.strips = QVBoxLayout()
         host = QWidget()
         host.setLayout(self.strips)
+        self.save_action = add_save_png_action(host, "dropout", window_status(self))
         self.strips.setAlignment(Qt.AlignTop)
         scroll = scrolled(host)
         layout = QVBoxLayout(self)

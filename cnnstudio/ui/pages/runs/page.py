@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget,
 )
 
+from cnnstudio.ui.common.save_png import add_save_png_action, window_status
 from cnnstudio.core.runs import best_epoch, describe_ending, metrics_csv, run_changes
 from cnnstudio.ui.editor import ProjectEditor
 from cnnstudio.ui.common.model_saving import ask_model_path, start_model_save
@@ -107,6 +108,7 @@ class RunsPage(QWidget):
             from cnnstudio.ui.plots.training_plots import TrainingPlots
 
             self.plots = TrainingPlots()
+            self.save_action = add_save_png_action(self.plots, "runs", window_status(self))
             self.bottom.insertWidget(0, self.plots)
             self.bottom.setSizes([700, 300])
         return self.plots
