@@ -82,7 +82,7 @@ class DesignPage(QSplitter):
         self.addWidget(self.palette)
         self.addWidget(center)
         self.addWidget(right)
-        self.setSizes([185, 660, 340])
+        self.setSizes([215, 640, 340])
         self.setStretchFactor(1, 1)
         self.palette.activated_type.connect(self.append_layer)
         self.stack.selectionModel().selectionChanged.connect(self._selection_changed)
