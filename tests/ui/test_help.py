@@ -42,6 +42,8 @@ def test_the_welcome_can_be_turned_off_and_found_again_in_help(make_window, qtbo
     window.show_page("Data")
     actions["Welcome"].trigger()
     assert window.welcome.isVisible() and window.pages.currentWidget() is window.design
+    window.show_page("Train")  # another page: the welcome does not cover it
+    assert not window.welcome.isVisible()
 
 
 def test_the_toolbar_has_the_first_hours_commands(make_window, monkeypatch):

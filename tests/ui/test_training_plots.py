@@ -85,8 +85,8 @@ def test_empty_state_invites_to_train(plots):
     assert plots.empty_text.isVisible()
     assert plots.empty_text.toPlainText() == "Press Train to see the curves grow"
     assert all(len(data(curve)[0]) == 0 for curve in plots.curves.values())
-    assert legend_labels(plots.legends["loss"]) == ["train (batch)", "train (smoothed)",
-                                                    "train (epoch)", "validation"]
+    assert legend_labels(plots.legends["loss"]) == ["train batch", "smoothed",
+                                                    "train epoch", "validation"]
     assert plots.loss_plot.getPlotItem().titleLabel.text == "Loss"
     assert plots.overfitting_text == ""
 
@@ -296,7 +296,7 @@ def test_show_runs_overlays_one_curve_per_run_and_metric(plots, qtbot):
     plots.start(run_events(*HEALTHY)[0])  # back to live
     assert plots.run_curves == {} and len(plots.loss_plot.getPlotItem().listDataItems()) == 4
     assert all(curve.isVisible() for curve in plots.curves.values())
-    assert legend_labels(plots.legends["loss"])[0] == "train (batch)"
+    assert legend_labels(plots.legends["loss"])[0] == "train batch"
 
 
 def test_save_png_writes_the_plots(plots, tmp_path):

@@ -75,13 +75,13 @@ WARNING = "#d62728"
 
 # curve key -> (plot, legend name); the batch curves come first so they are drawn under the rest
 LIVE_CURVES = {
-    "loss_batch": ("loss", "train (batch)"),
-    "loss_smooth": ("loss", "train (smoothed)"),
-    "loss_epoch": ("loss", "train (epoch)"),
+    "loss_batch": ("loss", "train batch"),
+    "loss_smooth": ("loss", "smoothed"),
+    "loss_epoch": ("loss", "train epoch"),
     "val_loss": ("loss", "validation"),
-    "accuracy_batch": ("accuracy", "train (batch)"),
-    "accuracy_smooth": ("accuracy", "train (smoothed)"),
-    "accuracy_epoch": ("accuracy", "train (epoch)"),
+    "accuracy_batch": ("accuracy", "train batch"),
+    "accuracy_smooth": ("accuracy", "smoothed"),
+    "accuracy_epoch": ("accuracy", "train epoch"),
     "val_accuracy": ("accuracy", "validation"),
     "learning_rate": ("learning_rate", None),
 }

@@ -72,6 +72,8 @@ class MainWindow(QMainWindow):
         self.welcome.start_empty.connect(self.start_empty)
         self.welcome.open_file.connect(self.open_dialog)
         self.welcome.dismissed.connect(lambda again: self.settings.setValue(WELCOME_KEY, again))
+        self.pages.currentChanged.connect(  # it speaks over the Design page only
+            lambda index: self.welcome.hide() if index else None)
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setSingleShot(True)
         self.autosave_timer.setInterval(AUTOSAVE_IDLE_MS)
