@@ -449,9 +449,9 @@ def test_a_chain_branches_from_the_properties_inputs_field(make_window, qtbot):
     assert not window.editor.project.is_graph and view.isColumnHidden(INPUTS)
 
 
-def test_at_1024_pixels_the_list_never_cuts_a_shape_or_a_count(make_window):
+def test_at_1024_pixels_the_list_cuts_no_text_and_shows_the_shapes(make_window):
     from cnnstudio.core.templates import get_template
-    from cnnstudio.ui.pages.design.stack import PARAMS, SHAPE
+    from cnnstudio.ui.pages.design.stack import ARGS, NAME, PARAMS, SHAPE, TYPE
 
     window = make_window(get_template("alexnet").project)
     window.resize(1024, 640)
@@ -459,11 +459,13 @@ def test_at_1024_pixels_the_list_never_cuts_a_shape_or_a_count(make_window):
     QApplication.processEvents()
     view = window.design.stack
     metrics = view.fontMetrics()
-    for column in (SHAPE, PARAMS):
+    for column in (NAME, TYPE, SHAPE, PARAMS, ARGS):  # a narrow window scrolls sideways
         width = view.columnWidth(column)
         for row in range(view.model().rowCount()):
             text = view.model().index(row, column).data(Qt.DisplayRole)
             assert metrics.horizontalAdvance(text) + 8 <= width, (column, text, width)
+    shape_right = view.columnViewportPosition(SHAPE) + view.columnWidth(SHAPE)
+    assert shape_right <= view.viewport().width()  # the shapes in view without scrolling
     window.design.stack.select_rows([0])
     window.design.properties.fields["filters"].spin.setValue(512)  # wider numbers follow
     assert metrics.horizontalAdvance("(None, 55, 55, 512)") + 8 <= view.columnWidth(SHAPE)

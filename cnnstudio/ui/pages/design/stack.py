@@ -27,8 +27,10 @@ from cnnstudio.ui.editor import ProjectEditor
 LAYER_TYPE_MIME = "application/x-cnnstudio-layer-type"
 ROWS_MIME = "application/x-cnnstudio-rows"
 
-COLUMNS = ("Name", "Type", "Inputs", "Arguments", "Output shape", "Params")
-NAME, TYPE, INPUTS, ARGS, SHAPE, PARAMS = range(6)
+COLUMNS = ("Name", "Type", "Inputs", "Output shape", "Params", "Arguments")
+NAME, TYPE, INPUTS, SHAPE, PARAMS, ARGS = range(6)
+"""The arguments come last: the properties panel shows them too, and a narrow window
+keeps the shapes and counts in view."""
 INPUTS_HELP = ("The layers this layer takes (input: the model's input). Double-click to "
                "connect it to others: names separated by commas, two or more for a merge "
                "such as Add or Concatenate.")
@@ -46,7 +48,7 @@ BACKGROUND, FOREGROUND, FONT, ALIGNMENT = (int(Qt.BackgroundRole), int(Qt.Foregr
 RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
 ROW_FLAGS = Qt.ItemIsDropEnabled | Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled
 GAP_FLAGS = Qt.ItemFlags(Qt.ItemIsDropEnabled)
-ALIGNMENTS = (None, None, None, None, None, RIGHT)
+ALIGNMENTS = (None, None, None, None, RIGHT, None)
 EDIT = int(Qt.EditRole)
 
 
@@ -76,8 +78,8 @@ def row_values(model: "StackModel", row: int) -> dict[int, tuple]:
     foreground = ERROR_FG if failed else (FROZEN_FG if frozen else None)
     values = {
         DISPLAY: (result.name, spec.type + ("  (frozen)" if frozen else ""),
-                  ", ".join(result.inputs), short_args(spec), shape,
-                  "—" if result.params is None else f"{result.params:,}"),
+                  ", ".join(result.inputs), shape,
+                  "—" if result.params is None else f"{result.params:,}", short_args(spec)),
         ALIGNMENT: ALIGNMENTS,
         BACKGROUND: (background,) * len(COLUMNS),
         FOREGROUND: (foreground,) * len(COLUMNS),
@@ -230,33 +232,45 @@ class StackView(QTableView):
         self.setWordWrap(False)
         self.verticalHeader().setDefaultSectionSize(24)
         header = self.horizontalHeader()
-        # Stretch, not ResizeToContents: measuring contents reads every row on every edit.
-        header.setSectionResizeMode(QHeaderView.Stretch)
-        for column in (SHAPE, PARAMS):  # the numbers are never cut: they fit their text
-            header.setSectionResizeMode(column, QHeaderView.Fixed)
+        # each column as wide as its longest text (_fit_columns), the last one taking the
+        # room left; a narrow window scrolls sideways rather than cutting any text
+        header.setSectionResizeMode(QHeaderView.Interactive)
+        header.setStretchLastSection(True)
         self._pending_selection: list[int] | None = None
         self.stack_model.modelReset.connect(self._restore_selection)
         editor.changed.connect(self._show_inputs_of_graphs)
-        editor.changed.connect(self._fit_number_columns)
+        editor.changed.connect(self._fit_columns)
         self._show_inputs_of_graphs()
-        self._fit_number_columns()
+        self._fit_columns()
 
-    def _fit_number_columns(self) -> None:
-        """Output shape and Params as wide as their longest text (the other columns share
-        the rest, cut with an ellipsis where narrow, their full text in the tooltip).
-        Measuring one column of short texts at each edit costs well under a millisecond."""
+    def _fit_columns(self) -> None:
+        """Every column as wide as its longest text, so none is cut; measured from the
+        project (not by asking every cell, as ResizeToContents would) when the list is
+        shown and after each edit: about a millisecond for 150 layers."""
         if not self.isVisible():
             return  # the diagram is shown: measured when the list is (showEvent)
         metrics = self.fontMetrics()
-        report = self.editor.report
-        shapes = {shape_text(r, show_shape, "—") for r in report.layers}
-        counts = {"—" if r.params is None else f"{r.params:,}" for r in report.layers}
-        for column, texts in ((SHAPE, shapes | {"Output shape"}), (PARAMS, counts | {"Params"})):
-            self.setColumnWidth(column, max(metrics.horizontalAdvance(t) for t in texts) + 18)
+        project, report = self.editor.project, self.editor.report
+        texts = {
+            NAME: {r.name for r in report.layers},
+            TYPE: {spec.type + ("  (frozen)" if not spec.trainable else "")
+                   for spec in project.layers},
+            INPUTS: {", ".join(r.inputs) for r in report.layers},
+            ARGS: {short_args(spec) for spec in project.layers},
+            SHAPE: {shape_text(r, show_shape, "—") for r in report.layers},
+            PARAMS: {"—" if r.params is None else f"{r.params:,}" for r in report.layers},
+        }
+        icon = 22 if self.stack_model.hints else 0  # a hint's icon beside a name
+        for column, values in texts.items():
+            longest = sorted(values | {COLUMNS[column]}, key=len)[-6:]  # the widest is one
+            widest = max(metrics.horizontalAdvance(t) for t in longest)  # of the longest
+            width = widest + 18 + (icon if column == NAME else 0)
+            if self.columnWidth(column) != width:  # a resize lays the whole table out again
+                self.setColumnWidth(column, width)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        self._fit_number_columns()
+        self._fit_columns()
 
     def _show_inputs_of_graphs(self) -> None:
         """The Inputs column where layers branch; in a chain each takes the one above it
