@@ -484,3 +484,12 @@ def test_a_value_read_off_one_run_goes_when_another_is_shown(plots):
     plots.readout.setText("epoch 2  |  run-1: loss 0.5")
     plots.start(run_events(*HEALTHY)[0])
     assert "Point at a plot" in plots.readout.text()
+
+
+def test_the_learning_rate_shows_on_its_own_scale_and_in_the_read_out(plots):
+    started, per_epoch = run_events(*HEALTHY)
+    feed(plots, (started, per_epoch))
+    low, high = plots.lr_plot.getPlotItem().vb.viewRange()[1]
+    rates = [e.logs["learning_rate"] for _, e in per_epoch]  # 0.001, 0.0005, 0.00033
+    assert low < min(rates) and max(rates) < high < 0.0015  # not a -0.4..0.4 axis
+    assert "learning rate 0.001" in plots.readout_text("learning_rate", 20)
