@@ -11,6 +11,7 @@ else (a real error) is written back to the terminal.
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import sys
@@ -37,14 +38,11 @@ def import_keras():
     with _lock:
         if not _imported:
             with quiet_stderr():
-                import keras  # noqa: F401 - imported here, under the filter
-                import tensorflow as tf
-
+                importlib.import_module("keras")
+                tf = importlib.import_module("tensorflow")
                 tf.config.list_physical_devices()  # the CUDA probe prints now, not later
             _imported = True
-    import keras
-
-    return keras
+    return importlib.import_module("keras")
 
 
 class quiet_stderr:
