@@ -58,8 +58,8 @@ class LayerSpec:
         object.__setattr__(self, "layer_type", layer_type)
         if self.inputs is not None:
             object.__setattr__(self, "inputs", check_input_names(self.inputs, layer_type))
-        if self.ui is not None:
-            object.__setattr__(self, "ui", check_ui(self.ui))
+        if self.ui is not None:  # an empty one is none: the file leaves it out
+            object.__setattr__(self, "ui", check_ui(self.ui) or None)
 
     def to_dict(self, ui: bool = True) -> dict[str, Any]:
         """The layer as the project file holds it; `ui=False` leaves out how it is shown

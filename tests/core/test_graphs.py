@@ -300,3 +300,40 @@ def test_a_layers_ui_field_is_checked_kept_and_left_out_of_the_model():
     moved = edits.set_position(get_template("mnist_cnn").project, 2, 100.04, 50)
     assert moved.layers[2].ui == {"x": 100.0, "y": 50.0} and not moved.is_graph
     assert edits.clear_positions(moved).layers[2].ui is None
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats()
+                       | st.text(max_size=8),
+                       lambda inner: st.lists(inner, max_size=4)
+                       | st.dictionaries(st.text(max_size=4), inner, max_size=3), max_leaves=8)
+_names = st.sampled_from(["input", "a", "b", "c", "nowhere", ""])
+
+
+@given(st.lists(st.fixed_dictionaries(
+    {"type": st.sampled_from(["Conv2D", "Add", "Concatenate", "Flatten", "Dense"]),
+     "name": st.sampled_from(["a", "b", "c", "d"])},
+    optional={"inputs": st.one_of(st.lists(_names, max_size=3), _values),
+              "ui": st.one_of(st.fixed_dictionaries({"x": st.floats(), "y": st.integers()}),
+                              _values),
+              "params": st.just({"filters": 2, "kernel_size": 1, "units": 2})}),
+    min_size=1, max_size=5))
+def test_any_inputs_and_ui_give_a_project_or_a_sentence(layers):
+    for layer in layers:  # each type takes only the arguments it has
+        params = layer.get("params", {})
+        layer["params"] = {k: v for k, v in params.items()
+                           if k in {"Conv2D": ("filters", "kernel_size"),
+                                    "Dense": ("units",)}.get(layer["type"], ())}
+        if layer["type"] == "Conv2D":
+            layer["params"] = {"filters": 2, "kernel_size": 1}
+        if layer["type"] == "Dense":
+            layer["params"] = {"units": 2}
+    try:
+        project = project_from_dict({"version": 2, "input": {"shape": [4, 4, 2]},
+                                     "layers": layers})
+    except ProjectError:
+        return
+    report = infer(project)  # never raises: errors are in the report
+    assert len(report.layers) == len(project.layers)
+    assert project_from_dict(json.loads(json.dumps(project.to_dict()))) == project
