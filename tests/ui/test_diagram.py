@@ -289,6 +289,8 @@ def test_a_block_dragged_by_hand_stays_there_and_is_saved(make_window, qtbot, tm
     qtbot.mousePress(view.viewport(), Qt.LeftButton, Qt.NoModifier, start)
     for step in range(1, 6):
         qtbot.mouseMove(view.viewport(), start + (end - start) * step / 5)
+    dragging = view.wires[("stem_pool", "inc1_pool")].path().pointAtPercent(1)
+    assert dragging == block.pos() + block.port(out=False)  # the wire follows the drag
     qtbot.mouseRelease(view.viewport(), Qt.LeftButton, Qt.NoModifier, end)
     names = window.editor.project.layer_names()
     spec = window.editor.project.layers[names.index("inc1_pool")]

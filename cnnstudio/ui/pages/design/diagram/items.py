@@ -86,6 +86,8 @@ class BlockItem(QGraphicsItem):
         self.horizontal = False  # wires enter on the left and leave on the right
         self.setFlag(QGraphicsItem.ItemIsSelectable, index is not None)
         self.setFlag(QGraphicsItem.ItemIsMovable, index is not None)
+        self.setFlag(QGraphicsItem.ItemSendsGeometryChanges, True)
+        self.moved = None  # called with the block while the user drags it
         self.setAcceptHoverEvents(True)
         self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         self._update_tooltip()
@@ -197,6 +199,8 @@ class BlockItem(QGraphicsItem):
     def itemChange(self, change, value):
         if change == QGraphicsItem.ItemSelectedHasChanged:
             self.update()
+        elif change == QGraphicsItem.ItemPositionHasChanged and self.moved is not None:
+            self.moved(self)  # its wires follow it
         return super().itemChange(change, value)
 
 

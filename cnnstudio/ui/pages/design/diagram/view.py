@@ -110,7 +110,9 @@ class DiagramView(QGraphicsView):
                 if block is None:
                     block = self.blocks[name] = BlockItem(input_state((None,)), None)
                     scene.addItem(block)
+                block.moved = None  # placed by the layout, not dragged
                 block.setPos(x, y)
+                block.moved = self._follow
                 block.horizontal = self.horizontal
             for key in [k for k in self.wires if k not in layout.waypoints]:
                 scene.removeItem(self.wires.pop(key))
@@ -126,6 +128,15 @@ class DiagramView(QGraphicsView):
             self._syncing = False
         scene.setSceneRect(QRectF(-MARGIN, -MARGIN, layout.width + 2 * MARGIN,
                                   layout.height + 2 * MARGIN))
+
+    def _follow(self, block: BlockItem) -> None:
+        """While a block is dragged, its wires run straight to where it is."""
+        name = block.state.name
+        for (source, target), wire in self.wires.items():
+            if name in (source, target):
+                start = self.blocks[source].pos() + self.blocks[source].port(out=True)
+                end = self.blocks[target].pos() + self.blocks[target].port(out=False)
+                wire.set_route([start, end], self.horizontal)
 
     def _port(self, name: str, out: bool) -> QPointF:
         """Where wires leave (`out`) or enter a block: its bottom or top (right or left
