@@ -62,7 +62,7 @@ def canonical(layers: Sequence, names: Sequence[str]) -> tuple[list, bool]:
     return out, graph
 
 
-def consumers(inputs: Sequence[tuple[str, ...]], names: Sequence[str]) -> dict[str, list[int]]:
+def consumers(inputs: Sequence[tuple[str, ...]]) -> dict[str, list[int]]:
     """For each name, the indices of the layers that take it as an input."""
     taken: dict[str, list[int]] = {}
     for i, sources in enumerate(inputs):

@@ -124,6 +124,13 @@ class ProjectEditor(QObject):
         finally:
             self._following = False
 
+    def hint_texts(self) -> dict[int, list[str]]:
+        """The hints' sentences by layer index, as the list and the diagram show them."""
+        texts: dict[int, list[str]] = {}
+        for hint in self.hints:
+            texts.setdefault(hint.index, []).append(hint.text())
+        return texts
+
     @property
     def hints(self) -> list[Hint]:
         """Architecture hints for the current project, computed once per change."""

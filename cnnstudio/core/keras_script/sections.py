@@ -203,7 +203,7 @@ def _variables(project: Project, report: ShapeReport) -> dict[str, str]:
     where the next line takes it and nothing else does, else the layer's own name."""
     if not project.is_graph:
         return {MODEL_INPUT: "x", **{r.name: "x" for r in report.layers}}
-    users = consumers([r.inputs for r in report.layers], [r.name for r in report.layers])
+    users = consumers([r.inputs for r in report.layers])
     variables, taken = {MODEL_INPUT: "inputs"}, set(SCRIPT_NAMES)
     for i, result in enumerate(report.layers):
         if i == len(report.layers) - 1 or users.get(result.name) == [i + 1]:

@@ -125,9 +125,7 @@ class StackModel(QAbstractTableModel):
         self.refresh()
 
     def refresh(self) -> None:
-        self.hints = {}
-        for hint in self.editor.hints:
-            self.hints.setdefault(hint.index, []).append(hint.text())
+        self.hints = self.editor.hint_texts()
         self._cache = {}
         rows = len(self.editor.project.layers)
         if rows != self._rows:

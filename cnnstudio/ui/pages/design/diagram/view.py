@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsView, QMenu
 
 from cnnstudio.core import edits
-from cnnstudio.core.diagram_layout import BLOCK_HEIGHT, BLOCK_WIDTH, layered_layout
+from cnnstudio.core.diagram_layout import layered_layout
 from cnnstudio.core.graph import MODEL_INPUT
 from cnnstudio.ui.editor import ProjectEditor
 from cnnstudio.ui.pages.design.diagram.overview import Overview
@@ -81,9 +81,7 @@ class DiagramView(QGraphicsView):
         if self._start_pending and self.isVisible():
             self._start_pending = False
             self.show_start()
-        hints: dict[int, list[str]] = {}
-        for hint in self.editor.hints:
-            hints.setdefault(hint.index, []).append(hint.text())
+        hints = self.editor.hint_texts()
         self.blocks[MODEL_INPUT].set_state(input_state(report.input_shape), None)
         for index, (spec, result) in enumerate(zip(project.layers, report.layers)):
             self.blocks[result.name].set_state(layer_state(spec, result, hints.get(index, [])),
@@ -134,17 +132,14 @@ class DiagramView(QGraphicsView):
         name = block.state.name
         for (source, target), wire in self.wires.items():
             if name in (source, target):
-                start = self.blocks[source].pos() + self.blocks[source].port(out=True)
-                end = self.blocks[target].pos() + self.blocks[target].port(out=False)
-                wire.set_route([start, end], self.horizontal)
+                wire.set_route([self._port(source, out=True), self._port(target, out=False)],
+                               self.horizontal)
 
     def _port(self, name: str, out: bool) -> QPointF:
         """Where wires leave (`out`) or enter a block: its bottom or top (right or left
         when the diagram runs left to right)."""
-        x, y = self._centres[name]
-        offset = QPointF(BLOCK_WIDTH / 2, 0) if self.horizontal else \
-            QPointF(0, BLOCK_HEIGHT / 2)
-        return QPointF(x, y) + (offset if out else -offset)
+        block = self.blocks[name]
+        return block.pos() + block.port(out)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -272,20 +267,15 @@ class DiagramView(QGraphicsView):
             target = current.inputs[0] if current.inputs else None
         elif key == Qt.Key_Down:
             target = next((r.name for r in report.layers if current.name in r.inputs), None)
-        else:
-            x, y = self._centres[current.name]
-            same_row = [(cx, name) for name, (cx, cy) in self._centres.items()
-                        if abs((cx if self.horizontal else cy) - (x if self.horizontal else y))
-                        < 1 and name != current.name]
+        else:  # along the step the block sits on: x top to bottom, y left to right
             along = 1 if self.horizontal else 0
-            mine = self._centres[current.name][along]
-            sides = [(self._centres[name][along], name) for _, name in same_row]
-            if key == Qt.Key_Left:
-                sides = sorted((p, n) for p, n in sides if p < mine)
-                target = sides[-1][1] if sides else None
-            else:
-                sides = sorted((p, n) for p, n in sides if p > mine)
-                target = sides[0][1] if sides else None
+            mine = self._centres[current.name]
+            beside = sorted((at[along], name) for name, at in self._centres.items()
+                            if name != current.name and abs(at[1 - along] - mine[1 - along]) < 1)
+            before = [name for at, name in beside if at < mine[along]]
+            after = [name for at, name in beside if at > mine[along]]
+            side = before[-1:] if key == Qt.Key_Left else after[:1]
+            target = side[0] if side else None
         if target is not None and target != MODEL_INPUT:
             self._select_name(target)
 
