@@ -33,11 +33,11 @@ class LoadedData(QObject):
 
     def split(self, dataset: dict, training: dict):
         """How many images train, validate and test, from the data as loaded with these
-        settings (or, for the Shapes set, as they say), with the test part in words;
-        None while that is not known (load the data). Both the Data and the Train page
-        show this one breakdown."""
+        settings (or, for the Shapes set, as they say), with the test part in words, and
+        the iterations they make with the training settings; None while that is not
+        known (load the data). Both the Data and the Train page show this one breakdown."""
         from cnnstudio.core.dataset_config import dataset_config
-        from cnnstudio.core.epochs import split_counts
+        from cnnstudio.core.epochs import iterations, split_counts
         from cnnstudio.core.training_config import training_config
 
         config, settings = dataset_config(dataset), training_config(training)
@@ -56,7 +56,7 @@ class LoadedData(QObject):
             test = "no test part" if x_test is None else f"{len(x_test):,} test"
         text = (f"<b>{split.train:,}</b> train · {split.validation:,} validate "
                 f"(validation_split {settings.validation_split:g}) · {test}")
-        return split, text
+        return split, text, iterations(split.train, settings.batch_size, settings.epochs)
 
     @staticmethod
     def _count(data) -> int:
@@ -64,9 +64,7 @@ class LoadedData(QObject):
 
     def train_count(self) -> int | None:
         """How many training images were loaded (a folder's files), or None."""
-        if self.data is None:
-            return None
-        return len(self.data.files) if hasattr(self.data, "files") else len(self.data.x_train)
+        return None if self.data is None else self._count(self.data)
 
     @property
     def class_names(self) -> list[str]:

@@ -16,7 +16,6 @@ from cnnstudio.ui.common.save_png import add_save_png_action, window_status
 from cnnstudio.ui.common.markup import NumberBox
 from cnnstudio.core import ProjectError, edits
 from cnnstudio.core.dataset_config import KERAS_NAMES, SOURCES, dataset_config
-from cnnstudio.core.epochs import iterations
 from cnnstudio.export_runtime.rules import LOSS_FOR_LABELS
 from cnnstudio.ui.common.layouts import clear_layout, scrolled
 from cnnstudio.ui.common.loaded_data import LoadedData
@@ -396,23 +395,19 @@ class DataPage(QWidget):
             self.grid.addWidget(caption, (n // 8) * 2 + 1, n % 8)
 
     def _show_arithmetic(self) -> None:
-        training = self.editor.project.training
-        batch = training.get("batch_size", 32)
-        epochs = training.get("epochs", 5)
         try:
-            found = self.shared.split(self.editor.project.dataset, training)
+            found = self.shared.split(self.editor.project.dataset, self.editor.project.training)
         except (ProjectError, ValueError) as error:
             self.arithmetic.setText(str(error))
             return
         if found is None:
             self.arithmetic.setText("Load the data to see the numbers.")
             return
-        split, text = found
-        it = iterations(split.train, batch, epochs)
+        _, text, it = found
         self.arithmetic.setText(
             f"{text}.<br>One <b>epoch</b> shows every training image once. One "
-            f"<b>iteration</b> is one batch of {batch} images and one weight update.<br>"
-            f"{it.explain()}.")
+            f"<b>iteration</b> is one batch of {it.batch_size} images and one weight "
+            f"update.<br>{it.explain()}.")
 
     def _follow_input(self) -> None:
         """The model's input takes the images' shape: at once for a new project, else asked."""

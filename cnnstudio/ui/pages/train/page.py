@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.core import CnnStudioError, ProjectError, edits
 from cnnstudio.core.dataset_config import dataset_config
-from cnnstudio.core.epochs import iterations
 from cnnstudio.core.runs import (
     format_metrics, same_architecture,
 )
@@ -237,8 +236,7 @@ class TrainPage(WorkflowPage):
         if found is None:
             self.arithmetic.setText("Load the data on the Data page to see the numbers.")
             return
-        split, text = found
-        it = iterations(split.train, config.batch_size, config.epochs)
+        _, text, it = found
         text = f"{text}.<br>{it.explain()}."
         tune = config.fine_tune
         if tune.enabled:
