@@ -27,14 +27,6 @@ def insert_layers(project: Project, index: int, specs: Sequence[LayerSpec]) -> P
     return project.with_layers(layers)
 
 
-def insert_before(project: Project, index: int, spec: LayerSpec) -> Project:
-    """Put a layer between the layer at `index` and its input: it takes what that layer
-    took, and that layer takes it (in a chain, a plain insert)."""
-    sources = project.layer_inputs()[index]
-    inserted = insert_layers(project, index, [replace(spec, inputs=sources[:1])])
-    return set_inputs(inserted, index + 1, [inserted.layer_names()[index]])
-
-
 def insert_after(project: Project, index: int, spec: LayerSpec) -> Project:
     """Put a layer right after the layer at `index`: it takes that layer, and what took
     that layer takes it instead (in a chain, a plain insert)."""

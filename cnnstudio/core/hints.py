@@ -101,7 +101,8 @@ def _dense_hints(project: Project, report: ShapeReport, i: int, is_output: bool,
                           f"position: {tuple(result.output_shape)}. Flatten (or pool) first "
                           f"to get one prediction per sample.",
                           Fix("Insert Flatten before this layer",
-                              lambda p: edits.insert_before(p, i, LayerSpec("Flatten")))))
+                              lambda p: edits.insert_between(
+                                  p, i, p.layer_inputs()[i][0], LayerSpec("Flatten")))))
     units, activation = a["units"], a["activation"]
     if activation == "softmax" and units == 1:
         found.append(Hint(i, "softmax over one unit",

@@ -185,10 +185,10 @@ def test_a_layer_inserted_before_another_takes_its_input():
     project = Project((8, 8, 4), (conv("a", 4, ("input",)), conv("b", 4, ("input",)),
                                   LayerSpec("Add", name="add", inputs=("a", "b")),
                                   LayerSpec("Dense", {"units": 2}, name="out")))
-    fixed = edits.insert_before(project, 3, LayerSpec("Flatten"))
+    fixed = edits.insert_between(project, 3, "add", LayerSpec("Flatten"))
     assert fixed.layer_inputs()[3:] == [("add",), ("flatten",)]
     chain = get_template("mnist_cnn").project
-    assert not edits.insert_before(chain, 4, LayerSpec("Flatten")).is_graph
+    assert not edits.insert_between(chain, 4, "dropout", LayerSpec("Flatten")).is_graph
 
 
 def test_a_changed_connection_is_a_change_in_the_run_diff():
