@@ -70,10 +70,16 @@ class Trainer:
                  on_event: Callable[[Event], None] | None = None,
                  continue_from: dict | None = None, epochs: int | None = None,
                  batch_size: int | None = None,
-                 on_batch: Callable[[BatchEnd], None] | None = None) -> None:
+                 on_batch: Callable[[BatchEnd], None] | None = None,
+                 strategy=None) -> None:
         """`on_event` receives every event; `on_batch`, if given, the BatchEnd events
         instead. It is called between two batches while TensorFlow waits, so a
-        C-level callable such as a deque's `append` suits it best."""
+        C-level callable such as a deque's `append` suits it best.
+
+        `strategy`, a tf.distribute strategy, replaces the one the device setting
+        chooses, and the run trains with engine.custom_fit's loop instead of
+        `model.fit` (a Ray cluster's MultiWorkerMirroredStrategy, which `fit` fails
+        under)."""
         self.project = project
         self.data = data
         self.project_file = project_file
@@ -100,6 +106,8 @@ class Trainer:
         self.record: dict[str, Any] | None = None
         self.checkpoints: EpochCheckpoints | None = None
         self.active: ActiveRun | None = None
+        self.strategy = strategy
+        self.loop = None  # a CustomLoop when `strategy` was given
 
     # control, from any thread -------------------------------------------------
     def stop(self) -> None:
@@ -196,6 +204,9 @@ class Trainer:
             self.active = None
 
     def _fit(self, fit: FitData, callbacks: list, until: int) -> None:
+        if self.loop is not None:
+            self.loop.fit(fit.train, fit.validation, self.epoch_index, until, callbacks)
+            return
         self.model.fit(fit.train, validation_data=fit.validation,
                        initial_epoch=self.epoch_index, epochs=until, callbacks=callbacks,
                        verbose=0, shuffle=False)  # tf.data shuffles
@@ -214,9 +225,8 @@ class Trainer:
         tune = self.config.fine_tune
         for base in self._bases():
             unfreeze_top(base, tune.unfreeze_top)
-        self.model.compile(optimizer=make_optimizer(self.config, tune.learning_rate),
-                           loss=self.fit.loss,
-                           metrics=make_metrics(self.config.metrics, self.fit.loss))
+        with self.strategy_in_use.scope():
+            self._compile(make_optimizer(self.config, tune.learning_rate))
         trainable = count_weights(self.model.trainable_weights)
         self.emit(PhaseStarted(self.epoch_index, self.epoch_index * self.fit.steps_per_epoch,
                                f"Fine-tuning: the top {tune.unfreeze_top} layers of the base "
@@ -239,7 +249,12 @@ class Trainer:
         if self.data is None:
             self.data = load_data(data_config, self.project_file)
         keras.utils.set_random_seed(self.config.seed)
-        strategy, replicas, self.device = strategy_for(self.config.device)
+        if self.strategy is None:
+            strategy, replicas, self.device = strategy_for(self.config.device)
+        else:
+            strategy, replicas, self.device = (self.strategy,
+                                               self.strategy.num_replicas_in_sync, None)
+        self.strategy_in_use = strategy
         self.replicas = replicas
         fit = fit_data(self.project, report.output_shape, self.data, data_config, self.config,
                        replicas)
@@ -252,8 +267,7 @@ class Trainer:
                 self.first_epoch = len(self.continue_from.get("epochs", []))
             else:
                 self._load_start_weights()
-            self.model.compile(optimizer=make_optimizer(self.config), loss=fit.loss,
-                               metrics=make_metrics(self.config.metrics, fit.loss))
+            self._compile(make_optimizer(self.config))
         self.epoch_index = self.first_epoch
         tune = self.config.fine_tune
         if tune.enabled and not self._bases():
@@ -276,6 +290,17 @@ class Trainer:
                           fit.train_samples, fit.validation_samples, self.config.batch_size,
                           tuple(["loss", *self.config.metrics])))
         return fit, callbacks, folder
+
+    def _compile(self, optimizer) -> None:
+        """Compile (the callbacks read the optimizer from the model); with a strategy of
+        the caller's, a loop of our own that traces this optimizer's step."""
+        from cnnstudio.engine.custom_fit import CustomLoop
+
+        self.model.compile(optimizer=optimizer, loss=self.fit.loss,
+                           metrics=make_metrics(self.config.metrics, self.fit.loss))
+        if self.strategy is not None:
+            self.loop = CustomLoop(self.model, self.strategy, self.fit.loss,
+                                   self.config.metrics)
 
     def _on_device(self):
         """Pin a single-replica run to its device (a MirroredStrategy places itself)."""

@@ -1,0 +1,167 @@
+"""Reaching a Ray cluster and talking with the processes that train on it.
+
+Ray is an optional extra (`pip install 'cnnstudio[ray]'`): nothing on the
+single-process path imports this module. `local` starts Ray on this machine
+(or uses the one this process started already); `auto` joins the cluster
+`ray start` made on this machine; `ray://host:port` joins a remote cluster
+through Ray Client, and `host:port` a cluster's head node directly.
+
+A `Relay` actor carries everything between the launching process and the
+trainers: the trainers put events (a finished epoch, the chief's record and
+files), the launcher takes them as they come, and sets the stop flag the
+trainers watch (Ctrl+C).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from cnnstudio.core.errors import CnnStudioError
+
+CONNECT_TIMEOUT_SECONDS = 5.0
+STOP_POLL_SECONDS = 0.25
+WORKER_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
+"""TensorFlow's start-up chatter would otherwise reach the terminal from every worker."""
+
+
+class ClusterError(CnnStudioError):
+    """Ray is missing, or the cluster cannot be reached or cannot run the job."""
+
+
+def import_ray():
+    """Ray, or a sentence that says how to install it."""
+    try:
+        import ray
+    except ImportError:
+        raise ClusterError("Training on a cluster and sweeps need Ray, an optional extra: "
+                           "run pip install 'cnnstudio[ray]'.") from None
+    return ray
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """The Ray session this process uses, and whether it started it (then it ends it)."""
+
+    address: str
+    started_here: bool
+
+    def describe(self) -> dict[str, Any]:
+        """What the run record keeps of the cluster: nodes, CPUs and GPUs."""
+        ray = import_ray()
+        resources = ray.cluster_resources()
+        nodes = [node for node in ray.nodes() if node.get("Alive")]
+        return {"address": self.address, "nodes": len(nodes),
+                "cpus": int(resources.get("CPU", 0)), "gpus": int(resources.get("GPU", 0))}
+
+    def close(self) -> None:
+        if self.started_here:
+            import_ray().shutdown()
+
+
+def _host_port(address: str) -> tuple[str, int] | None:
+    """The host and port an address names, for a quick reachability check."""
+    rest = address.removeprefix("ray://")
+    host, _, port = rest.rpartition(":")
+    if not host or not port.isdigit():
+        return None
+    return host, int(port)
+
+
+def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT_SECONDS) -> None:
+    """Fail in seconds, with one sentence, where Ray would retry for a minute or more."""
+    target = _host_port(address)
+    if target is None:
+        raise ClusterError(f"--ray {address!r} is not an address: use local, auto, "
+                           "ray://HOST:PORT (Ray Client, port 10001) or HOST:PORT (the head "
+                           "node, port 6379).")
+    try:
+        with socket.create_connection(target, timeout=timeout):
+            pass
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ClusterError(f"cannot reach the Ray cluster at {address} ({reason}): check "
+                           "that `ray start --head` runs there and that the port is open, "
+                           "or use --ray local.") from None
+
+
+def connect(address: str, cpus: int | None = None) -> Cluster:
+    """Join or start the Ray session `address` names (see the module docstring)."""
+    ray = import_ray()
+    if ray.is_initialized():
+        return Cluster(address, started_here=False)
+    options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
+                               "configure_logging": False,
+                               "runtime_env": {"env_vars": dict(WORKER_ENV)}}
+    if address == "local":
+        # a machine with fewer cores than workers still runs them all, each a process
+        options["num_cpus"] = max(os.cpu_count() or 1, cpus or 1)
+        ray.init(**options)
+        return Cluster("local", started_here=True)
+    if address != "auto":
+        check_reachable(address)
+    try:
+        ray.init(address=address, **options)
+    except (ConnectionError, RuntimeError, ValueError) as error:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise ClusterError(f"cannot join the Ray cluster at {address}: {first} Start one "
+                           "with `ray start --head`, or use --ray local.") from None
+    return Cluster(address, started_here=True)
+
+
+class _Relay:
+    """The mailbox between the launcher and the trainers (a Ray actor, see `new_relay`)."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+        self.stop_asked = False
+
+    def put(self, message) -> None:
+        self.messages.append(message)
+
+    def take(self) -> list:
+        messages, self.messages = self.messages, []
+        return messages
+
+    def stop(self) -> None:
+        self.stop_asked = True
+
+    def stopped(self) -> bool:
+        return self.stop_asked
+
+
+def new_relay():
+    """A Relay actor; it takes no CPU, so it never waits for a trainer's slot."""
+    ray = import_ray()
+    return ray.remote(num_cpus=0)(_Relay).remote()
+
+
+def watch_stop(relay, stop: Callable[[], None]) -> threading.Event:
+    """In a trainer: call `stop` once the launcher asks; set the returned event to quit."""
+    ray = import_ray()
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(STOP_POLL_SECONDS):
+            try:
+                if ray.get(relay.stopped.remote()):
+                    stop()
+                    return
+            except Exception:  # noqa: BLE001 - the launcher is gone: stop too
+                stop()
+                return
+    threading.Thread(target=poll, name="stop-watch", daemon=True).start()
+    return done
+
+
+def read_files(paths: dict[str, str | None]) -> dict[str, bytes]:
+    """The run's files as bytes, to travel to a launcher that may be on another machine."""
+    out = {}
+    for field, path in paths.items():
+        if path and os.path.isfile(path):
+            with open(path, "rb") as handle:
+                out[field] = handle.read()
+    return out
