@@ -51,6 +51,15 @@ def _train_parser(sub) -> None:
     parser.add_argument("--epochs", type=_positive, help="override training.epochs")
     parser.add_argument("--batch-size", type=_positive, help="override training.batch_size")
     parser.add_argument("--json", action="store_true", help="print JSON lines")
+    cluster = parser.add_argument_group("on a Ray cluster (pip install 'cnnstudio[ray]')")
+    cluster.add_argument("--ray", metavar="ADDRESS",
+                         help="train data-parallel on Ray: local (start Ray here), auto (the "
+                              "cluster `ray start` made here) or ray://HOST:PORT")
+    cluster.add_argument("--workers", type=_positive, default=None,
+                         help="training processes on the cluster, each one replica or more "
+                              "(default 2)")
+    cluster.add_argument("--gpus-per-worker", type=_not_negative, default=0, metavar="G",
+                         help="GPUs each worker takes (default 0: CPUs)")
     parser.set_defaults(handler=cmd_train)
 
 
@@ -61,6 +70,16 @@ def _positive(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+def _not_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 0, got {text!r}")
     return value
 
 
@@ -190,16 +209,15 @@ def cmd_train(args: argparse.Namespace) -> int:
                 for name in STOP_SIGNALS if hasattr(signal, name)}
     try:
         project = load_project(args.file)  # bad settings: exit 2 before TensorFlow loads
+        _check_cluster_options(args)
         _recover_runs(args.file)
-        from cnnstudio.engine.trainer import Trainer
 
         if stop.is_set():
             print("cnnstudio: stopped before training started; nothing was recorded.",
                   file=sys.stderr)
             return EXIT_STOPPED_EARLY
         output = _Output(args.json, on_signal, project.name)
-        trainer = Trainer(project, project_file=args.file, on_event=output.show,
-                          epochs=args.epochs, batch_size=args.batch_size)
+        trainer = _runner(args, project, output)
         output.trainer = trainer
         finished = trainer.run()
         try:
@@ -209,6 +227,27 @@ def cmd_train(args: argparse.Namespace) -> int:
     finally:
         for name, handler in previous.items():
             signal.signal(getattr(signal, name), handler)
+
+
+def _check_cluster_options(args: argparse.Namespace) -> None:
+    if args.ray is None and (args.workers is not None or args.gpus_per_worker):
+        raise CnnStudioError("--workers and --gpus-per-worker set up training on a Ray "
+                             "cluster: add --ray local (or the cluster's address).")
+
+
+def _runner(args: argparse.Namespace, project, output):
+    """The Trainer, or a ClusterRun of it with --ray: both stop, run and close alike."""
+    if args.ray is None:
+        from cnnstudio.engine.trainer import Trainer
+
+        return Trainer(project, project_file=args.file, on_event=output.show,
+                       epochs=args.epochs, batch_size=args.batch_size)
+    from cnnstudio.engine.ray_cluster import import_ray
+    from cnnstudio.engine.ray_train import ClusterRun
+
+    import_ray()  # missing: one sentence before any data loads
+    return ClusterRun(project, args.file, args.ray, args.workers or 2, args.gpus_per_worker,
+                      on_event=output.show, epochs=args.epochs, batch_size=args.batch_size)
 
 
 def _recover_runs(project_file: str) -> None:

@@ -72,20 +72,32 @@ def _host_port(address: str) -> tuple[str, int] | None:
 
 
 def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT_SECONDS) -> None:
-    """Fail in seconds, with one sentence, where Ray would retry for a minute or more."""
+    """Fail in seconds, with one sentence, where Ray would retry for half a minute or
+    more. Ray's head and its client server both speak gRPC: a channel that becomes
+    ready is a Ray to talk to, where an open port alone may be anything."""
+    import grpc  # a dependency of Ray's
+
     target = _host_port(address)
     if target is None:
         raise ClusterError(f"--ray {address!r} is not an address: use local, auto, "
                            "ray://HOST:PORT (Ray Client, port 10001) or HOST:PORT (the head "
                            "node, port 6379).")
     try:
-        with socket.create_connection(target, timeout=timeout):
-            pass
+        socket.create_connection(target, timeout=timeout).close()
     except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise ClusterError(f"cannot reach the Ray cluster at {address} ({reason}): check "
-                           "that `ray start --head` runs there and that the port is open, "
-                           "or use --ray local.") from None
+        raise ClusterError(f"cannot reach the Ray cluster at {address} "
+                           f"({error.strerror or type(error).__name__}). Check that `ray "
+                           "start --head` runs there and that the port is open, or use "
+                           "--ray local.") from None
+    channel = grpc.insecure_channel(f"{target[0]}:{target[1]}")
+    try:
+        grpc.channel_ready_future(channel).result(timeout=timeout)
+    except grpc.FutureTimeoutError:
+        raise ClusterError(f"cannot reach the Ray cluster at {address}: nothing answered "
+                           f"there in {timeout:g} s. Check that `ray start --head` runs "
+                           "there and that the port is open, or use --ray local.") from None
+    finally:
+        channel.close()
 
 
 def connect(address: str, cpus: int | None = None) -> Cluster:
