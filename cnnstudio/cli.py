@@ -103,8 +103,15 @@ def _import_parser(sub) -> None:
     parser.set_defaults(handler=cmd_import)
 
 
+def _sweep_parser(sub) -> None:
+    from cnnstudio.cli_sweep import add_parser
+
+    add_parser(sub, _positive)
+
+
 COMMANDS = {"shapes": _shapes_parser, "templates": _templates_parser, "new": _new_parser,
-            "train": _train_parser, "export": _export_parser, "import": _import_parser}
+            "train": _train_parser, "sweep": _sweep_parser, "export": _export_parser,
+            "import": _import_parser}
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
@@ -191,42 +198,60 @@ a service manager's stop, and a closed terminal alike."""
 EXIT_STOPPED_EARLY = 130
 
 
+class StopSignals:
+    """While the block runs, the stop signals set `requested` and call `target.stop()`
+    (set `target` once there is something to stop); Python's own handlers come back
+    after."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.requested = threading.Event()
+        self.target = None
+
+    def __call__(self, *_) -> None:
+        self.requested.set()
+        if self.target is not None:
+            self.target.stop()
+
+    def __enter__(self) -> "StopSignals":
+        import signal
+
+        self.previous = {name: signal.signal(getattr(signal, name), self)
+                         for name in STOP_SIGNALS if hasattr(signal, name)}
+        return self
+
+    def __exit__(self, *_) -> None:
+        import signal
+
+        for name, handler in self.previous.items():
+            signal.signal(getattr(signal, name), handler)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     """Train with the GUI's Trainer; a stop signal ends the run after its current batch,
     and the run is recorded whatever happens (see core.run_store)."""
-    import signal
-    import threading
+    with StopSignals() as stop:
+        return _train(args, stop)
 
-    stop = threading.Event()
-    trainer = None
 
-    def on_signal(*_) -> None:
-        stop.set()
-        if trainer is not None:
-            trainer.stop()
+def _train(args: argparse.Namespace, stop: StopSignals) -> int:
+    project = load_project(args.file)  # bad settings: exit 2 before TensorFlow loads
+    _check_cluster_options(args)
+    _recover_runs(args.file)
 
-    previous = {name: signal.signal(getattr(signal, name), on_signal)
-                for name in STOP_SIGNALS if hasattr(signal, name)}
+    if stop.requested.is_set():
+        print("cnnstudio: stopped before training started; nothing was recorded.",
+              file=sys.stderr)
+        return EXIT_STOPPED_EARLY
+    output = _Output(args.json, stop, project.name)
+    trainer = stop.target = _runner(args, project, output)
+    output.trainer = trainer
+    finished = trainer.run()
     try:
-        project = load_project(args.file)  # bad settings: exit 2 before TensorFlow loads
-        _check_cluster_options(args)
-        _recover_runs(args.file)
-
-        if stop.is_set():
-            print("cnnstudio: stopped before training started; nothing was recorded.",
-                  file=sys.stderr)
-            return EXIT_STOPPED_EARLY
-        output = _Output(args.json, on_signal, project.name)
-        trainer = _runner(args, project, output)
-        output.trainer = trainer
-        finished = trainer.run()
-        try:
-            return _record(args, project, trainer, finished, output)
-        finally:
-            trainer.close()
+        return _record(args, project, trainer, finished, output)
     finally:
-        for name, handler in previous.items():
-            signal.signal(getattr(signal, name), handler)
+        trainer.close()
 
 
 def _check_cluster_options(args: argparse.Namespace) -> None:

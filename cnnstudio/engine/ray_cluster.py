@@ -130,9 +130,17 @@ class _Relay:
     def __init__(self) -> None:
         self.messages: list = []
         self.stop_asked = False
+        self.training: set = set()  # who said ("started", ID, ...) and has not ended
 
     def put(self, message) -> None:
         self.messages.append(message)
+        if message[0] == "started":
+            self.training.add(message[1])
+        elif message[0] in ("finished", "invalid"):
+            self.training.discard(message[1])
+
+    def idle(self) -> bool:
+        return not self.training
 
     def take(self) -> list:
         messages, self.messages = self.messages, []
@@ -167,6 +175,35 @@ def watch_stop(relay, stop: Callable[[], None]) -> threading.Event:
                 return
     threading.Thread(target=poll, name="stop-watch", daemon=True).start()
     return done
+
+
+RUN_FILE_NAMES = {"weights": "last.weights.h5", "best_weights": "best.weights.h5",
+                  "probe": "probe.npz"}
+"""A run record's files, by field, as a local run names them in its folder."""
+
+
+def run_files(record: dict | None) -> dict[str, bytes]:
+    """In a trainer: the files its record names, to send with the record."""
+    if not record:
+        return {}
+    return read_files({field: record.get(field) for field in RUN_FILE_NAMES})
+
+
+def place_run(project_file, runs, record: dict, files: dict[str, bytes]) -> dict:
+    """In the launcher: a record made in another process (perhaps on another machine)
+    under a new run id of the project, its files written into that run's folder."""
+    from cnnstudio.core.run_files import path_to_store
+    from cnnstudio.core.run_store import reserve_run
+
+    record = dict(record)
+    run_id, folder = reserve_run(project_file, runs)
+    for field, name in RUN_FILE_NAMES.items():
+        record[field] = None
+        if field in files:
+            (folder / name).write_bytes(files[field])
+            record[field] = path_to_store(folder / name, project_file)
+    record["id"] = run_id
+    return record
 
 
 def read_files(paths: dict[str, str | None]) -> dict[str, bytes]:

@@ -26,14 +26,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from cnnstudio.core.project import Project
-from cnnstudio.core.run_files import path_to_store
-from cnnstudio.core.run_store import ActiveRun, reserve_run
+from cnnstudio.core.run_store import ActiveRun
 from cnnstudio.core.training_events import EpochEnd, Event, Finished, PhaseStarted, Started
 from cnnstudio.engine.ray_cluster import (
-    ClusterError, connect, import_ray, new_relay, read_files, watch_stop,
+    connect, import_ray, new_relay, place_run, run_files, watch_stop,
 )
 
-RUN_FILES = ("weights", "best_weights", "probe")
 POLL_SECONDS = 0.1
 FORWARDED = (Started, EpochEnd, PhaseStarted)
 """What reaches the launcher: a batch's event stays on the worker (thousands a minute)."""
@@ -67,9 +65,8 @@ def _worker_loop(config: dict[str, Any]) -> None:
         watching.set()
     folder = getattr(trainer, "folder", None)
     if chief:
-        record = finished.run
-        files = read_files({f: record.get(f) for f in RUN_FILES}) if record else {}
-        ray.get(relay.put.remote(("finished", record, files, finished.reason,
+        ray.get(relay.put.remote(("finished", finished.run, run_files(finished.run),
+                                  finished.reason,
                                   finished.message, finished.details)))
     if folder is not None:
         shutil.rmtree(folder, ignore_errors=True)
@@ -191,24 +188,10 @@ class ClusterRun:
         _, record, files, reason, text, details = message
         if not record:
             return self._emit(Finished({}, reason, text, details))
-        record = dict(record)
         if self.project_file is not None:
-            run_id, folder = reserve_run(self.project_file, self.project.runs)
-            for field in RUN_FILES:
-                record[field] = None
-                if field in files:
-                    path = folder / _name(field)
-                    path.write_bytes(files[field])
-                    record[field] = path_to_store(path, self.project_file)
-            record["id"] = run_id
-        record["cluster"] = cluster
-        record["device"] = "cluster"
+            record = place_run(self.project_file, self.project.runs, record, files)
+        record = {**record, "cluster": cluster, "device": "cluster"}
         return self._emit(Finished(record, reason, text, details))
-
-
-def _name(field: str) -> str:
-    return {"weights": "last.weights.h5", "best_weights": "best.weights.h5",
-            "probe": "probe.npz"}[field]
 
 
 def _worker_error(error: BaseException) -> str:
@@ -219,6 +202,3 @@ def _worker_error(error: BaseException) -> str:
             return line.removeprefix("RuntimeError: ")
     first = (text.splitlines() or [type(error).__name__])[0]
     return f"{type(error).__name__}: {first[:300]}"
-
-
-__all__ = ["ClusterRun", "ClusterError"]
