@@ -103,7 +103,9 @@ def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT_SECONDS) -> N
 def connect(address: str, cpus: int | None = None) -> Cluster:
     """Join or start the Ray session `address` names (see the module docstring)."""
     ray = import_ray()
-    if ray.is_initialized():
+    if address not in ("local", "auto"):
+        check_reachable(address)
+    if ray.is_initialized():  # a GUI's or a test's session: used as it is
         return Cluster(address, started_here=False)
     options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
                                "configure_logging": False,
@@ -113,8 +115,6 @@ def connect(address: str, cpus: int | None = None) -> Cluster:
         options["num_cpus"] = max(os.cpu_count() or 1, cpus or 1)
         ray.init(**options)
         return Cluster("local", started_here=True)
-    if address != "auto":
-        check_reachable(address)
     try:
         ray.init(address=address, **options)
     except (ConnectionError, RuntimeError, ValueError) as error:

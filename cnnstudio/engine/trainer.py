@@ -37,7 +37,7 @@ from cnnstudio.engine.applications import count_weights, unfreeze_top  # noqa: E
 from cnnstudio.engine.builder import build_keras_model, measure_bases  # noqa: E402
 from cnnstudio.engine.capture import Capture  # noqa: E402
 from cnnstudio.engine.training_callbacks import (  # noqa: E402
-    BestWeights, EpochCheckpoints, TrainerEvents, save_weights_atomic,
+    BestWeights, EpochCheckpoints, TrainerEvents, monitor_mode, save_weights_atomic,
 )
 from cnnstudio.engine.training_data import FitData, fit_data  # noqa: E402
 from cnnstudio.engine.training_setup import (  # noqa: E402,F401 - make_*, strategy_for: API
@@ -325,11 +325,13 @@ class Trainer:
             stop = config.early_stopping
             callbacks.append(keras.callbacks.EarlyStopping(
                 monitor=self._monitor(stop.monitor, fit), patience=stop.patience,
+                mode=monitor_mode(stop.monitor),
                 restore_best_weights=stop.restore_best_weights))
         if config.reduce_lr.enabled:
             reduce = config.reduce_lr
             callbacks.append(keras.callbacks.ReduceLROnPlateau(
                 monitor=self._monitor(reduce.monitor, fit), factor=reduce.factor,
+                mode=monitor_mode(reduce.monitor),
                 patience=reduce.patience, min_lr=reduce.min_lr))
         self.best = None
         if config.save_best:

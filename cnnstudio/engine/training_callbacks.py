@@ -157,8 +157,7 @@ class BestWeights(keras.callbacks.Callback):
         super().__init__()
         self.path = path
         self.monitor = monitor
-        self.higher_is_better = any(word in monitor for word in ("acc", "auc", "precision",
-                                                                 "recall"))
+        self.higher_is_better = monitor_mode(monitor) == "max"
         self.best: float | None = None
         self.weights: list | None = None
 
@@ -183,6 +182,14 @@ class BestWeights(keras.callbacks.Callback):
         finally:
             self.model.set_weights(current)
         return self.path
+
+
+def monitor_mode(monitor: str) -> str:
+    """Keras's rule for mode "auto", written out: the highest accuracy, AUC, precision or
+    recall, else the lowest value. Keras reads it from the compiled metrics, which a
+    loop of our own (engine.custom_fit) never builds."""
+    return "max" if any(word in monitor for word in ("acc", "auc", "precision", "recall")) \
+        else "min"
 
 
 def save_weights_atomic(model, path: Path) -> None:
