@@ -15,6 +15,8 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 
 # pytest-xdist: one worker a core (this machine and CI have two)
 WORKERS ?= 2
+# loadgroup: the tests marked xdist_group("ray") share one worker and one Ray session
+XDIST := -n $(WORKERS) --dist loadgroup
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,13 +28,13 @@ run: $(STAMP)
 	$(VENV)/bin/cnnstudio $(FILE)
 
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -n $(WORKERS) $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -n $(WORKERS) -m "not slow" $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(XDIST) -m "not slow" $(PYTEST_ARGS)
 
 test-deep: $(STAMP)
-	QT_QPA_PLATFORM=offscreen HYPOTHESIS_PROFILE=deep $(PY) -m pytest -n $(WORKERS) $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen HYPOTHESIS_PROFILE=deep $(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	for script in tests/benchmarks/bench_*.py; do QT_QPA_PLATFORM=offscreen $(PY) $$script || exit 1; done

@@ -240,13 +240,12 @@ def _train(args: argparse.Namespace, stop: StopSignals) -> int:
     _check_cluster_options(args)
     _recover_runs(args.file)
 
-    if stop.requested.is_set():
+    output = _Output(args.json, stop, project.name)
+    trainer = stop.target = output.trainer = _runner(args, project, output)  # seconds
+    if stop.requested.is_set():  # during TensorFlow's import
         print("cnnstudio: stopped before training started; nothing was recorded.",
               file=sys.stderr)
         return EXIT_STOPPED_EARLY
-    output = _Output(args.json, stop, project.name)
-    trainer = stop.target = _runner(args, project, output)
-    output.trainer = trainer
     finished = trainer.run()
     try:
         return _record(args, project, trainer, finished, output)

@@ -1,0 +1,156 @@
+"""Training on a Ray cluster and sweeps through Ray Tune, on a local Ray of 2 CPUs.
+
+One Ray session serves the module (starting Ray takes seconds); the commands
+run in this process and use it, as `--ray local` uses a session its process has
+already started. The Ctrl+C case runs the command in a subprocess that joins
+the same session with `--ray auto`, as a user joins a cluster `ray start` made.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.core.test_cli import cnnstudio
+from tests.training_projects import tiny_project
+
+pytest.importorskip("ray")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ray")]
+
+
+@pytest.fixture(scope="module")
+def ray_session():
+    import ray
+
+    from cnnstudio.engine.ray_cluster import WORKER_ENV
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             configure_logging=False, runtime_env={"env_vars": dict(WORKER_ENV)})
+    yield
+    ray.shutdown()
+
+
+def _project(tmp_path, **training):
+    from cnnstudio.core import save_project
+
+    path = tmp_path / "tiny.cnnstudio.json"
+    save_project(tiny_project(**training), path)
+    return path
+
+
+def test_two_workers_train_and_record_the_chiefs_run(tmp_path, ray_session):
+    from cnnstudio.core import load_project
+    from cnnstudio.core.run_files import stored_path
+
+    path = _project(tmp_path, epochs=2)
+    result = cnnstudio("train", path, "--ray", "local", "--workers", "2", "--json")
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["epoch"] for line in lines[:-1]] == [1, 2]
+    assert lines[-1]["final"] and lines[-1]["ended"] == "completed"
+    (run,) = load_project(path).runs
+    assert run["id"] == lines[-1]["run"]
+    # the chief's epochs, as they streamed: a global batch over 2 replicas
+    assert [e["loss"] for e in run["epochs"]] == [line["loss"] for line in lines[:-1]]
+    assert run["replicas"] == 2 and run["device"] == "cluster"
+    assert run["cluster"]["workers"] == 2 and run["cluster"]["cpus"] == 2
+    assert stored_path(run["weights"], path).is_file()
+    assert stored_path(run["best_weights"], path).is_file()
+    # the first epoch is the one a single process trains, to float32 precision
+    single = cnnstudio("train", path, "--json")
+    first = json.loads(single.stdout.splitlines()[0])
+    assert run["epochs"][0]["loss"] == pytest.approx(first["loss"], rel=1e-4)
+
+
+def test_a_sweep_records_each_trial_as_a_run_with_its_values(tmp_path, ray_session):
+    from cnnstudio.core import load_project
+
+    path = _project(tmp_path, epochs=2)
+    table = tmp_path / "trials.csv"
+    result = cnnstudio("sweep", path, "--set", "training.learning_rate=0.001,0.01",
+                       "--set", "layers.conv2d.params.filters=2,4", "--parallel", "2",
+                       "--json", "--csv", table)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    final = lines[-1]
+    assert final["final"] and len(final["trials"]) == 4
+    losses = [t["best_val_loss"] for t in final["trials"]]
+    assert losses == sorted(losses)  # ranked, best first
+    assert sum(1 for line in lines if "epoch" in line and "trial" in line) == 8
+    runs = load_project(path).runs
+    assert len(runs) == 4
+    values = sorted((r["sweep"]["values"]["training.learning_rate"],
+                     r["sweep"]["values"]["layers.conv2d.params.filters"]) for r in runs)
+    assert values == [(0.001, 2), (0.001, 4), (0.01, 2), (0.01, 4)]
+    for run in runs:
+        assert run["settings"]["learning_rate"] == run["sweep"]["values"][
+            "training.learning_rate"]
+        assert run["ended"] == "completed" and len({r["sweep"]["id"] for r in runs}) == 1
+    rows = list(csv.reader(table.open()))
+    assert rows[0][:4] == ["rank", "run", "learning_rate", "filters"] and len(rows) == 5
+    assert rows[1][1] == final["trials"][0]["run"]
+
+
+def test_an_invalid_trial_is_reported_and_the_sweep_goes_on(tmp_path, ray_session):
+    from cnnstudio.core import load_project
+
+    path = _project(tmp_path, epochs=1)
+    result = cnnstudio("sweep", path, "--set", "layers.conv2d.params.kernel_size=3,20")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "invalid: kernel_size=20:" in result.stdout
+    assert "does not fit" in result.stdout  # the shape engine's sentence
+    (run,) = load_project(path).runs
+    assert run["sweep"]["values"] == {"layers.conv2d.params.kernel_size": 3}
+
+
+def test_ctrl_c_stops_a_sweep_and_keeps_the_trials_that_ended(tmp_path, ray_session):
+    from cnnstudio.core import load_project
+
+    path = _project(tmp_path, epochs=3, count=240)
+    command = [sys.executable, "-m", "cnnstudio", "sweep", str(path), "--set",
+               "training.learning_rate=0.001,0.002,0.003,0.004", "--parallel", "1",
+               "--ray", "auto", "--json"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    ended = None
+    for line in process.stdout:
+        message = json.loads(line)
+        if "ended" in message:
+            ended = message
+            break
+    assert ended is not None, process.stderr.read()[-3000:]
+    time.sleep(1.0)  # into the next trial
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err[-3000:]
+    assert "stopped;" in err
+    runs = load_project(path).runs
+    assert 1 <= len(runs) < 4
+    assert runs[0]["ended"] == "completed" and runs[0]["id"] == ended["run"]
+    assert all(run["sweep"]["values"] for run in runs)
+
+
+def test_an_unreachable_address_fails_in_seconds_with_one_sentence(tmp_path):
+    path = _project(tmp_path)
+    start = time.perf_counter()
+    result = cnnstudio("train", path, "--ray", "127.0.0.1:1", "--workers", "2")
+    assert time.perf_counter() - start < 10
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("cnnstudio: cannot reach the Ray cluster at 127.0.0.1:1")
+    assert "ray start --head" in line
+
+
+def test_the_single_process_path_does_not_import_ray():
+    code = ("import sys, cnnstudio.cli, cnnstudio.engine.trainer, cnnstudio.ui.window.app; "
+            "print('ray' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.stdout.strip() == "False", result.stderr[-2000:]
