@@ -220,8 +220,12 @@ def with_values(doc: Mapping[str, Any], values: Mapping[str, Any],
 
 
 def trial_project(project: Project, values: Mapping[str, Any]) -> Project:
-    """The project a trial trains: a ProjectError (with the field) if a value is refused."""
+    """The project a trial trains: a ProjectError (with the field) if a value is refused,
+    a SweepError if the architecture it makes is invalid, decided here before the trial
+    loads TensorFlow."""
+    from cnnstudio.core.base_figures import known_figures
     from cnnstudio.core.dataset_config import dataset_config
+    from cnnstudio.core.inference import infer
     from cnnstudio.core.project_file import project_from_dict
     from cnnstudio.core.training_config import training_config
 
@@ -229,6 +233,9 @@ def trial_project(project: Project, values: Mapping[str, Any]) -> Project:
     trial = project_from_dict(doc)
     training_config(trial.training)
     dataset_config(trial.dataset)
+    report = infer(trial, known_figures())
+    if report.pending is None:  # a pre-trained base not measured yet: the Trainer does it
+        report.raise_if_invalid(SweepError)
     return trial
 
 

@@ -214,7 +214,7 @@ class SweepRun:
             param_space={"values": _space(self.plan)},
             tune_config=tune.TuneConfig(
                 metric="objective", mode="min", scheduler=scheduler,
-                num_samples=self.plan.samples,
+                num_samples=self.plan.samples, reuse_actors=True,  # TensorFlow loads once
                 search_alg=BasicVariantGenerator(random_state=self.seed,
                                                  max_concurrent=self.parallel)),
             run_config=tune.RunConfig(name=self.sweep_id, storage_path=storage, verbose=0,

@@ -90,6 +90,8 @@ def test_a_value_the_project_refuses_fails_only_its_trial():
         trial_project(project, {"layers.conv2d.params.filters": 0})
     with pytest.raises(ProjectError, match="learning_rate"):
         trial_project(project, {"training.learning_rate": -1})
+    with pytest.raises(SweepError, match=r"layers\[0\] \(conv2d\) is invalid: kernel 20x20"):
+        trial_project(project, {"layers.conv2d.params.kernel_size": 20})
 
 
 def test_only_data_settings_make_trials_load_their_own_data():
