@@ -13,7 +13,7 @@ stopping, the learning-rate schedule, best weights, capture) run unchanged:
   replica's predictions, gathered, so each worker holds the same logs and makes
   the same early-stopping and learning-rate decisions;
 - `model.stop_training` set on any worker stops every worker after the same batch:
-  the step sums each worker's stop flag, as the replicas must stay in step.
+  each step carries every worker's stop flag, as the replicas must stay in step.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ class CustomLoop:
         self.strategy = strategy
         self.loss_fn = keras.losses.get(loss)
         self.metrics = loop_metrics(metrics, loss)
+        self.sparse_labels = loss == LOSS_FOR_LABELS["sparse"]
         self.loss_sum = 0.0
         self.loss_count = 0
         self.shared = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
@@ -75,33 +76,41 @@ class CustomLoop:
 
     # the steps ----------------------------------------------------------------
     def _distributed(self, replica_fn: Callable) -> Callable:
+        """One step: the replicas' work, then one all-gather of every row they made (a
+        collective costs milliseconds between processes, so each step pays one)."""
         strategy = self.strategy
 
-        def step(batch, stop):
-            losses, predictions, labels, stop = strategy.run(replica_fn, args=(*batch, stop))
-            gather = strategy.gather  # every replica's rows, on every worker
-            return (gather(losses, axis=0), gather(predictions, axis=0),
-                    gather(labels, axis=0), strategy.reduce("SUM", stop, axis=None))
+        def step(batch, stop, global_batch):
+            rows = strategy.run(replica_fn, args=(*batch, stop, global_batch))
+            return strategy.gather(rows, axis=0)
         return step
 
-    def _train_replica(self, x, y, stop):
-        context = tf.distribute.get_replica_context()
-        global_batch = context.all_reduce("SUM", tf.cast(tf.shape(x)[0], tf.float32))
+    @staticmethod
+    def _rows(per_example, predictions, y, stop):
+        """Per example: its loss, the predictions, the label(s) and the replica's stop flag."""
+        count = tf.shape(per_example)[0]
+        labels = tf.reshape(tf.cast(y, tf.float32), [count, -1])
+        flags = tf.fill([count, 1], stop)
+        return tf.concat([per_example[:, None], tf.cast(predictions, tf.float32), labels,
+                          flags], axis=1)
+
+    def _train_replica(self, x, y, stop, global_batch):
         model = self.model
         with tf.GradientTape() as tape:
             predictions = model(x, training=True)
             per_example = self.loss_fn(y, predictions)
-            # tf.nn.compute_average_loss, with the batch's real size: the last one is short
+            # tf.nn.compute_average_loss over the global batch, whose size the host passes
+            # (the last batch is short): the optimizer sums the replicas' gradients
             loss = tf.reduce_sum(per_example) / global_batch
             if model.losses:
                 loss += tf.nn.scale_regularization_loss(tf.add_n(model.losses))
         gradients = tape.gradient(loss, model.trainable_variables)
         model.optimizer.apply_gradients(zip(gradients, model.trainable_variables))
-        return per_example, predictions, y, tf.identity(stop)  # on the replica's device
+        return self._rows(per_example, predictions, y, stop)
 
-    def _test_replica(self, x, y, stop):
+    def _test_replica(self, x, y, stop, global_batch):
         predictions = self.model(x, training=False)
-        return self.loss_fn(y, predictions), predictions, y, tf.identity(stop)
+        return self._rows(self.loss_fn(y, predictions), predictions, y, stop)
 
     # the epoch ----------------------------------------------------------------
     def _reset(self) -> None:
@@ -109,16 +118,26 @@ class CustomLoop:
         for metric in self.metrics:
             metric.reset_state()
 
-    def _update(self, losses, predictions, labels) -> None:
-        """Keras's `loss` log: the mean over the epoch's examples of each batch's loss,
+    def _update(self, rows) -> bool:
+        """Add a step's rows to the running logs; whether any replica asked to stop.
+
+        Keras's `loss` log is the mean over the epoch's examples of each batch's loss,
         regularization included, as `fit` weights its batch means by batch size."""
-        count = int(losses.shape[0])
-        regularization = float(sum(float(v) for v in self.model.losses)) if self.model.losses \
-            else 0.0
-        self.loss_sum += (float(tf.reduce_mean(losses)) + regularization) * count
+        rows = rows.numpy()
+        count = len(rows)
+        if count == 0:
+            return False
+        width = self.model.outputs[0].shape[-1]
+        losses, predictions = rows[:, 0], rows[:, 1:1 + width]
+        labels = rows[:, 1 + width:-1]
+        if self.sparse_labels:
+            labels = labels[:, 0].astype("int64")
+        regularization = sum(float(v) for v in self.model.losses) if self.model.losses else 0.0
+        self.loss_sum += (float(losses.mean()) + regularization) * count
         self.loss_count += count
         for metric in self.metrics:
             metric.update_state(labels, predictions)
+        return bool(rows[:, -1].max() > 0)
 
     def _logs(self, prefix: str = "") -> dict[str, float]:
         logs = {f"{prefix}loss": self.loss_sum / max(self.loss_count, 1)}
@@ -132,9 +151,9 @@ class CustomLoop:
     def evaluate(self, dataset) -> dict[str, float]:
         """The validation logs over the whole dataset (`val_` names)."""
         self._reset()
+        no_stop, unused = tf.constant(0.0), tf.constant(1.0)
         for batch in self.strategy.experimental_distribute_dataset(distributable(dataset)):
-            losses, predictions, labels, _ = self._test_step(batch, tf.constant(0.0))
-            self._update(losses, predictions, labels)
+            self._update(self._test_step(batch, no_stop, unused))
         return self._logs("val_")
 
     def _agreed(self, flag: bool) -> bool:
@@ -148,8 +167,8 @@ class CustomLoop:
         return self.strategy.reduce("SUM", self.strategy.run(tf.identity, args=(flag,)),
                                     axis=None)
 
-    def fit(self, train, validation, initial_epoch: int, epochs: int,
-            callbacks: list) -> None:
+    def fit(self, train, validation, initial_epoch: int, epochs: int, callbacks: list,
+            samples: int, batch_size: int) -> None:
         """As `model.fit(train, validation_data=validation, initial_epoch=..., epochs=...,
         callbacks=...)`: the callbacks see the same calls, in the same order."""
         model = self.model
@@ -163,13 +182,14 @@ class CustomLoop:
             hooks.on_epoch_begin(epoch)
             for step, batch in enumerate(distributed):
                 hooks.on_train_batch_begin(step)
-                losses, predictions, labels, stop = self._train_step(batch, self._stop_flag())
-                self._update(losses, predictions, labels)
+                size = min(batch_size, samples - step * batch_size)
+                stop = self._update(self._train_step(batch, self._stop_flag(),
+                                                     tf.constant(float(size))))
                 logs = self._logs()
                 hooks.on_train_batch_end(step, logs)
                 # A stop asked for on one worker reaches the others with the next step's
-                # sum, so all of them leave after the same batch.
-                if float(stop) > 0 or (model.stop_training and not self.shared):
+                # rows, so all of them leave after the same batch.
+                if stop or (model.stop_training and not self.shared):
                     break
             if validation is not None:
                 logs = {**logs, **self.evaluate(validation)}

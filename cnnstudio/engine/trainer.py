@@ -205,7 +205,8 @@ class Trainer:
 
     def _fit(self, fit: FitData, callbacks: list, until: int) -> None:
         if self.loop is not None:
-            self.loop.fit(fit.train, fit.validation, self.epoch_index, until, callbacks)
+            self.loop.fit(fit.train, fit.validation, self.epoch_index, until, callbacks,
+                          fit.train_samples, self.config.batch_size)
             return
         self.model.fit(fit.train, validation_data=fit.validation,
                        initial_epoch=self.epoch_index, epochs=until, callbacks=callbacks,
