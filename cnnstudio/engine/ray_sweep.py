@@ -107,13 +107,19 @@ def _trial(config: dict[str, Any], project: Project, relay, data, project_file, 
             ray_get(relay.put.remote(("invalid", trial_id, values, str(error))))
             return
     trainer: Trainer | None = None
+    planned = [0]
 
     def on_event(event) -> None:
         if isinstance(event, Started):
+            planned[0] = event.epochs
             relay.put.remote(("started", trial_id, values, event.epochs))
         elif isinstance(event, EpochEnd):
             snapshot = {**trainer.record, "epochs": list(trainer.epochs)}
             relay.put.remote(("epoch", trial_id, values, trainer.epochs[-1], snapshot))
+            if event.epoch >= planned[0]:
+                # the last epoch is not reported: a scheduler could only stop the trial
+                # there, ending its process before it sends its record and weights
+                return
             value = event.logs.get(objective, event.logs.get("loss"))
             tune.report({"objective": value if value is not None else float("inf"),
                          "epoch": event.epoch})
@@ -187,9 +193,8 @@ class SweepRun:
     def _tuner(self, relay, data, storage: str):
         import os
 
-        # Tune's own tables and result files: the launcher prints and records its own
+        # Tune's own tables: the launcher prints its own
         os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
-        os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
         # an invalid trial ends without a result; that must not end the sweep
         os.environ.setdefault("TUNE_DISABLE_STRICT_METRIC_CHECKING", "1")
         from ray import tune
