@@ -159,6 +159,38 @@ def new_relay():
     return ray.remote(num_cpus=0)(_Relay).remote()
 
 
+POLL_SECONDS = 0.1
+
+
+def relay_while(call: Callable[[], Any], relay, stop_requested: threading.Event,
+                receive: Callable[[tuple], None]) -> BaseException | None:
+    """In the launcher: run `call` (Ray's blocking `fit`) in a thread and meanwhile hand
+    every relayed message to `receive`, passing a stop on once it is asked for. Returns
+    what `call` raised, if anything, once the last message is handed on."""
+    ray = import_ray()
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            call()
+        except Exception as error:  # noqa: BLE001 - the caller words it
+            raised.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    stop_sent = False
+    while True:
+        if stop_requested.is_set() and not stop_sent:
+            relay.stop.remote()
+            stop_sent = True
+        done = not thread.is_alive()
+        for message in ray.get(relay.take.remote()):
+            receive(message)
+        if done:
+            return raised[0] if raised else None
+        thread.join(POLL_SECONDS)
+
+
 def watch_stop(relay, stop: Callable[[], None]) -> threading.Event:
     """In a trainer: call `stop` once the launcher asks; set the returned event to quit."""
     ray = import_ray()

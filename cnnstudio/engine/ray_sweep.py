@@ -31,10 +31,9 @@ from cnnstudio.core.run_store import record_run
 from cnnstudio.core.sweep_plan import SweepPlan, describe_values, loads_own_data, trial_project
 from cnnstudio.core.training_events import EpochEnd, Started
 from cnnstudio.engine.ray_cluster import (
-    connect, import_ray, new_relay, place_run, run_files, watch_stop,
+    connect, import_ray, new_relay, place_run, relay_while, run_files, watch_stop,
 )
 
-POLL_SECONDS = 0.1
 STOP_GRACE_SECONDS = 20.0
 """After Ctrl+C, how long the running trials get to finish their batch and report."""
 
@@ -47,7 +46,6 @@ class Trial:
     values: dict[str, Any]
     status: str = "running"  # running, completed, early_stopping, stopped, nan, error, invalid
     epochs: list[dict] = field(default_factory=list)
-    total_epochs: int = 0
     run_id: str | None = None
     message: str = ""
     snapshot: dict | None = None  # the record as of the last epoch
@@ -230,39 +228,26 @@ class SweepRun:
         relay = new_relay()
         storage = tempfile.mkdtemp(prefix="cnnstudio-sweep-")
         tuner = self._tuner(relay, ray.put(data) if data is not None else None, storage)
-        outcome: dict[str, Any] = {}
-        thread = threading.Thread(target=_fit, args=(tuner, outcome), daemon=True)
-        thread.start()
-        stop_sent = None
         try:
-            while True:
-                if self.stop_requested.is_set() and stop_sent is None:
-                    relay.stop.remote()
-                    stop_sent = time.perf_counter()
-                done = not thread.is_alive()
-                for message in ray.get(relay.take.remote()):
-                    self._receive(message)
-                if done:
-                    break
-                thread.join(POLL_SECONDS)
+            error = relay_while(tuner.fit, relay, self.stop_requested, self._receive)
         finally:
             shutil.rmtree(storage, ignore_errors=True)
-        self.error = outcome.get("error")
+        if error is not None:
+            lines = [line for line in str(error).strip().splitlines() if line.strip()]
+            self.error = lines[-1][:400] if lines else type(error).__name__
         for trial in self.trials.values():
             if trial.status == "running":
                 self._record_unfinished(trial)
 
-    def _trial(self, trial_id: str, values: dict) -> Trial:
+    def _trial_of(self, trial_id: str, values: dict) -> Trial:
         if trial_id not in self.trials:
             self.trials[trial_id] = Trial(trial_id, values)
         return self.trials[trial_id]
 
     def _receive(self, message: tuple) -> None:
         kind, trial_id, values = message[:3]
-        trial = self._trial(trial_id, values)
-        if kind == "started":
-            trial.total_epochs = message[3]
-        elif kind == "epoch":
+        trial = self._trial_of(trial_id, values)
+        if kind == "epoch":
             trial.epochs.append(message[3])
             trial.snapshot = message[4]
         elif kind == "invalid":
@@ -319,14 +304,6 @@ def _space(plan: SweepPlan) -> dict[str, Any]:
         else:
             space[setting.key] = tune.uniform(setting.low, setting.high)
     return space
-
-
-def _fit(tuner, outcome: dict) -> None:
-    try:
-        tuner.fit()
-    except Exception as error:  # noqa: BLE001 - reported with the trials kept so far
-        lines = [line for line in str(error).strip().splitlines() if line.strip()]
-        outcome["error"] = lines[-1][:400] if lines else type(error).__name__
 
 
 def _stop_all(relay):

@@ -20,19 +20,17 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
-import time
+import traceback
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
 from cnnstudio.core.project import Project
-from cnnstudio.core.run_store import ActiveRun
 from cnnstudio.core.training_events import EpochEnd, Event, Finished, PhaseStarted, Started
 from cnnstudio.engine.ray_cluster import (
-    connect, import_ray, new_relay, place_run, run_files, watch_stop,
+    connect, import_ray, new_relay, place_run, relay_while, run_files, watch_stop,
 )
 
-POLL_SECONDS = 0.1
 FORWARDED = (Started, EpochEnd, PhaseStarted)
 """What reaches the launcher: a batch's event stays on the worker (thousands a minute)."""
 
@@ -94,16 +92,13 @@ class ClusterRun:
         self.batch_size = batch_size
         self.total_epochs = epochs or 0
         self.stop_requested = threading.Event()
-        self.active: ActiveRun | None = None
         self.cluster = None
 
     def stop(self) -> None:
         self.stop_requested.set()
 
     def close(self) -> None:
-        if self.active is not None:
-            self.active.release()
-            self.active = None
+        """As the Trainer's; nothing is held, as the run's folder is made when it ends."""
 
     def run(self) -> Finished:
         """Connect (a ClusterError if that fails), train, and return the chief's result."""
@@ -135,44 +130,25 @@ class ClusterRun:
                                          use_gpu=bool(self.gpus_per_worker),
                                          resources_per_worker=resources),
             run_config=RunConfig(storage_path=storage, name="cnnstudio"))
-        started = time.perf_counter()
-        outcome: dict[str, Any] = {}
-        thread = threading.Thread(target=self._fit, args=(trainer, outcome), daemon=True)
-        thread.start()
-        finished_message = None
-        stop_sent = False
+        finished: list[tuple] = []
+
+        def receive(message: tuple) -> None:
+            if message[0] == "event":
+                self._show(message[1])
+            else:
+                finished.append(message)
         try:
-            while True:
-                if self.stop_requested.is_set() and not stop_sent:
-                    relay.stop.remote()
-                    stop_sent = True
-                done = not thread.is_alive()
-                for message in ray.get(relay.take.remote()):
-                    if message[0] == "event":
-                        self._show(message[1])
-                    else:
-                        finished_message = message
-                if done:
-                    break
-                thread.join(POLL_SECONDS)
+            error = relay_while(trainer.fit, relay, self.stop_requested, receive)
         finally:
             shutil.rmtree(storage, ignore_errors=True)
         cluster = {**described, "workers": self.workers,
                    "gpus_per_worker": self.gpus_per_worker}
-        if finished_message is None:
-            error = outcome.get("error", "the workers ended without a result")
-            return self._emit(Finished({}, "error", f"Training on the cluster failed: {error}",
-                                       outcome.get("details", "")))
-        return self._recorded(finished_message, cluster, time.perf_counter() - started)
-
-    def _fit(self, trainer, outcome: dict) -> None:
-        import traceback
-
-        try:
-            trainer.fit()
-        except Exception as error:  # noqa: BLE001 - reported by the chief or as a sentence
-            outcome["error"] = _worker_error(error)
-            outcome["details"] = traceback.format_exc()
+        if not finished:
+            sentence = _worker_error(error) if error else "the workers ended without a result"
+            details = "".join(traceback.format_exception(error)) if error else ""
+            return self._emit(Finished({}, "error", f"Training on the cluster failed: "
+                                       f"{sentence}", details))
+        return self._recorded(finished[0], cluster)
 
     def _show(self, event: Event) -> None:
         if isinstance(event, Started):
@@ -183,7 +159,7 @@ class ClusterRun:
         self.on_event(event)
         return event
 
-    def _recorded(self, message: tuple, cluster: dict, seconds: float) -> Finished:
+    def _recorded(self, message: tuple, cluster: dict) -> Finished:
         """The chief's record under a run id of this project, its files in the run's folder."""
         _, record, files, reason, text, details = message
         if not record:
