@@ -219,6 +219,14 @@ def with_values(doc: Mapping[str, Any], values: Mapping[str, Any],
     return doc
 
 
+def apply_values(project: Project, values: Mapping[str, Any]) -> Project:
+    """The project with each key set to its value, as one edit (the Runs page's "Apply
+    best settings"); a ProjectError, naming the field, if the project refuses one."""
+    from cnnstudio.core.project_file import project_from_dict
+
+    return project_from_dict(with_values(project.to_dict(), values, project.layer_names()))
+
+
 def trial_project(project: Project, values: Mapping[str, Any]) -> Project:
     """The project a trial trains: a ProjectError (with the field) if a value is refused,
     a SweepError if the architecture it makes is invalid, decided here before the trial
@@ -226,11 +234,9 @@ def trial_project(project: Project, values: Mapping[str, Any]) -> Project:
     from cnnstudio.core.base_figures import known_figures
     from cnnstudio.core.dataset_config import dataset_config
     from cnnstudio.core.inference import infer
-    from cnnstudio.core.project_file import project_from_dict
     from cnnstudio.core.training_config import training_config
 
-    doc = with_values(project.to_dict(), values, project.layer_names())
-    trial = project_from_dict(doc)
+    trial = apply_values(project, values)
     training_config(trial.training)
     dataset_config(trial.dataset)
     report = infer(trial, known_figures())

@@ -32,6 +32,13 @@ class ClusterError(CnnStudioError):
     """Ray is missing, or the cluster cannot be reached or cannot run the job."""
 
 
+def ray_installed() -> bool:
+    """Whether the Ray extra is there, found without importing it (that takes seconds)."""
+    import importlib.util
+
+    return importlib.util.find_spec("ray") is not None
+
+
 def import_ray():
     """Ray, or a sentence that says how to install it."""
     try:
@@ -71,17 +78,24 @@ def _host_port(address: str) -> tuple[str, int] | None:
     return host, int(port)
 
 
+def check_address(address: str) -> None:
+    """Refuse, before anything is reached, what cannot be an address at all."""
+    if address in ("local", "auto"):
+        return
+    if _host_port(address) is None:
+        raise ClusterError(f"{address!r} is not a Ray address: use local, auto, "
+                           "ray://HOST:PORT (Ray Client, port 10001) or HOST:PORT (the head "
+                           "node, port 6379).")
+
+
 def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT_SECONDS) -> None:
     """Fail in seconds, with one sentence, where Ray would retry for half a minute or
     more. Ray's head and its client server both speak gRPC: a channel that becomes
     ready is a Ray to talk to, where an open port alone may be anything."""
     import grpc  # a dependency of Ray's
 
+    check_address(address)
     target = _host_port(address)
-    if target is None:
-        raise ClusterError(f"--ray {address!r} is not an address: use local, auto, "
-                           "ray://HOST:PORT (Ray Client, port 10001) or HOST:PORT (the head "
-                           "node, port 6379).")
     try:
         socket.create_connection(target, timeout=timeout).close()
     except OSError as error:

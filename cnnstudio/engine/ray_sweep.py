@@ -21,7 +21,7 @@ import shutil
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -29,6 +29,7 @@ from cnnstudio.core.errors import CnnStudioError
 from cnnstudio.core.project import Project
 from cnnstudio.core.run_store import record_run
 from cnnstudio.core.sweep_plan import SweepPlan, describe_values, loads_own_data, trial_project
+from cnnstudio.core.sweep_trials import Trial, rank
 from cnnstudio.core.training_events import EpochEnd, Started
 from cnnstudio.engine.ray_cluster import (
     connect, import_ray, new_relay, place_run, relay_while, run_files, watch_stop,
@@ -36,46 +37,6 @@ from cnnstudio.engine.ray_cluster import (
 
 STOP_GRACE_SECONDS = 20.0
 """After Ctrl+C, how long the running trials get to finish their batch and report."""
-
-
-@dataclass
-class Trial:
-    """One trial as the launcher sees it, updated as its messages arrive."""
-
-    trial_id: str
-    values: dict[str, Any]
-    status: str = "running"  # running, completed, early_stopping, stopped, nan, error, invalid
-    epochs: list[dict] = field(default_factory=list)
-    run_id: str | None = None
-    message: str = ""
-    snapshot: dict | None = None  # the record as of the last epoch
-
-    @property
-    def monitor(self) -> str:
-        return "val_loss" if any("val_loss" in e for e in self.epochs) else "loss"
-
-    def best(self) -> dict | None:
-        """The epoch with the lowest validation loss (training loss without validation)."""
-        scored = [e for e in self.epochs if e.get(self.monitor) is not None]
-        return min(scored, key=lambda e: e[self.monitor]) if scored else None
-
-    def row(self) -> dict[str, Any]:
-        """What tables, `--json` and the CSV show of the trial."""
-        best = self.best() or {}
-        return {"trial": self.trial_id, "run": self.run_id, "status": self.status,
-                **{key: value for key, value in self.values.items()},
-                "epochs": len(self.epochs), "best_epoch": best.get("epoch"),
-                "best_val_loss": best.get("val_loss"),
-                "val_accuracy": best.get("val_accuracy"), "message": self.message}
-
-
-def rank(trials: list[Trial]) -> list[Trial]:
-    """Best validation loss first; trials without one (invalid, failed) last."""
-    def score(trial: Trial) -> tuple:
-        best = trial.best()
-        value = best.get(trial.monitor) if best else None
-        return (value is None, trial.monitor != "val_loss", value or 0.0)
-    return sorted(trials, key=score)
 
 
 # in a trial process -----------------------------------------------------------------

@@ -33,6 +33,7 @@ PAGE_ICONS = (QStyle.SP_FileDialogDetailedView, QStyle.SP_DirIcon, QStyle.SP_Med
               QStyle.SP_FileDialogContentsView, QStyle.SP_FileDialogListView)
 WELCOME_KEY = "welcome/show"
 STOP_WAIT_MS = 10_000
+SWEEP_STOP_WAIT_MS = 40_000  # the trials finish their batch, then Ray ends (ray_sweep)
 FILE_FILTER = "CNN Studio projects (*.cnnstudio.json *.json)"
 MAX_RECENT = 8
 AUTOSAVE_IDLE_MS = 3000
@@ -53,11 +54,13 @@ class MainWindow(QMainWindow):
         self.loaded_data = LoadedData(self)  # what the Data page loaded, for every page
         self.data_page = DataPage(self.editor, lambda: self.path, self.loaded_data)
         self.pages.addWidget(self.data_page)
-        self.train_page = TrainPage(self.editor, self.loaded_data, lambda: self.path)
+        self.train_page = TrainPage(self.editor, self.loaded_data, lambda: self.path,
+                                    settings=self.settings)
         self.pages.addWidget(self.train_page)
         self.evaluate_page = EvaluatePage(self.editor, self.loaded_data, lambda: self.path)
         self.pages.addWidget(self.evaluate_page)
-        self.runs_page = RunsPage(self.editor, lambda: self.path)
+        self.runs_page = RunsPage(self.editor, lambda: self.path, self.save)
+        self.runs_page.sweep.recorded.connect(lambda: self.reload_runs("the sweep"))
         self.pages.addWidget(self.runs_page)
         self.setCentralWidget(self.pages)
         self.exporter = Exporter(self)
@@ -275,7 +278,7 @@ class MainWindow(QMainWindow):
         if self.path is not None and self.path.is_file():
             self.watcher.addPath(str(self.path))
 
-    def reload_runs(self) -> None:
+    def reload_runs(self, recorder: str = "another process") -> None:
         """Runs recorded in the file meanwhile join the open project; nothing else changes."""
         self._watch()
         if self.path is None or not self.path.is_file():
@@ -286,8 +289,7 @@ class MainWindow(QMainWindow):
             return  # mid-write or broken: the next change or Save deals with it
         added = self.editor.merge_runs(on_disk.runs)
         if added:
-            self.statusBar().showMessage(f"{', '.join(added)} recorded by another process.",
-                                         8000)
+            self.statusBar().showMessage(f"{', '.join(added)} recorded by {recorder}.", 8000)
 
     def open_dialog(self) -> None:
         start = str(self.path.parent) if self.path else ""
@@ -470,11 +472,27 @@ class MainWindow(QMainWindow):
                                     "again in a moment.")
                 event.ignore()
                 return
+        if self.runs_page.sweep.running:
+            answer = QMessageBox.question(
+                self, APP_NAME, "A sweep is running. Stop it and close? The trials that "
+                "ended are kept as runs; the running ones are recorded as stopped.",
+                QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+            if answer != QMessageBox.Yes:
+                event.ignore()
+                return
+            if not self.runs_page.sweep.shutdown(SWEEP_STOP_WAIT_MS):
+                QMessageBox.warning(self, APP_NAME, "The sweep did not stop in time; close "
+                                    "again in a moment.")
+                event.ignore()
+                return
+            self.reload_runs()
         if not self.maybe_save():
             event.ignore()
             return
         self.discard_recovery()
         self.autosave_timer.stop()
+        if self.watcher.files():  # a closed window reloads nothing
+            self.watcher.removePaths(self.watcher.files())
         self.reload_timer.stop()
         self.train_page.shutdown()
         self.editor.shutdown()

@@ -1,4 +1,5 @@
-"""The Runs page: every recorded run in a table, curves overlaid, what changed between two.
+"""The Runs page: every recorded run in a table, curves overlaid, what changed between two;
+and, on its Sweep tab, hyperparameter sweeps (ui/pages/runs/sweep_panel.py).
 
 Select runs to overlay their per-epoch curves; select exactly two to see which
 layers and settings differ. A run's metrics export as CSV and its trained
@@ -8,18 +9,19 @@ model as `.keras`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
-    QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget,
+    QTableWidget, QTableWidgetItem, QTabWidget, QTextBrowser, QVBoxLayout, QWidget,
 )
 
 from cnnstudio.ui.common.save_png import add_save_png_action, window_status
 from cnnstudio.core.runs import best_epoch, describe_ending, metrics_csv, run_changes
 from cnnstudio.ui.editor import ProjectEditor
 from cnnstudio.ui.common.model_saving import ask_model_path, start_model_save
+from cnnstudio.ui.pages.runs.sweep_panel import SweepPanel
 
 COLUMNS = ("Run", "Started", "Ended", "Epochs", "Best epoch", "Best val_loss",
            "val_accuracy", "Time", "Optimizer", "Batch", "Continued from", "Message")
@@ -51,10 +53,12 @@ def run_row(run: dict) -> list[str]:
 
 class RunsPage(QWidget):
     def __init__(self, editor: ProjectEditor, path_provider=lambda: None,
+                 saver: Callable[[], bool] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.editor = editor
         self.path_provider = path_provider
+        self.sweep = SweepPanel(editor, path_provider, saver)
         self.plots = None  # made when first shown: pyqtgraph stays off start-up
         self.save_task = None
         self._shown_runs: tuple | None = None
@@ -82,9 +86,14 @@ class RunsPage(QWidget):
         self.model_button.clicked.connect(self.save_model)
         self.delete_button = QPushButton("Delete run")
         self.delete_button.clicked.connect(self.delete_selected)
+        self.sweep_button = QPushButton("Sweep…")
+        self.sweep_button.setToolTip("Compare settings: train the project once for each "
+                                     "combination of values (the Sweep tab)")
+        self.sweep_button.clicked.connect(self.new_sweep)
         self.status = QLabel()
         buttons = QHBoxLayout()
-        for button in (self.csv_button, self.model_button, self.delete_button):
+        for button in (self.csv_button, self.model_button, self.delete_button,
+                       self.sweep_button):
             buttons.addWidget(button)
         buttons.addWidget(self.status, 1)
         self.diff = QTextBrowser()
@@ -101,7 +110,13 @@ class RunsPage(QWidget):
         self.splitter.addWidget(top)
         self.splitter.addWidget(self.bottom)
         self.splitter.setSizes([260, 440])
-        QVBoxLayout(self).addWidget(self.splitter)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.splitter, "Runs")
+        self.tabs.addTab(self.sweep, "Sweep")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.tabs)
 
     def ensure_plots(self):
         if self.plots is None:
@@ -213,6 +228,10 @@ class RunsPage(QWidget):
         self.save_task = None
         self.status.setText(text)
 
+    def new_sweep(self) -> None:
+        self.tabs.setCurrentWidget(self.sweep)
+        self.sweep.open_dialog()
+
     def delete_selected(self) -> None:
         ids = [run.get("id") for run in self.selected_runs()]
         if ids:
@@ -221,3 +240,4 @@ class RunsPage(QWidget):
     def shutdown(self) -> None:
         if self.save_task is not None:
             self.save_task.wait()
+        self.sweep.shutdown()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
     QVBoxLayout, QWidget,
@@ -29,6 +29,7 @@ from cnnstudio.ui.common.workflow_page import WorkflowPage
 from cnnstudio.ui.editor import ProjectEditor
 from cnnstudio.ui.common.model_saving import ask_model_path, start_model_save
 from cnnstudio.ui.common.status_line import StatusLine
+from cnnstudio.ui.pages.train.cluster_box import ClusterBox, ClusterTarget
 from cnnstudio.ui.pages.train.settings import TrainSettingsForm
 from cnnstudio.ui.pages.train.session import TrainingSession
 from cnnstudio.ui.common.worker import Task
@@ -50,9 +51,12 @@ class TrainPage(WorkflowPage):
     run_recorded = Signal(dict)
 
     def __init__(self, editor: ProjectEditor, loaded_data: LoadedData | None = None,
-                 path_provider=lambda: None, parent: QWidget | None = None) -> None:
+                 path_provider=lambda: None, parent: QWidget | None = None,
+                 settings: QSettings | None = None) -> None:
         super().__init__(editor, loaded_data, path_provider, parent)
+        self.settings = settings
         self.session: TrainingSession | None = None
+        self.cluster_run: ClusterTarget | None = None  # where the run under way trains
         self.save_task: Task | None = None
         self.plots = None  # made when first shown: pyqtgraph stays off start-up
         self.started: Started | None = None
@@ -117,8 +121,11 @@ class TrainPage(WorkflowPage):
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("background: #fff4e5; border: 1px solid #f0c36d; padding: 6px;")
         self.hint.hide()
+        self.where = ClusterBox(self.settings)
+        self.where.changed.connect(self.refresh)
         right = QVBoxLayout()
         right.addLayout(buttons)
+        right.addWidget(self.where)
         right.addLayout(mismatch_row)
         right.addWidget(self.progress)
         right.addWidget(self.status)
@@ -158,16 +165,22 @@ class TrainPage(WorkflowPage):
     def refresh(self) -> None:
         training = self.training
         self.form.setEnabled(not training)
+        self.where.setEnabled(not training)
         self.train_button.setEnabled(not training)
-        self.pause_button.setEnabled(training)
+        self.pause_button.setEnabled(training and self.cluster_run is None)
         self.stop_button.setEnabled(training)
         run = self.last_run()
         can_continue = (not training and run is not None and bool(run.get("weights"))
                         and same_architecture(run, self.editor.project))
-        self.continue_button.setEnabled(can_continue)
-        self.continue_button.setToolTip(
-            f"Train {run['id']}'s weights further" if can_continue else
-            "Needs a finished run whose layers match the design as it is now.")
+        on_cluster = self.where.on_cluster
+        self.continue_button.setEnabled(can_continue and not on_cluster)
+        if can_continue and on_cluster:
+            tip = "Continue training runs on this machine: choose Train on This machine."
+        elif can_continue:
+            tip = f"Train {run['id']}'s weights further"
+        else:
+            tip = "Needs a finished run whose layers match the design as it is now."
+        self.continue_button.setToolTip(tip)
         self.save_button.setEnabled(not training and run is not None and bool(run.get("weights")))
         if training:
             changed = self.editor.project.layers != self.session.project.layers or \
@@ -256,10 +269,14 @@ class TrainPage(WorkflowPage):
         except ProjectError as error:
             self._set_message(str(error), error=True)
             return
-        data = self.loaded_data.data_for(config)
+        cluster = None if continue_from is not None else self.where.target()
+        if cluster is not None and not self._can_use_cluster():
+            return
+        data = None if cluster is not None else self.loaded_data.data_for(config)
         self.hint.hide()
+        self.cluster_run = cluster
         self.session = TrainingSession(self.editor.project, data, self.path_provider(),
-                                       continue_from, self)
+                                       continue_from, self, cluster=cluster)
         self.session.started.connect(self._started)
         self.session.batches.connect(self._batches)
         self.session.epoch_ended.connect(self._epoch_ended)
@@ -272,11 +289,25 @@ class TrainPage(WorkflowPage):
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.setFormat("preparing…")
-        self.status.setText("Preparing: loading data and building the model…")
+        self.status.setText(
+            f"Preparing: starting {cluster.describe()}; Ray, then TensorFlow in each worker, "
+            "take seconds…" if cluster else "Preparing: loading data and building the model…")
         self._set_message("")
         self.pause_button.setText("Pause")
         self.session.start()
         self.refresh()
+
+    def _can_use_cluster(self) -> bool:
+        """A cluster run needs a saved project (its weights go beside the file, and the
+        workers read the data from the file's settings) and an address."""
+        problem = self.where.problem()
+        path = self.path_provider()
+        if problem is None and (path is None or not Path(path).is_file()):
+            problem = ("Save the project before training on a cluster: the run's weights "
+                       "are written beside the project file.")
+        if problem is not None:
+            self._set_message(problem, error=True)
+        return problem is None
 
     def continue_training(self) -> None:
         run = self.last_run()
@@ -328,8 +359,9 @@ class TrainPage(WorkflowPage):
         project = self.session.project
         plots.set_advice_context([layer.to_dict() for layer in project.layers],
                                  project.training, project.dataset)
+        where = f" with {self.cluster_run.describe()}" if self.cluster_run else ""
         self.status.setText(f"Training on {event.train_samples:,} images, validating on "
-                            f"{event.validation_samples:,}…")
+                            f"{event.validation_samples:,}{where}…")
 
     def _batches(self, events: list[BatchEnd]) -> None:
         last = events[-1]
@@ -350,11 +382,20 @@ class TrainPage(WorkflowPage):
         self.ensure_plots().add_batches(events)
 
     def _epoch_ended(self, event: EpochEnd) -> None:
+        if self.cluster_run is not None and self.started is not None:
+            self._cluster_progress(event)
         plots = self.ensure_plots()
         plots.add_epoch(event)
         self._show_overfitting(plots)
         shown = format_metrics(event.logs, ("loss", "accuracy", "val_loss", "val_accuracy"))
         self._set_message(f"Epoch {event.epoch}: {shown} ({event.seconds:.1f} s)")
+
+    def _cluster_progress(self, event: EpochEnd) -> None:
+        """A cluster run reports epochs, not batches: the bar moves an epoch at a time."""
+        started = self.started
+        self.progress.setValue(event.iteration - started.initial_epoch * started.steps_per_epoch)
+        self.status.setText(f"Epoch {event.epoch}/{started.epochs} done with "
+                            f"{self.cluster_run.describe()} · {event.seconds:.1f} s an epoch")
 
     def _phase_started(self, event) -> None:
         self.ensure_plots().mark_phase(event)
@@ -376,7 +417,7 @@ class TrainPage(WorkflowPage):
 
     def _finished(self, event: Finished) -> None:
         self.ensure_plots().flush()
-        run = event.run
+        run = event.run or None  # a cluster run that failed ends with an empty record
         if run is not None:
             self._record_in_file(run)
             self.editor.edit(f"Record {run['id']}", edits.add_run, run)

@@ -45,10 +45,7 @@ class _TrainJob(QObject):
     @Slot()
     def run(self) -> None:
         try:
-            from cnnstudio.engine.trainer import Trainer
-
-            trainer = Trainer(on_event=self._event, on_batch=self.session._queue.append,
-                              **self.kwargs)
+            trainer = self._trainer()
             self.session._attach(trainer)
             trainer.run()  # never raises; its Finished event ends the session
         except BaseException as error:  # noqa: BLE001 - e.g. TensorFlow failing to import
@@ -56,6 +53,20 @@ class _TrainJob(QObject):
 
             self._event(Finished(None, "error", f"Training could not start: {error}",
                                  traceback.format_exc()))
+
+    def _trainer(self):
+        """The Trainer, or for a cluster (`cluster` given) a ClusterRun: the same events,
+        epochs only, and no Pause."""
+        kwargs = dict(self.kwargs)
+        cluster = kwargs.pop("cluster")
+        if cluster is None:
+            from cnnstudio.engine.trainer import Trainer
+
+            return Trainer(on_event=self._event, on_batch=self.session._queue.append, **kwargs)
+        from cnnstudio.engine.ray_train import ClusterRun
+
+        return ClusterRun(kwargs["project"], kwargs["project_file"], cluster.address,
+                          cluster.workers, cluster.gpus_per_worker, on_event=self._event)
 
     def _event(self, event: Any) -> None:
         self.session._queue.append(event)
@@ -72,7 +83,8 @@ class TrainingSession(QObject):
     finished = Signal(object)  # Finished
 
     def __init__(self, project: Project, data: Any = None, project_file: str | Path | None = None,
-                 continue_from: dict | None = None, parent: QObject | None = None) -> None:
+                 continue_from: dict | None = None, parent: QObject | None = None,
+                 cluster: Any = None) -> None:
         super().__init__(parent)
         self.project = project
         self._queue: collections.deque = collections.deque()  # appended by the worker
@@ -87,7 +99,7 @@ class TrainingSession(QObject):
         self.thread = new_thread()
         self.job = _TrainJob(self, {"project": project, "data": data,
                                     "project_file": project_file,
-                                    "continue_from": continue_from})
+                                    "continue_from": continue_from, "cluster": cluster})
         self.job.moveToThread(self.thread)
         self.thread.started.connect(self.job.run)
         self.job.pending.connect(self._wake)
@@ -132,14 +144,14 @@ class TrainingSession(QObject):
     @property
     def iteration(self) -> int:
         """The trainer's last finished batch now (the GUI may not have been told yet)."""
-        return self._trainer.iteration if self._trainer is not None else 0
+        return getattr(self._trainer, "iteration", 0)
 
     def _control(self, action: str) -> None:
         with self._lock:
             if self._trainer is None:  # still importing TensorFlow: apply when attached
                 self._pending_control.append(action)
                 return
-        getattr(self._trainer, action)()
+        self._apply(self._trainer, action)
 
     def release(self) -> None:
         """The run is recorded: other processes may now see its folder as finished."""
@@ -155,7 +167,14 @@ class TrainingSession(QObject):
             self._trainer = trainer
             actions, self._pending_control = self._pending_control, []
         for action in actions:
-            getattr(trainer, action)()
+            self._apply(trainer, action)
+
+    @staticmethod
+    def _apply(trainer, action: str) -> None:
+        """Stop, pause or resume; a cluster run has only Stop (the page offers no more)."""
+        method = getattr(trainer, action, None)
+        if method is not None:
+            method()
 
     # delivery -------------------------------------------------------------------------
     @Slot()
