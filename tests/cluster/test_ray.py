@@ -155,3 +155,44 @@ def test_the_single_process_path_does_not_import_ray():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=120)
     assert result.stdout.strip() == "False", result.stderr[-2000:]
+
+
+def test_a_sweep_from_the_runs_page_trains_on_ray_and_shows_every_trial(
+        tmp_path, ray_session, qtbot, monkeypatch):
+    """The Sweep tab with the real SweepRun: the dialog's request reaches Ray Tune from the
+    GUI's worker thread, each trial appears as it trains and is recorded, and the best
+    settings apply to the design."""
+    from PySide6.QtCore import QSettings, QStandardPaths
+    from PySide6.QtWidgets import QMessageBox
+
+    from cnnstudio.core import load_project
+    from cnnstudio.core.sweep_plan import make_plan
+    from cnnstudio.ui.pages.runs.sweep_session import SweepRequest
+    from cnnstudio.ui.window.main_window import MainWindow
+
+    QStandardPaths.setTestModeEnabled(True)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Discard)
+    path = _project(tmp_path, epochs=2)
+    window = MainWindow(load_project(path), path,
+                        QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("Runs", "Sweep")
+    panel = window.runs_page.sweep
+    plan = make_plan(["training.learning_rate=0.001,0.03"], window.editor.project)
+    epochs_seen = []
+    panel.start(SweepRequest(plan, epochs=2, parallel=2))
+    panel.session.trial_changed.connect(lambda trial: epochs_seen.append(len(trial.epochs)))
+    with qtbot.waitSignal(panel.session.finished, timeout=120_000) as blocker:
+        pass
+    outcome = blocker.args[0]
+    assert outcome.error is None and not outcome.stopped
+    assert [t.status for t in outcome.trials] == ["completed", "completed"]
+    assert 1 in epochs_seen  # a trial was shown before it ended
+    qtbot.waitUntil(lambda: len(window.editor.project.runs) == 2, timeout=10_000)
+    assert panel.table.rowCount() == 2 and set(panel.curves.curves) == set(panel.trials)
+    best = outcome.trials[0]
+    panel.apply_button.click()
+    assert window.editor.project.training["learning_rate"] == \
+        best.values["training.learning_rate"]
+    window.close()
