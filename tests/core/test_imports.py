@@ -26,3 +26,15 @@ def test_core_modules_never_import_qt_or_tensorflow_by_name():
         text = path.read_text()
         for banned in ("import tensorflow", "import keras", "PySide6", "from keras"):
             assert banned not in text, f"{path} mentions {banned}"
+
+
+def test_the_single_process_path_does_not_import_ray():
+    """Ray is an optional extra, imported only by the cluster and sweep code when it runs
+    (the Train page's and the Sweep dialog's check finds it without importing it)."""
+    code = ("import sys, cnnstudio.cli, cnnstudio.engine.trainer, cnnstudio.ui.window.app, "
+            "cnnstudio.ui.pages.runs.sweep_dialog, cnnstudio.ui.pages.train.cluster_box; "
+            "from cnnstudio.engine.ray_cluster import ray_installed; ray_installed(); "
+            "print('ray' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.stdout.strip() == "False", result.stderr[-2000:]

@@ -69,6 +69,7 @@ class SweepPanel(QWidget):
         self.planned_trials: int | None = None
         self.started_at = 0.0
         self.outcome_text = ""
+        self._shown_runs: tuple | None = None
         self.curves = None  # the plots are made when first shown: pyqtgraph stays off start-up
         self.coordinates = None
         self._build()
@@ -157,6 +158,9 @@ class SweepPanel(QWidget):
         if self.running:
             return
         runs = self.editor.project.runs
+        if runs is self._shown_runs:  # a design edit: nothing here changed
+            return
+        self._shown_runs = runs
         ids = sweep_ids(runs)
         if not ids:
             if self.session is None:
