@@ -177,12 +177,20 @@ def test_a_sweep_shows_its_trials_live_and_records_each_as_a_run(make_window, tm
     runs = load_project(path).runs
     assert len(runs) == 4 and all(r["sweep"]["id"] == panel.sweep_id for r in runs)
     qtbot.waitUntil(lambda: len(window.editor.project.runs) == 4, timeout=TIMEOUT_MS)
-    assert window.runs_page.table.rowCount() == 4
+    runs_table = window.runs_page.table
+    assert runs_table.rowCount() == 4
+    sweep_column = [runs_table.horizontalHeaderItem(c).text()
+                    for c in range(runs_table.columnCount())].index("Sweep")
+    assert runs_table.item(0, sweep_column).text() == "learning_rate=0.001, filters=4"
     assert "4 trials recorded" in panel.status.text()
     # one loss curve per trial, the parallel coordinates with an axis per setting + result
     assert set(panel.curves.curves) == set(panel.trials)
     assert [a.title for a in panel.coordinates.axes] == ["learning_rate", "conv2d filters",
                                                         "best val_loss"]
+    for row in range(4):  # each row's swatch is its curve's colour
+        trial_id = table.item(row, 0).data(0x0100)
+        swatch = table.item(row, 0).data(1)  # Qt.DecorationRole
+        assert swatch.name() == panel.curves.curves[trial_id].opts["pen"].color().name()
     best_line = panel.coordinates.lines["abc_00003"]
     assert best_line.yData[-1] == pytest.approx(0.0)  # the lowest loss, at the bottom
     table.selectRow(2)

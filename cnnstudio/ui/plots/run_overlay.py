@@ -8,10 +8,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from cnnstudio.ui.plots.series import EPOCHS, ITERATIONS, X_LABELS, accuracy_key, as_float
+from cnnstudio.ui.plots.series import (
+    EPOCHS, ITERATIONS, RUN_COLOURS, X_LABELS, accuracy_key, as_float,
+)
 
-RUN_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-               "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
 
 class RunOverlay:

@@ -11,6 +11,13 @@ import numpy as np
 ITERATIONS, EPOCHS = "iterations", "epochs"  # the two x units of every point
 X_LABELS = {ITERATIONS: "iteration", EPOCHS: "epoch"}
 DEFAULT_SMOOTHING = 0.9
+RUN_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+               "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+"""One colour a run (or a sweep's trial) on plots that compare them, and in their tables."""
+
+
+def run_colour(index: int) -> str:
+    return RUN_COLOURS[index % len(RUN_COLOURS)]
 ACCURACY_NAMES = ("accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy",
                   "binary_accuracy")
 

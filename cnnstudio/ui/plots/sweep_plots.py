@@ -19,10 +19,10 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from cnnstudio.core.parallel_axes import layout
 from cnnstudio.core.sweep_plan import describe_values
 from cnnstudio.core.sweep_trials import Trial
-from cnnstudio.ui.plots.run_overlay import RUN_COLOURS
+from cnnstudio.ui.plots.series import run_colour
 
 RESULT = "best_val_loss"
-LEGEND_MAX = 10
+LEGEND_MAX = 6
 """More trials than this and the legend would cover the curves: the table names them."""
 NO_RESULT = "#b0b0b0"
 BEST_TO_WORST = pg.ColorMap([0.0, 0.5, 1.0], ["#1a9850", "#fee08b", "#d73027"])
@@ -57,7 +57,8 @@ class TrialCurves(QWidget):
         self.plot = _plot_widget("Loss of every trial")
         self.plot.setLabel("left", "validation loss")
         self.plot.setLabel("bottom", "epoch")
-        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextColor="#222222")
+        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextColor="#222222",
+                                          brush=pg.mkBrush(255, 255, 255, 210))
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.highlighted: str | None = None
         self.empty = pg.TextItem("Each trial's loss appears here as it trains.",
@@ -68,6 +69,7 @@ class TrialCurves(QWidget):
         self.layout().setContentsMargins(0, 0, 0, 0)
 
     def show_trials(self, trials: Sequence[Trial]) -> None:
+        """Each trial in the colour of its place in `trials` (the table shows the same)."""
         for curve in self.curves.values():
             self.plot.removeItem(curve)
         self.curves.clear()
@@ -82,7 +84,7 @@ class TrialCurves(QWidget):
             x = np.array([float(e.get("epoch", i + 1)) for i, e in enumerate(trial.epochs)])
             y = np.array([_number(e.get(trial.monitor)) for e in trial.epochs])
             thick = trial.trial_id == self.highlighted
-            colour = RUN_COLOURS[index % len(RUN_COLOURS)]
+            colour = run_colour(index)
             curve = pg.PlotDataItem(x, y, pen=pg.mkPen(colour, width=4 if thick else 2),
                                     symbol="o", symbolSize=6, symbolBrush=pg.mkBrush(colour),
                                     symbolPen=pg.mkPen("w", width=1), connect="finite")
@@ -91,6 +93,9 @@ class TrialCurves(QWidget):
             self.curves[trial.trial_id] = curve
             if len(drawn) <= LEGEND_MAX:
                 self.legend.addItem(curve, describe_values(trial.values) or trial.trial_id)
+        longest = max((len(t.epochs) for t in drawn), default=0)
+        # whole epochs: ticks at 1, 2, 3 rather than 1.0, 1.2, 1.4
+        self.plot.getAxis("bottom").setTickSpacing(*((1, 1) if 0 < longest <= 20 else ()))
         if drawn:
             self.plot.enableAutoRange()
 
@@ -167,7 +172,8 @@ class ParallelCoordinates(QWidget):
 
     def _text(self, text: str, x: float, y: float, anchor=(0.5, 0.5), colour: str = "#222222",
               bold: bool = False) -> None:
-        item = pg.TextItem(text, color=colour, anchor=anchor)
+        item = pg.TextItem(text, color=colour, anchor=anchor,
+                           fill=pg.mkBrush(255, 255, 255, 200))
         if bold:
             font = item.textItem.font()
             font.setBold(True)

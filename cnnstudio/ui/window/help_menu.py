@@ -22,10 +22,12 @@ PAGE_TEXTS = (
                "every shape and parameter count, with the arithmetic behind it."),
     ("Data", "Choose the images: the built-in Shapes set, a Keras data set from its local "
              "cache, a folder or an .npz file; look at them before training."),
-    ("Train", "Train with Keras while loss and accuracy grow live; pause, stop or continue."),
+    ("Train", "Train with Keras while loss and accuracy grow live; pause, stop or continue; "
+              "on this machine or a Ray cluster."),
     ("Evaluate", "Look inside a trained run: predictions, confusion matrix, feature maps, "
                  "what dropout does, which layers changed, and overfitting."),
-    ("Runs", "Every run of the project side by side: settings, results and what changed."),
+    ("Runs", "Every run of the project side by side: settings, results and what changed; "
+             "sweeps that train one setting against another."),
 )
 
 SHORTCUTS = (

@@ -24,7 +24,7 @@ from cnnstudio.ui.common.model_saving import ask_model_path, start_model_save
 from cnnstudio.ui.pages.runs.sweep_panel import SweepPanel
 
 COLUMNS = ("Run", "Started", "Ended", "Epochs", "Best epoch", "Best val_loss",
-           "val_accuracy", "Time", "Optimizer", "Batch", "Continued from", "Message")
+           "val_accuracy", "Time", "Optimizer", "Batch", "Continued from", "Sweep", "Message")
 
 
 def _number(value: Any, digits: str = ".4g") -> str:
@@ -48,7 +48,13 @@ def run_row(run: dict) -> list[str]:
             format_duration(run.get("seconds")),
             f"{settings.get('optimizer', '?')} {settings.get('learning_rate', '')}",
             str(settings.get("batch_size", "–")), run.get("continued_from") or "",
-            run.get("message", "")]
+            _sweep_values(run), run.get("message", "")]
+
+
+def _sweep_values(run: dict) -> str:
+    """A sweep's trial: its values ('learning_rate=0.01, filters=8')."""
+    sweep = run.get("sweep")
+    return str(sweep.get("describe", "")) if isinstance(sweep, dict) else ""
 
 
 class RunsPage(QWidget):

@@ -109,7 +109,7 @@ class SweepDialog(QDialog):
         self.ray = ray_installed()
         self._build()
         self.add_setting(FIRST_KEY)
-        self.resize(720, 560)
+        self.resize(720, self.sizeHint().height())
 
     # layout -----------------------------------------------------------------------
     def _build(self) -> None:
@@ -145,11 +145,13 @@ class SweepDialog(QDialog):
         self.address.setPlaceholderText("auto, ray://HOST:10001 or HOST:6379")
         self.address.setToolTip("auto joins the cluster `ray start --head` made on this "
                                 "machine; ray://HOST:10001 a remote one through Ray Client.")
+        self.address.setMinimumWidth(260)
         where_row = QHBoxLayout()
         where_row.addWidget(self.where)
         where_row.addWidget(self.address, 1)
         run = QGroupBox("How to run the trials")
         form = QFormLayout(run)
+        form.setFieldGrowthPolicy(QFormLayout.FieldsStayAtSizeHint)
         form.addRow("Epochs each", self.epochs)
         form.addRow("At a time", self.parallel)
         form.addRow("Samples of ranges", self.samples)
@@ -176,7 +178,6 @@ class SweepDialog(QDialog):
         layout.addWidget(intro)
         layout.addWidget(settings)
         layout.addWidget(run)
-        layout.addStretch(1)
         layout.addWidget(self.summary)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)

@@ -24,6 +24,7 @@ from cnnstudio.core.sweep_plan import apply_values, describe_values
 from cnnstudio.core.sweep_trials import ENDED, Trial, rank, recorded_trials, sweep_ids
 from cnnstudio.ui.common.status_line import StatusLine
 from cnnstudio.ui.editor import ProjectEditor
+from cnnstudio.ui.plots.series import run_colour
 from cnnstudio.ui.pages.runs.sweep_session import SweepOutcome, SweepRequest, SweepSession
 
 BEST_BACKGROUND = "#e3f4e1"
@@ -31,6 +32,8 @@ STATUS_COLOURS = {"invalid": "#a4262c", "error": "#a4262c", "nan": "#a4262c",
                   "stopped": "#8a5a00", "running": "#1f5fa8"}
 FIXED_COLUMNS = ("Status", "Epochs", "Best val_loss", "val_accuracy", "Run", "Message")
 CLOCK_MS = 1000
+QUIET = ("completed", "early_stopping", "running")
+"""Statuses whose message the table leaves to the tooltip: the numbers already say it."""
 
 
 def _title(key: str) -> str:
@@ -108,6 +111,7 @@ class SweepPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._highlight)
@@ -260,7 +264,8 @@ class SweepPanel(QWidget):
 
     def _finished(self, outcome: SweepOutcome) -> None:
         self.clock.stop()
-        self.trials = {t.trial_id: t for t in outcome.trials}
+        for trial in outcome.trials:  # in place: each keeps its place, so its colour
+            self.trials[trial.trial_id] = trial
         done = sum(1 for t in outcome.trials if t.run_id)
         invalid = sum(1 for t in outcome.trials if t.status == "invalid")
         text = (f"{outcome.sweep_id} {'stopped' if outcome.stopped else 'ended'}: "
@@ -285,6 +290,7 @@ class SweepPanel(QWidget):
         has_sweep = bool(self.trials) or self.running
         self.empty.setVisible(not has_sweep)
         self.table.setVisible(has_sweep)
+        self.bottom.setVisible(has_sweep)
         self.new_button.setEnabled(not self.running)
         self.stop_button.setEnabled(self.running)
         self.apply_button.setEnabled(self.best_trial() is not None)
@@ -325,6 +331,7 @@ class SweepPanel(QWidget):
         ranked = self.ranked() if not self.running else list(self.trials.values())
         best = self.best_trial()
         chosen = self._chosen_id()
+        order = list(self.trials)  # the curves' colours follow it (TrialCurves)
         self.table.blockSignals(True)
         self.table.setRowCount(len(ranked))
         for row, trial in enumerate(ranked):
@@ -332,12 +339,17 @@ class SweepPanel(QWidget):
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.UserRole, trial.trial_id)
+                if column == 0:  # its curve's colour, as the legend would show
+                    item.setData(Qt.DecorationRole,
+                                 QColor(run_colour(order.index(trial.trial_id))))
                 if len(self.keys) + 1 < column < len(cells) - 2:
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
                 if column == len(self.keys) + 1:
                     colour = STATUS_COLOURS.get(trial.status)
                     if colour:
                         item.setForeground(QBrush(QColor(colour)))
+                    item.setToolTip(trial.message)
+                if column == len(cells) - 1:
                     item.setToolTip(trial.message)
                 if best is not None and trial.trial_id == best.trial_id and not self.running:
                     item.setBackground(QBrush(QColor(BEST_BACKGROUND)))
@@ -360,7 +372,7 @@ class SweepPanel(QWidget):
         return [_trial_number(trial.trial_id), *values, status, epochs,
                 _number(best.get(trial.monitor)),
                 _number(accuracy, ".1%") if accuracy is not None else "–",
-                trial.run_id or "", trial.message]
+                trial.run_id or "", "" if trial.status in QUIET else trial.message]
 
     def _chosen_id(self) -> str | None:
         items = self.table.selectedItems()
