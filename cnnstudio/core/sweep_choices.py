@@ -157,9 +157,12 @@ class EpochTime:
 
 
 def epoch_time(project: Project) -> EpochTime | None:
-    """The newest timed run's seconds per epoch, preferring one of this very design."""
+    """The newest timed run's seconds per epoch, preferring one of this very design. Runs
+    on a cluster are left out: their time is the cluster's, and a sweep's trials each
+    train in one process."""
     timed = [run for run in reversed(project.runs)
-             if _number(run.get("seconds")) and run.get("epochs")]
+             if _number(run.get("seconds")) and run.get("epochs")
+             and run.get("device") != "cluster"]
     same = [run for run in timed if same_architecture(run, project)]
     run = (same or timed or [None])[0]
     if run is None:

@@ -63,7 +63,8 @@ def test_the_estimate_comes_from_the_projects_own_runs():
             "input": {"shape": [12, 12, 1]},
             "layers": [layer.to_dict(ui=False) for layer in project.layers]}
     other = {"id": "run-3", "seconds": 10.0, "epochs": [{}], "layers": []}
-    project = edits.add_run(edits.add_run(project, same), other)
+    cluster = {**same, "id": "run-4", "seconds": 30.0, "device": "cluster"}
+    project = edits.add_run(edits.add_run(edits.add_run(project, same), other), cluster)
     assert epoch_time(project) == EpochTime(1.0, "run-2", True)  # the same design first
     # one at a time: Ray 5 s + TensorFlow 4 s + 4 trials of (2 epochs x 1 s + 0.5 s)
     assert sweep_seconds(4, 2, 1.0, 1, 2, start_ray=True) == pytest.approx(19.0)

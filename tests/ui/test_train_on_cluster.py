@@ -95,7 +95,7 @@ def test_train_on_a_cluster_shows_its_epochs_and_records_the_chiefs_run(
     window.resize(1024, 680)
     save_screenshot(window, "train_where_cluster.png")
     page.train_button.click()
-    assert "starting 3 workers" in page.status.text()
+    assert "starting Ray and 3 workers" in page.status.text()
     assert not page.pause_button.isEnabled() and page.stop_button.isEnabled()
     assert not page.where.isEnabled()
     seen = []

@@ -268,7 +268,10 @@ class SweepPanel(QWidget):
             self.trials[trial.trial_id] = trial
         done = sum(1 for t in outcome.trials if t.run_id)
         invalid = sum(1 for t in outcome.trials if t.status == "invalid")
-        text = (f"{outcome.sweep_id} {'stopped' if outcome.stopped else 'ended'}: "
+        cut_short = outcome.stopped and (
+            any(t.status == "stopped" for t in outcome.trials)
+            or len(outcome.trials) < (self.planned_trials or 0))
+        text = (f"{outcome.sweep_id} {'stopped' if cut_short else 'ended'}: "
                 f"{done} trial{'s' * (done != 1)} recorded")
         if invalid:
             text += f", {invalid} invalid"

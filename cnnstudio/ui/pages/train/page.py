@@ -290,8 +290,9 @@ class TrainPage(WorkflowPage):
         self.progress.setValue(0)
         self.progress.setFormat("preparing…")
         self.status.setText(
-            f"Preparing: starting {cluster.describe()}; Ray, then TensorFlow in each worker, "
-            "take seconds…" if cluster else "Preparing: loading data and building the model…")
+            f"Preparing: starting Ray and {cluster.workers} worker"
+            f"{'s' * (cluster.workers != 1)} (TensorFlow loads in each)…" if cluster
+            else "Preparing: loading data and building the model…")
         self._set_message("")
         self.pause_button.setText("Pause")
         self.session.start()
