@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from cnnstudio.core.parallel_axes import layout
 from cnnstudio.core.sweep_plan import describe_values
 from cnnstudio.core.sweep_trials import Trial
+from cnnstudio.ui.plots.plot_style import new_plot
 from cnnstudio.ui.plots.series import run_colour
 
 RESULT = "best_val_loss"
@@ -26,20 +27,6 @@ LEGEND_MAX = 6
 """More trials than this and the legend would cover the curves: the table names them."""
 NO_RESULT = "#b0b0b0"
 BEST_TO_WORST = pg.ColorMap([0.0, 0.5, 1.0], ["#1a9850", "#fee08b", "#d73027"])
-
-
-def _plot_widget(title: str) -> pg.PlotWidget:
-    plot = pg.PlotWidget(background="w")
-    item = plot.getPlotItem()
-    item.setTitle(title, color="#222222", size="11pt")
-    item.hideButtons()
-    item.setMenuEnabled(False)
-    for side in ("left", "bottom"):
-        axis = plot.getAxis(side)
-        axis.setPen("#888888")
-        axis.setTextPen("#333333")
-        axis.enableAutoSIPrefix(False)
-    return plot
 
 
 def _result(trial: Trial) -> float | None:
@@ -54,7 +41,7 @@ class TrialCurves(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot = _plot_widget("Loss of every trial")
+        self.plot = new_plot("Loss of every trial")
         self.plot.setLabel("left", "validation loss")
         self.plot.setLabel("bottom", "epoch")
         self.legend = self.plot.addLegend(offset=(-10, 10), labelTextColor="#222222",
@@ -118,7 +105,7 @@ class ParallelCoordinates(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot = _plot_widget("Settings against the result")
+        self.plot = new_plot("Settings against the result")
         item = self.plot.getPlotItem()
         item.hideAxis("left")
         item.hideAxis("bottom")

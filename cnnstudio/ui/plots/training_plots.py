@@ -41,6 +41,7 @@ from cnnstudio.core.training_events import (
 )
 from cnnstudio.ui.plots.epoch_lines import EpochLines
 from cnnstudio.ui.plots.pacing import Pacer
+from cnnstudio.ui.plots.plot_style import new_plot
 from cnnstudio.ui.plots.readout import Readout
 from cnnstudio.ui.plots.run_overlay import RunOverlay
 from cnnstudio.ui.plots.series import (
@@ -271,21 +272,12 @@ class TrainingPlots(Readout, RunOverlay, QWidget):
         layout.addWidget(self.plot_area, 1)
 
     def _plot(self, title: str | None, y_label: str) -> pg.PlotWidget:
-        plot = pg.PlotWidget(background="w")
+        plot = new_plot(title)
         item = plot.getPlotItem()
-        if title:
-            item.setTitle(title, color="#222222", size="11pt")
         item.setLabel("left", y_label)
         item.setLabel("bottom", X_LABELS[self.unit])
         item.setDownsampling(auto=True, mode="peak")
         item.setClipToView(True)
-        item.hideButtons()
-        item.setMenuEnabled(False)
-        for side in ("left", "bottom"):
-            axis = plot.getAxis(side)
-            axis.setPen("#888888")
-            axis.setTextPen("#333333")
-            axis.enableAutoSIPrefix(False)  # no "loss (x0.001)": the numbers as they are
         return plot
 
     @staticmethod
