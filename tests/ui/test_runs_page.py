@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 from cnnstudio.core import edits
+from cnnstudio.ui.common.layouts import select_row
 from tests.training_projects import tiny_project
 from tests.ui.conftest import save_screenshot
 
@@ -53,8 +54,8 @@ def test_table_lists_runs_and_selecting_two_shows_what_changed(make_window, qtbo
 
 def test_export_csv_and_delete_with_undo(make_window, qtbot, tmp_path):
     window, page = window_with_runs(make_window)
-    page.table.clearSelection()  # selectRow adds to a selection while a modifier seems held
-    page.table.selectRow(0)
+    page.table.clearSelection()
+    select_row(page.table, 0)
     assert [r["id"] for r in page.selected_runs()] == ["run-1"]
     out = tmp_path / "run-1.csv"
     assert page.write_csv(page.selected_runs()[0], out)
@@ -76,3 +77,19 @@ def test_empty_state(make_window):
     page = window.runs_page
     assert not page.empty.isHidden() and page.table.isHidden()
     assert not page.csv_button.isEnabled()
+
+
+def test_the_newest_run_is_chosen_even_while_a_modifier_is_down(make_window, qtbot):
+    """A key event that left Shift or Ctrl down (a user's, or another test's) made the
+    page's own choice of a row extend or toggle the selection, and no run was chosen."""
+    from PySide6.QtCore import Qt
+
+    holder = make_window()
+    for key, modifier in ((Qt.Key_Control, Qt.ControlModifier),
+                          (Qt.Key_Shift, Qt.ShiftModifier | Qt.ControlModifier)):
+        qtbot.keyPress(holder, key, modifier)  # pressed, never released
+    window, page = window_with_runs(make_window)
+    assert [r["id"] for r in page.selected_runs()] == ["run-2"]
+    page.table.clearSelection()
+    select_row(page.table, 0)
+    assert [r["id"] for r in page.selected_runs()] == ["run-1"]

@@ -14,6 +14,7 @@ import pytest
 from PySide6.QtWidgets import QDialog
 
 from cnnstudio.core import load_project, save_project
+from cnnstudio.ui.common.layouts import select_row
 from tests.scripted_sweep import ScriptedSweep, val_loss
 from tests.training_projects import tiny_project
 from tests.ui.conftest import save_screenshot
@@ -193,7 +194,7 @@ def test_a_sweep_shows_its_trials_live_and_records_each_as_a_run(make_window, tm
         assert swatch.name() == panel.curves.curves[trial_id].opts["pen"].color().name()
     best_line = panel.coordinates.lines["abc_00003"]
     assert best_line.yData[-1] == pytest.approx(0.0)  # the lowest loss, at the bottom
-    table.selectRow(2)
+    select_row(table, 2)
     assert panel.curves.highlighted == table.item(2, 0).data(0x0100)
     window.resize(1024, 680)
     save_screenshot(window, "runs_sweep.png")
@@ -272,3 +273,21 @@ def test_an_unsaved_project_is_saved_before_the_sweep(make_window, tmp_path, qtb
     with qtbot.waitSignal(panel.session.finished, timeout=TIMEOUT_MS):
         pass
     assert window.path == target and len(load_project(target).runs) == 1
+
+
+def test_closing_the_window_stops_the_sweep_and_keeps_its_trials(make_window, tmp_path,
+                                                                 qtbot, monkeypatch, scripted,
+                                                                 dialog_answers):
+    from PySide6.QtWidgets import QMessageBox
+
+    scripted.hold = True
+    window, panel, path = saved_window(make_window, tmp_path)
+    run_dialog(monkeypatch, {"training.learning_rate": "0.001,0.002"})
+    panel.open_dialog()
+    qtbot.waitUntil(lambda: len(panel.trials) == 2, timeout=TIMEOUT_MS)
+    dialog_answers.extend([QMessageBox.No])  # keep it running
+    assert not window.close() and panel.running
+    dialog_answers.extend([QMessageBox.Yes, QMessageBox.Discard])  # stop it; don't save
+    assert window.close()
+    assert not panel.running and not panel.session.task.thread.isRunning()
+    assert sorted(r["ended"] for r in load_project(path).runs) == ["completed", "stopped"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLayout, QScrollArea, QWidget
+from PySide6.QtCore import QItemSelectionModel
+from PySide6.QtWidgets import QAbstractItemView, QLayout, QScrollArea, QWidget
 
 
 def clear_layout(layout: QLayout) -> None:
@@ -24,3 +25,11 @@ def scrolled(widget: QWidget) -> QScrollArea:
     scroll.setWidgetResizable(True)
     scroll.setWidget(widget)
     return scroll
+
+
+def select_row(view: QAbstractItemView, row: int) -> None:
+    """Select a whole row from code. `QAbstractItemView.selectRow` acts as a click and reads
+    the keyboard: with Shift or Ctrl down (or a modifier Qt still thinks is down) it
+    extends or toggles the selection instead of adding the row."""
+    view.selectionModel().select(view.model().index(row, 0),
+                                 QItemSelectionModel.Select | QItemSelectionModel.Rows)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QTableWidget, QTableWidgetItem, QTabWidget, QTextBrowser, QVBoxLayout, QWidget,
 )
 
+from cnnstudio.ui.common.layouts import select_row
 from cnnstudio.ui.common.save_png import add_save_png_action, window_status
 from cnnstudio.core.runs import best_epoch, describe_ending, metrics_csv, run_changes
 from cnnstudio.ui.editor import ProjectEditor
@@ -167,9 +168,9 @@ class RunsPage(QWidget):
         self.table.clearSelection()
         for row, run in enumerate(runs):
             if run.get("id") in selected:
-                self.table.selectRow(row)
+                select_row(self.table, row)
         if runs and not self.table.selectionModel().hasSelection():
-            self.table.selectRow(len(runs) - 1)
+            select_row(self.table, len(runs) - 1)
         self.table.blockSignals(False)
         self.empty.setVisible(not runs)
         self.table.setVisible(bool(runs))

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.core.sweep_plan import apply_values, describe_values
 from cnnstudio.core.sweep_trials import ENDED, Trial, rank, recorded_trials, sweep_ids
+from cnnstudio.ui.common.layouts import select_row
 from cnnstudio.ui.common.status_line import StatusLine
 from cnnstudio.ui.editor import ProjectEditor
 from cnnstudio.ui.plots.series import run_colour
@@ -361,7 +362,7 @@ class SweepPanel(QWidget):
                     item.setFont(font)
                 self.table.setItem(row, column, item)
             if trial.trial_id == chosen:
-                self.table.selectRow(row)
+                select_row(self.table, row)
         self.table.blockSignals(False)
 
     def _cells(self, trial: Trial) -> list[str]:

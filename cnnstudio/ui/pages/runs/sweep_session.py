@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from cnnstudio.core.project import Project
 from cnnstudio.core.sweep_plan import SweepPlan
@@ -81,8 +81,12 @@ class SweepSession(QObject):
         self.runner.stop()
 
     def wait(self, ms: int = 60_000) -> bool:
-        """Wait for the worker (after `stop`); True when it ended."""
-        return self.task.wait(ms)
+        """Wait for the worker (after `stop`); True when it ended, its last trials and its
+        end delivered (the window closing records them before it goes)."""
+        if not self.task.wait(ms):
+            return False
+        QCoreApplication.sendPostedEvents()
+        return True
 
     def _changed(self, trial: Trial) -> None:  # in the worker thread
         self.trial_changed.emit(replace(trial, values=dict(trial.values),
