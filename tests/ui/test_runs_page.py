@@ -93,3 +93,13 @@ def test_the_newest_run_is_chosen_even_while_a_modifier_is_down(make_window, qtb
     page.table.clearSelection()
     select_row(page.table, 0)
     assert [r["id"] for r in page.selected_runs()] == ["run-1"]
+
+
+def test_a_constant_learning_rate_is_framed_where_it_can_be_read(make_window, qtbot):
+    run = recorded([(1.0, 1.1), (0.7, 0.8)], id="run-1")
+    for entry in run["epochs"]:
+        entry["learning_rate"] = 0.001
+    window = make_window(edits.add_run(tiny_project(), run))
+    window.page_actions[4].trigger()
+    low, high = window.runs_page.plots.plots["learning_rate"].viewRange()[1]
+    assert low < 0.001 < high and high - low < 0.001

@@ -91,6 +91,18 @@ class RunOverlay:
             self._run_xy.append((run_id, xy))
         for plot in self.plots.values():
             plot.getPlotItem().enableAutoRange()
+        self._frame_rates([y for _, points in self._run_xy
+                           for _, plot, _, y in points if plot == "learning_rate"])
+
+    def _frame_rates(self, rates: Sequence[np.ndarray]) -> None:
+        """The rates' own range: auto-ranging framed a constant 0.001 as -0.4 to 0.4, where
+        it read as 0 (the hidden live curves count in its bounds)."""
+        values = np.concatenate(rates) if rates else np.array([])
+        if not len(values):
+            return
+        low, high = float(values.min()), float(values.max())
+        pad = (high - low) * 0.1 or abs(high) * 0.05 or 1e-6
+        self.plots["learning_rate"].setYRange(low - pad, high + pad, padding=0)
 
     @staticmethod
     def _run_x(run: Mapping[str, Any], unit: str) -> np.ndarray:
