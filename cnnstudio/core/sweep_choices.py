@@ -23,13 +23,12 @@ SWEEPABLE_SETTINGS = ("int", "float", "choice", "bool")
 SWEEPABLE_ARGS = (Kind.INT, Kind.FLOAT, Kind.CHOICE, Kind.BOOL, Kind.INT_TUPLE, Kind.FACTOR)
 CHOICES_SUGGESTED = 3
 
-RAY_START_SECONDS = 5.0
-SLOT_START_SECONDS = 4.0
+RAY_START_SECONDS = 4.0
+SLOT_START_SECONDS = 3.0
 TRIAL_SETUP_SECONDS = 0.5
 """Ray's start on this machine, each parallel slot's TensorFlow import (trial processes
 are reused), and each trial's model build and record. Fitted on the 2-core development
-machine: 4 trials of 3 epochs at 0.38 s an epoch took 16.6 s one at a time (15.5 s
-estimated) and 14.5 s two at a time (12.3 s estimated); see README, Performance."""
+machine with tests/benchmarks/bench_sweep_estimate.py (see README, Performance)."""
 
 
 @dataclass(frozen=True)

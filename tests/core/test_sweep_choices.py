@@ -66,16 +66,16 @@ def test_the_estimate_comes_from_the_projects_own_runs():
     cluster = {**same, "id": "run-4", "seconds": 30.0, "device": "cluster"}
     project = edits.add_run(edits.add_run(edits.add_run(project, same), other), cluster)
     assert epoch_time(project) == EpochTime(1.0, "run-2", True)  # the same design first
-    # one at a time: Ray 5 s + TensorFlow 4 s + 4 trials of (2 epochs x 1 s + 0.5 s)
-    assert sweep_seconds(4, 2, 1.0, 1, 2, start_ray=True) == pytest.approx(19.0)
+    # one at a time: Ray 4 s + TensorFlow 3 s + 4 trials of (2 epochs x 1 s + 0.5 s)
+    assert sweep_seconds(4, 2, 1.0, 1, 2, start_ray=True) == pytest.approx(17.0)
     # two at a time on two cores: two waves
-    assert sweep_seconds(4, 2, 1.0, 2, 2, start_ray=True) == pytest.approx(14.0)
+    assert sweep_seconds(4, 2, 1.0, 2, 2, start_ray=True) == pytest.approx(12.0)
     # four at a time on two cores: one wave, each twice as slow
-    assert sweep_seconds(4, 2, 1.0, 4, 2, start_ray=True) == pytest.approx(13.5)
+    assert sweep_seconds(4, 2, 1.0, 4, 2, start_ray=True) == pytest.approx(11.5)
     # a cluster: no Ray to start here, every trial its own machine
-    assert sweep_seconds(4, 2, 1.0, 4, None, start_ray=False) == pytest.approx(6.5)
+    assert sweep_seconds(4, 2, 1.0, 4, None, start_ray=False) == pytest.approx(5.5)
     text = describe_estimate(4, 2, epoch_time(project), 2, 2, True, lambda s: f"{s:.0f} s")
-    assert text == ("about 14 s (run-2 took 1 s an epoch; 2 at a time sharing this "
+    assert text == ("about 12 s (run-2 took 1 s an epoch; 2 at a time sharing this "
                     "machine's 2 cores)")
 
 
