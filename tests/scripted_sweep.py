@@ -21,6 +21,7 @@ class ScriptedSweep:
 
     hold = False
     started: list = []
+    fail_with: Exception | None = None  # raised before any trial, as connect() raises
 
     def __init__(self, project, project_file, plan, address="local", parallel=2, asha=False,
                  epochs=None, seed=0, gpus_per_trial=0, on_trial=None) -> None:
@@ -42,6 +43,8 @@ class ScriptedSweep:
         from cnnstudio.core.sweep_plan import describe_values
         from cnnstudio.engine.ray_cluster import place_run
 
+        if self.fail_with is not None:
+            raise self.fail_with
         grid = self.plan.grid()
         for index, values in enumerate(grid):
             if self.stop_requested.is_set():

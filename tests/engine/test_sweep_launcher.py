@@ -74,7 +74,7 @@ def test_the_sweep_command_streams_ranks_and_writes_the_table(tmp_path, monkeypa
     from tests.core.test_cli import cnnstudio
     from tests.scripted_sweep import ScriptedSweep
 
-    ScriptedSweep.started, ScriptedSweep.hold = [], False
+    ScriptedSweep.started, ScriptedSweep.hold, ScriptedSweep.fail_with = [], False, None
     monkeypatch.setitem(sys.modules, "cnnstudio.engine.ray_sweep",
                         types.SimpleNamespace(SweepRun=ScriptedSweep))
     path = tmp_path / "tiny.cnnstudio.json"

@@ -26,6 +26,7 @@ TIMEOUT_MS = 10_000
 def scripted(monkeypatch):
     ScriptedSweep.hold = False
     ScriptedSweep.started = []
+    ScriptedSweep.fail_with = None
     monkeypatch.setitem(sys.modules, "cnnstudio.engine.ray_sweep",
                         types.SimpleNamespace(SweepRun=ScriptedSweep))
     from cnnstudio.ui.pages.runs import sweep_dialog
@@ -291,3 +292,19 @@ def test_closing_the_window_stops_the_sweep_and_keeps_its_trials(make_window, tm
     assert window.close()
     assert not panel.running and not panel.session.task.thread.isRunning()
     assert sorted(r["ended"] for r in load_project(path).runs) == ["completed", "stopped"]
+
+
+def test_a_sweep_that_cannot_start_says_why(make_window, tmp_path, qtbot, monkeypatch,
+                                            scripted):
+    from cnnstudio.engine.ray_cluster import ClusterError
+
+    scripted.fail_with = ClusterError("cannot reach the Ray cluster at head:6379 "
+                                      "(Connection refused).")
+    window, panel, path = saved_window(make_window, tmp_path)
+    run_dialog(monkeypatch, {"training.learning_rate": "0.001,0.01"})
+    panel.open_dialog()
+    with qtbot.waitSignal(panel.session.finished, timeout=TIMEOUT_MS):
+        pass
+    assert "0 trials recorded" in panel.status.text()
+    assert "It failed: cannot reach the Ray cluster at head:6379" in panel.status.text()
+    assert panel.new_button.isEnabled() and load_project(path).runs == ()

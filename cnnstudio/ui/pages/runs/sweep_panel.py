@@ -278,7 +278,7 @@ class SweepPanel(QWidget):
             text += f", {invalid} invalid"
         text += f", in {self._elapsed()}."
         if outcome.error:
-            text += f" Ray reported: {outcome.error}"
+            text += f" It failed: {outcome.error}"
         self.outcome_text = text
         self.status.set_error(bool(outcome.error) and done == 0)
         self.recorded.emit()
