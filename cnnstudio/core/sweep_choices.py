@@ -156,18 +156,18 @@ class EpochTime:
 
 
 def epoch_time(project: Project) -> EpochTime | None:
-    """The newest timed run's seconds per epoch, preferring one of this very design. Runs
-    on a cluster are left out: their time is the cluster's, and a sweep's trials each
-    train in one process."""
+    """The newest timed run's seconds per epoch, preferring one of this very design, then
+    one that trained alone (a sweep's trial may have shared the cores with others, which
+    the estimate counts again). Runs on a cluster are left out: their time is the
+    cluster's."""
     timed = [run for run in reversed(project.runs)
              if _number(run.get("seconds")) and run.get("epochs")
-             and run.get("device") != "cluster"]
-    same = [run for run in timed if same_architecture(run, project)]
-    run = (same or timed or [None])[0]
-    if run is None:
+             and run.get("device") != "cluster" and not run.get("cluster")]
+    if not timed:
         return None
+    run = min(timed, key=lambda r: (not same_architecture(r, project), bool(r.get("sweep"))))
     return EpochTime(float(run["seconds"]) / len(run["epochs"]), str(run.get("id", "?")),
-                     bool(same))
+                     same_architecture(run, project))
 
 
 def _number(value: Any) -> bool:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Mapping, Sequence
 
 from cnnstudio.core.catalogue import LAYER_TYPES
-from cnnstudio.core.errors import CnnStudioError
+from cnnstudio.core.errors import CnnStudioError, ProjectError
 from cnnstudio.core.project import Project
 from cnnstudio.core.training_config import GROUPS, SETTINGS
 
@@ -219,12 +219,52 @@ def with_values(doc: Mapping[str, Any], values: Mapping[str, Any],
     return doc
 
 
-def apply_values(project: Project, values: Mapping[str, Any]) -> Project:
+def apply_values(project: Project, values: Mapping[str, Any],
+                 recorded_layers: Sequence[Mapping[str, Any]] | None = None) -> Project:
     """The project with each key set to its value, as one edit (the Runs page's "Apply
-    best settings"); a ProjectError, naming the field, if the project refuses one."""
+    best settings"); a ProjectError, naming the field, if the project refuses a value or
+    no longer has the setting. With the trial's recorded layers, a layer's key must still
+    name a layer of the same type in the same place: a layer inserted since shifts the
+    generated names (dense becomes dense_1), and the value would reach another layer."""
     from cnnstudio.core.project_file import project_from_dict
 
+    for key in values:
+        try:
+            check_key(key, project)
+        except SweepError as error:
+            raise ProjectError(key, "the design changed since the sweep: "
+                               f"{str(error).removeprefix('--set ')}") from None
+    if recorded_layers is not None:
+        _check_same_places(project, values, recorded_layers)
     return project_from_dict(with_values(project.to_dict(), values, project.layer_names()))
+
+
+def _check_same_places(project: Project, values: Mapping[str, Any],
+                       recorded: Sequence[Mapping[str, Any]]) -> None:
+    from cnnstudio.core.project import layer_from_dict, layer_names
+
+    try:
+        then = [layer_from_dict(item, f"layers[{i}]") for i, item in enumerate(recorded)]
+    except ProjectError:
+        return  # a record this version cannot read: the names alone are checked
+    then_names, now_names = layer_names(then), project.layer_names()
+    varied: dict[str, set[str]] = {}
+    for key in values:
+        parts = key.split(".")
+        if parts[0] == "layers":
+            varied.setdefault(parts[1], set()).add(parts[-1])
+    for name, args in varied.items():
+        now = project.layers[now_names.index(name)]
+        was = then[then_names.index(name)] if name in then_names else None
+        if was is None or was.type != now.type or _other_params(was, args) != \
+                _other_params(now, args):
+            raise ProjectError(f"layers.{name}", "the design changed since the sweep: "
+                               f"{name} is no longer the layer the sweep varied. Set the "
+                               "values by hand, or run the sweep again.")
+
+
+def _other_params(layer, varied: set[str]) -> dict[str, Any]:
+    return {k: v for k, v in layer.params.items() if k not in varied}
 
 
 def trial_project(project: Project, values: Mapping[str, Any]) -> Project:

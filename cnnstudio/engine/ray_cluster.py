@@ -22,6 +22,8 @@ from typing import Any, Callable
 
 from cnnstudio.core.errors import CnnStudioError
 
+LOCAL = "local"
+"""The address that starts a Ray on this machine for the job (the GUI's "This machine")."""
 CONNECT_TIMEOUT_SECONDS = 5.0
 STOP_POLL_SECONDS = 0.25
 WORKER_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
@@ -65,6 +67,8 @@ class Cluster:
                 "cpus": int(resources.get("CPU", 0)), "gpus": int(resources.get("GPU", 0))}
 
     def close(self) -> None:
+        if self.address in _in_use:
+            _in_use.remove(self.address)
         if self.started_here:
             import_ray().shutdown()
 
@@ -114,12 +118,27 @@ def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT_SECONDS) -> N
         channel.close()
 
 
+_in_use: list[str] = []
+"""The address of the job that holds this process's Ray, while one does: a GUI may ask
+for a sweep and a cluster run at once, and they must not share a session (the first to
+end would shut it down under the other)."""
+
+
 def connect(address: str, cpus: int | None = None) -> Cluster:
     """Join or start the Ray session `address` names (see the module docstring)."""
+    if _in_use:
+        raise ClusterError(f"another job in this window already uses Ray (at {_in_use[0]}): "
+                           "start this one when it has ended.")
+    cluster = _connect(address, cpus)
+    _in_use.append(address)
+    return cluster
+
+
+def _connect(address: str, cpus: int | None) -> Cluster:
     ray = import_ray()
     if address not in ("local", "auto"):
         check_reachable(address)
-    if ray.is_initialized():  # a GUI's or a test's session: used as it is
+    if ray.is_initialized():  # a test's or a program's own session: used as it is
         return Cluster(address, started_here=False)
     options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
                                "configure_logging": False,

@@ -123,3 +123,33 @@ def test_a_recorded_sweep_is_rebuilt_from_its_runs_ranked():
     trials = rank(recorded_trials(runs, "sweep-b"))
     assert [(t.run_id, t.values["lr"], t.best()["val_loss"]) for t in trials] == [
         ("run-4", 0.01, 0.4), ("run-3", 0.1, 0.8)]
+
+
+def test_apply_values_refuses_a_setting_the_design_no_longer_has_in_its_place():
+    from cnnstudio.core.project import LayerSpec
+
+    project = tiny_project()
+    recorded = [layer.to_dict(ui=False) for layer in project.layers]
+    values = {"layers.dense.params.units": 6, "training.learning_rate": 0.01}
+    assert apply_values(project, values, recorded).training["learning_rate"] == 0.01
+    without = edits.remove_layers(project, [2])
+    with pytest.raises(ProjectError, match="design changed since the sweep.*no layer 'dense'"):
+        apply_values(without, values, recorded)
+    # a Dense inserted above takes the generated name dense; the varied one is dense_1
+    shifted = edits.insert_layers(project, 1, [LayerSpec("Flatten", name="flat"),
+                                               LayerSpec("Dense", {"units": 32})])
+    shifted = edits.remove_layers(shifted, [3])  # the old Flatten
+    assert shifted.layer_names()[2:] == ["dense", "dense_1"]
+    with pytest.raises(ProjectError, match="dense is no longer the layer the sweep varied"):
+        apply_values(shifted, values, recorded)
+
+
+def test_the_estimate_prefers_a_run_that_trained_alone():
+    project = tiny_project()
+    layers = [layer.to_dict(ui=False) for layer in project.layers]
+    alone = {"id": "run-1", "seconds": 2.0, "epochs": [{}, {}], "layers": layers,
+             "input": {"shape": [12, 12, 1]}}
+    trial = {**alone, "id": "run-2", "seconds": 8.0, "sweep": {"id": "s", "values": {}}}
+    on_cluster = {**alone, "id": "run-3", "seconds": 30.0, "cluster": {"workers": 2}}
+    project = edits.add_run(edits.add_run(edits.add_run(project, alone), trial), on_cluster)
+    assert epoch_time(project) == EpochTime(1.0, "run-1", True)

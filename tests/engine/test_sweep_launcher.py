@@ -97,3 +97,16 @@ def test_the_sweep_command_streams_ranks_and_writes_the_table(tmp_path, monkeypa
     assert rows[0][:4] == ["rank", "run", "learning_rate", "filters"] and len(rows) == 5
     assert rows[1][1] == final["trials"][0]["run"] and rows[1][2:4] == ["0.01", "8"]
     assert len(load_project(path).runs) == 4
+
+
+def test_one_job_at_a_time_holds_ray_in_a_process(monkeypatch):
+    """A sweep and a cluster run started from one window must not share a Ray: the first
+    to end would shut it down under the other."""
+    import pytest
+
+    from cnnstudio.engine import ray_cluster
+
+    monkeypatch.setattr(ray_cluster, "_in_use", ["local"])
+    with pytest.raises(ray_cluster.ClusterError, match="another job in this window already "
+                       "uses Ray"):
+        ray_cluster.connect("ray://head:10001")

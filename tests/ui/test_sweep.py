@@ -308,3 +308,64 @@ def test_a_sweep_that_cannot_start_says_why(make_window, tmp_path, qtbot, monkey
     assert "0 trials recorded" in panel.status.text()
     assert "It failed: cannot reach the Ray cluster at head:6379" in panel.status.text()
     assert panel.new_button.isEnabled() and load_project(path).runs == ()
+
+
+def test_while_a_sweep_runs_the_chosen_trial_stays_chosen_and_nothing_else_opens(
+        make_window, tmp_path, qtbot, monkeypatch, scripted):
+    from cnnstudio.core import edits
+
+    scripted.hold = True
+    window, panel, path = saved_window(make_window, tmp_path)
+    run_dialog(monkeypatch, {"training.learning_rate": "0.001,0.002,0.01"})
+    panel.open_dialog()
+    qtbot.waitUntil(lambda: len(panel.trials) == 3, timeout=TIMEOUT_MS)
+    assert not panel.apply_button.isEnabled()  # a trial in its first epochs may lead
+    select_row(panel.table, 2)  # the last one started: rate 0.01, best when ranked
+    chosen = panel.table.item(2, 0).data(0x0100)
+    other = tmp_path / "other.cnnstudio.json"
+    save_project(edits.set_training(tiny_project(), {"epochs": 9}), other)
+    assert not window.open_path(other)  # the sweep records its runs in this project
+    assert window.path == path
+    panel.stop()
+    with qtbot.waitSignal(panel.session.finished, timeout=TIMEOUT_MS):
+        pass
+    rows = {index.row() for index in panel.table.selectionModel().selectedRows()}
+    assert len(rows) == 1 and panel.table.item(rows.pop(), 0).data(0x0100) == chosen
+    assert panel.curves.highlighted == chosen
+    assert panel.apply_button.isEnabled()
+
+
+def test_apply_refuses_with_a_sentence_when_the_design_changed(make_window, tmp_path, qtbot,
+                                                               monkeypatch, scripted):
+    from cnnstudio.core import edits
+
+    window, panel, _ = saved_window(make_window, tmp_path)
+    run_dialog(monkeypatch, {"layers.conv2d.params.filters": "4,8"})
+    panel.open_dialog()
+    with qtbot.waitSignal(panel.session.finished, timeout=TIMEOUT_MS):
+        pass
+    window.editor.edit("remove", edits.remove_layers, [0])
+    steps = window.editor.undo_stack.count()
+    panel.apply_button.click()
+    assert window.editor.undo_stack.count() == steps
+    assert "design changed since the sweep" in panel.status.text()
+    assert "no layer 'conv2d'" in panel.status.text()
+
+
+def test_the_dialog_names_a_rows_problem_in_its_own_words(qtbot, scripted):
+    from cnnstudio.ui.pages.runs.sweep_dialog import SweepDialog
+
+    dialog = SweepDialog(tiny_project(), saved=True)
+    qtbot.addWidget(dialog)
+    first = dialog.rows[0]
+    first.values.setText("")
+    assert dialog.problem.text() == ("Give Learning rate the values to compare, e.g. "
+                                     "0.0003,0.001,0.003.")
+    first.values.setText("0.01")
+    second = dialog.add_setting("training.learning_rate")
+    assert "Learning rate is chosen twice" in dialog.problem.text()
+    second.set_key("training.batch_size")
+    second.values.setText("16,,32")
+    assert dialog.problem.text().startswith("Batch size: has an empty value")
+    assert "--set" not in dialog.problem.text()
+    assert not dialog.start_button.isEnabled()

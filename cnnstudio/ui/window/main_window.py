@@ -33,7 +33,7 @@ PAGE_ICONS = (QStyle.SP_FileDialogDetailedView, QStyle.SP_DirIcon, QStyle.SP_Med
               QStyle.SP_FileDialogContentsView, QStyle.SP_FileDialogListView)
 WELCOME_KEY = "welcome/show"
 STOP_WAIT_MS = 10_000
-SWEEP_STOP_WAIT_MS = 40_000  # the trials finish their batch, then Ray ends (ray_sweep)
+RAY_STOP_WAIT_MS = 40_000  # a sweep's or cluster's workers end their batch, then Ray ends
 FILE_FILTER = "CNN Studio projects (*.cnnstudio.json *.json)"
 MAX_RECENT = 8
 AUTOSAVE_IDLE_MS = 3000
@@ -246,8 +246,21 @@ class MainWindow(QMainWindow):
             self.autosave_timer.start()
 
     # files ------------------------------------------------------------------------
+    def busy(self) -> bool:
+        """Training or a sweep records its runs in this document, so no other document may
+        take its place until it ends; says so when it is."""
+        what = ("Training" if self.train_page.training else
+                "A sweep" if self.runs_page.sweep.running else None)
+        if what is None:
+            return False
+        QMessageBox.information(self, APP_NAME, f"{what} is running on "
+                                f"{self.editor.project.name}; its runs are recorded in this "
+                                "project. Stop it, or wait for it to end, before opening "
+                                "another.")
+        return True
+
     def open_path(self, path: Path) -> bool:
-        if not self.maybe_save():
+        if self.busy() or not self.maybe_save():
             return False
         try:
             recovered = recover_interrupted(path)
@@ -402,12 +415,14 @@ class MainWindow(QMainWindow):
 
     def start_empty(self) -> None:
         """A project with the default data's input and no layers, to build from scratch."""
-        if self.maybe_save():
+        if not self.busy() and self.maybe_save():
             self.set_document(Project(input_shape=(28, 28, 1), name="Untitled"), None)
 
     def new_from_template(self) -> None:
         from cnnstudio.ui.window.template_dialog import TemplateDialog
 
+        if self.busy():
+            return
         dialog = TemplateDialog(self)
         if dialog.exec() and dialog.chosen is not None and self.maybe_save():
             self.set_document(dialog.chosen.project, None)
@@ -467,7 +482,8 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
             self.train_page.stop()
-            if not self.train_page.shutdown(STOP_WAIT_MS):
+            wait = RAY_STOP_WAIT_MS if self.train_page.cluster_run else STOP_WAIT_MS
+            if not self.train_page.shutdown(wait):
                 QMessageBox.warning(self, APP_NAME, "Training did not stop in time; close "
                                     "again in a moment.")
                 event.ignore()
@@ -480,7 +496,7 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.Yes:
                 event.ignore()
                 return
-            if not self.runs_page.sweep.shutdown(SWEEP_STOP_WAIT_MS):
+            if not self.runs_page.sweep.shutdown(RAY_STOP_WAIT_MS):
                 QMessageBox.warning(self, APP_NAME, "The sweep did not stop in time; close "
                                     "again in a moment.")
                 event.ignore()

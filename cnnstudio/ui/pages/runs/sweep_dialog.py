@@ -20,9 +20,11 @@ from PySide6.QtWidgets import (
 from cnnstudio.core.errors import CnnStudioError
 from cnnstudio.core.project import Project
 from cnnstudio.core.sweep_choices import SweepChoice, describe_estimate, epoch_time, sweep_choices
-from cnnstudio.core.sweep_plan import SweepPlan, describe_values, make_plan, trial_project
-from cnnstudio.engine.ray_cluster import check_address, ray_installed
-from cnnstudio.ui.pages.runs.sweep_session import LOCAL, SweepRequest
+from cnnstudio.core.sweep_plan import (
+    SweepPlan, describe_values, make_plan, parse_setting, trial_project,
+)
+from cnnstudio.engine.ray_cluster import LOCAL, check_address, ray_installed
+from cnnstudio.ui.pages.runs.sweep_session import SweepRequest
 
 FIRST_KEY = "training.learning_rate"
 CHECKED_TRIALS = 64
@@ -244,6 +246,9 @@ class SweepDialog(QDialog):
             return None, ("Sweeps run through Ray Tune, an optional extra that is not "
                           "installed: run pip install 'cnnstudio[ray]' and open CNN Studio "
                           "again.")
+        problem = self._rows_problem()
+        if problem is not None:
+            return None, problem
         try:
             plan = make_plan([row.text() for row in self.rows], self.project,
                              self.samples.value())
@@ -256,6 +261,25 @@ class SweepDialog(QDialog):
             except CnnStudioError as error:
                 return plan, str(error)
         return plan, None
+
+    def _rows_problem(self) -> str | None:
+        """What is wrong with a row, named as the row names its setting (the command's
+        own messages speak of --set)."""
+        seen = set()
+        for row in self.rows:
+            choice = row.choice()
+            if not row.values.text().strip():
+                example = choice.suggestion or "1,2"
+                return f"Give {choice.label} the values to compare, e.g. {example}."
+            if choice.key in seen:
+                return (f"{choice.label} is chosen twice: list all its values in one row.")
+            seen.add(choice.key)
+            try:
+                parse_setting(row.text())
+            except CnnStudioError as error:
+                reason = str(error).removeprefix(f"--set {row.text()!r}").lstrip(": ")
+                return f"{choice.label}: {reason}"
+        return None
 
     def _summary(self, trials: int) -> str:
         from cnnstudio.ui.pages.train.page import format_duration

@@ -8,6 +8,7 @@ sets the best trial's values in the design as one undoable edit.
 
 from __future__ import annotations
 
+import gc
 import math
 import time
 from pathlib import Path
@@ -207,6 +208,9 @@ class SweepPanel(QWidget):
         trial is recorded in its file (the dialog offers to save it)."""
         if self.running:
             return False
+        if self.session is not None:
+            self.session.deleteLater()  # the last sweep's worker and trials
+            self.session = None
         if self._saved_file() is None and (self.saver is None or not self.saver()):
             self.status.set_error(True)
             self.status.setText("The sweep did not start: save the project first, as every "
@@ -238,7 +242,9 @@ class SweepPanel(QWidget):
         if best is None:
             return
         text = f"Apply the best sweep settings ({describe_values(best.values)})"
-        problem = self.editor.edit(text, apply_values, best.values)
+        run = next((r for r in self.editor.project.runs if r.get("id") == best.run_id), None)
+        layers = run.get("layers") if run is not None else None
+        problem = self.editor.edit(text, apply_values, best.values, layers)
         self.outcome_text = (f"The project refused the settings: {problem}" if problem else
                              f"Applied {describe_values(best.values)} from "
                              f"{best.run_id or 'trial ' + best.trial_id}; Undo (Ctrl+Z) takes "
@@ -257,6 +263,7 @@ class SweepPanel(QWidget):
 
     # the sweep's messages -------------------------------------------------------------
     def _trial_changed(self, trial: Trial) -> None:
+        gc.collect(1)  # young garbage, here in the GUI thread: the worker keeps it off
         known = self.trials.get(trial.trial_id)
         self.trials[trial.trial_id] = trial
         if trial.run_id and (known is None or known.run_id != trial.run_id):
@@ -297,9 +304,11 @@ class SweepPanel(QWidget):
         self.bottom.setVisible(has_sweep)
         self.new_button.setEnabled(not self.running)
         self.stop_button.setEnabled(self.running)
-        self.apply_button.setEnabled(self.best_trial() is not None)
         best = self.best_trial()
+        self.apply_button.setEnabled(best is not None and not self.running)
         self.apply_button.setToolTip(
+            "When the sweep has ended: a trial in its first epochs may lead now."
+            if self.running else
             f"Set {describe_values(best.values)} in the design, as one undoable edit"
             if best else "Needs a trial with a result.")
         self._fill_table()
@@ -337,6 +346,7 @@ class SweepPanel(QWidget):
         chosen = self._chosen_id()
         order = list(self.trials)  # the curves' colours follow it (TrialCurves)
         self.table.blockSignals(True)
+        self.table.clearSelection()  # rows move when ranked: the chosen trial is found again
         self.table.setRowCount(len(ranked))
         for row, trial in enumerate(ranked):
             cells = self._cells(trial)

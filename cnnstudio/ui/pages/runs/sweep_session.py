@@ -18,10 +18,9 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 from cnnstudio.core.project import Project
 from cnnstudio.core.sweep_plan import SweepPlan
 from cnnstudio.core.sweep_trials import Trial
+from cnnstudio.engine.ray_cluster import LOCAL
 from cnnstudio.ui.common.worker import Task
 
-LOCAL = "local"
-"""The address for "this machine": the sweep starts a Ray of its own."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +100,7 @@ class SweepSession(QObject):
         self._end(tuple(rank(list(self.runner.trials.values()))), message)
 
     def _end(self, trials: tuple[Trial, ...], error: str | None) -> None:
+        trials = tuple(replace(t, snapshot=None) for t in trials)  # the GUI needs no record
         self.outcome = SweepOutcome(self.sweep_id, trials,
                                     self.runner.stop_requested.is_set(), error)
         self.finished.emit(self.outcome)

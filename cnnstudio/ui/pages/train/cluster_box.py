@@ -16,10 +16,9 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.core.errors import CnnStudioError
-from cnnstudio.engine.ray_cluster import check_address, ray_installed
+from cnnstudio.engine.ray_cluster import LOCAL, check_address, ray_installed
 
 KEY = "cluster/"
-DEFAULT_ADDRESS = "local"
 HERE, CLUSTER = "here", "cluster"
 
 
@@ -32,7 +31,7 @@ class ClusterTarget:
     gpus_per_worker: float = 0.0
 
     def describe(self) -> str:
-        where = "a Ray started on this machine" if self.address == DEFAULT_ADDRESS else \
+        where = "a Ray started on this machine" if self.address == LOCAL else \
             f"the Ray cluster at {self.address}"
         return f"{self.workers} worker{'s' * (self.workers != 1)} on {where}"
 
@@ -98,7 +97,7 @@ class ClusterBox(QWidget):
         value = self.settings.value if self.settings is not None else \
             (lambda _key, default, _type=None: default)
         use = bool(value(KEY + "use", False, bool)) and self.ray
-        self.address.setText(str(value(KEY + "address", DEFAULT_ADDRESS)))
+        self.address.setText(str(value(KEY + "address", LOCAL)))
         self.workers.setValue(int(value(KEY + "workers", 2, int)))
         self.gpus.setValue(float(value(KEY + "gpus_per_worker", 0.0, float)))
         self.mode.setCurrentIndex(self.mode.findData(CLUSTER if use else HERE))
@@ -142,7 +141,7 @@ class ClusterBox(QWidget):
         """None for this machine."""
         if not self.on_cluster:
             return None
-        return ClusterTarget(self.address.text().strip() or DEFAULT_ADDRESS,
+        return ClusterTarget(self.address.text().strip() or LOCAL,
                              self.workers.value(), self.gpus.value())
 
     def problem(self) -> str | None:
