@@ -22,12 +22,15 @@ def test_gui_start_does_not_load_tensorflow():
             "from cnnstudio.ui.window.app import run_app; seen = []; "
             "QTimer.singleShot(300, lambda: (seen.extend(w.windowTitle() for w in "
             "app.topLevelWidgets() if w.isVisible()), app.quit())); run_app(None); "
-            "print('tensorflow' in sys.modules, any('CNN Studio' in t for t in seen))")
+            "print('tensorflow' in sys.modules, any('CNN Studio' in t for t in seen), "
+            "'ray' in sys.modules)")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": "/tmp/cnnstudio-t",
            "XDG_DATA_HOME": "/tmp/cnnstudio-t"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=60, env=env)
-    assert result.stdout.split() == ["False", "True"], result.stderr[-2000:]
+    # no TensorFlow, and no Ray (an optional extra: the Train page and the Sweep dialog
+    # only look for it)
+    assert result.stdout.split() == ["False", "True", "False"], result.stderr[-2000:]
 
 
 
