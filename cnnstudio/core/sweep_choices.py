@@ -191,8 +191,9 @@ def sweep_seconds(trials: int, epochs: int, epoch_seconds: float, parallel: int,
 
 def describe_estimate(trials: int, epochs: int, timing: EpochTime | None, parallel: int,
                       cores: int | None, start_ray: bool,
-                      duration: Callable[[float], str]) -> str:
-    """'about 4:10 (run-3 took 2.1 s an epoch; …)', or why no estimate can be made."""
+                      duration: Callable[[float], str], early_stopping: bool = False) -> str:
+    """'about 4:10 (run-3 took 2.1 s an epoch; …)', or why no estimate can be made; with
+    a scheduler that ends weak trials early (ASHA) the figure is a bound, 'at most'."""
     if timing is None:
         return "Train once to see how long the sweep would take."
     seconds = sweep_seconds(trials, epochs, timing.seconds, parallel, cores, start_ray)
@@ -201,4 +202,5 @@ def describe_estimate(trials: int, epochs: int, timing: EpochTime | None, parall
         basis += " with another design"
     where = (f"{min(parallel, trials)} at a time sharing this machine's {cores} cores"
              if cores is not None else f"{min(parallel, trials)} at a time on the cluster")
-    return f"about {duration(seconds)} ({basis}; {where})"
+    bound = "at most" if early_stopping else "about"
+    return f"{bound} {duration(seconds)} ({basis}; {where})"

@@ -59,6 +59,9 @@ def test_the_estimate_comes_from_the_projects_own_runs():
     project = tiny_project()
     assert epoch_time(project) is None
     assert describe_estimate(4, 2, None, 2, 2, True, str).startswith("Train once")
+    # with ASHA and no run to go by, still the reason, not "at most Train once"
+    assert describe_estimate(4, 2, None, 2, 2, True, str, early_stopping=True).startswith(
+        "Train once")
     same = {"id": "run-2", "seconds": 3.0, "epochs": [{}, {}, {}],
             "input": {"shape": [12, 12, 1]},
             "layers": [layer.to_dict(ui=False) for layer in project.layers]}
@@ -77,6 +80,8 @@ def test_the_estimate_comes_from_the_projects_own_runs():
     text = describe_estimate(4, 2, epoch_time(project), 2, 2, True, lambda s: f"{s:.0f} s")
     assert text == ("about 12 s (run-2 took 1 s an epoch; 2 at a time sharing this "
                     "machine's 2 cores)")
+    assert describe_estimate(4, 2, epoch_time(project), 2, 2, True, lambda s: f"{s:.0f} s",
+                             early_stopping=True).startswith("at most 12 s")
 
 
 def test_axes_place_numbers_on_log_or_linear_scales_and_categories_evenly():

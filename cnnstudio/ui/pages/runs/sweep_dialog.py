@@ -287,12 +287,10 @@ class SweepDialog(QDialog):
         local = self.address_text() == LOCAL
         estimate = describe_estimate(trials, self.epochs.value(), epoch_time(self.project),
                                      self.parallel.value(), os.cpu_count() if local else None,
-                                     local, format_duration)
+                                     local, format_duration, self.asha.isChecked())
         what = f"<b>{trials} trial{'s' * (trials != 1)}</b>"
         if self.plan.sampled:
             what += f" ({self.samples.value()} drawn for each combination of the lists)"
-        if self.asha.isChecked():
-            estimate = "at most " + estimate.removeprefix("about ")
         return f"{what} · {self.epochs.value()} epochs each · {estimate}"
 
     def _invalid_trials(self) -> str | None:
