@@ -125,7 +125,14 @@ def parse_setting(text: str) -> SweepSetting:
 
 
 def make_plan(texts: Sequence[str], project: Project, samples: int = 1) -> SweepPlan:
-    settings = tuple(parse_setting(text) for text in texts)
+    return plan_of([parse_setting(text) for text in texts], project, samples)
+
+
+def plan_of(settings: Sequence[SweepSetting], project: Project, samples: int = 1
+            ) -> SweepPlan:
+    """The plan of settings already parsed (the Sweep dialog parses each row itself, to
+    name a row's problem in its own words)."""
+    settings = tuple(settings)
     if not settings:
         raise SweepError("a sweep needs at least one --set KEY=V1,V2.")
     seen: set[str] = set()
@@ -294,10 +301,11 @@ def loads_own_data(plan: SweepPlan) -> bool:
 
 def describe_values(values: Mapping[str, Any]) -> str:
     """'learning_rate=0.01, units=64': the keys' last parts, for tables and run names."""
-    return ", ".join(f"{key.rsplit('.', 1)[-1]}={_show_number(v)}" for key, v in values.items())
+    return ", ".join(f"{key.rsplit('.', 1)[-1]}={show_setting(v)}" for key, v in values.items())
 
 
-def _show_number(value: Any) -> str:
+def show_setting(value: Any) -> str:
+    """A setting's value as tables and run names show it: 0.0003, 64, true, adam."""
     if isinstance(value, float):
         return f"{value:.4g}"
     return _show(value)

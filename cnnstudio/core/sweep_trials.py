@@ -34,6 +34,11 @@ class Trial:
         scored = [e for e in self.epochs if e.get(self.monitor) is not None]
         return min(scored, key=lambda e: e[self.monitor]) if scored else None
 
+    def best_value(self) -> float | None:
+        """The best epoch's monitored value: what trials are ranked and plotted by."""
+        best = self.best()
+        return best.get(self.monitor) if best else None
+
     def row(self) -> dict[str, Any]:
         """What tables, `--json` and the CSV show of the trial."""
         best = self.best() or {}
@@ -47,8 +52,7 @@ class Trial:
 def rank(trials: list[Trial]) -> list[Trial]:
     """Best validation loss first; trials without one (invalid, failed) last."""
     def score(trial: Trial) -> tuple:
-        best = trial.best()
-        value = best.get(trial.monitor) if best else None
+        value = trial.best_value()
         return (value is None, trial.monitor != "val_loss", value or 0.0)
     return sorted(trials, key=score)
 

@@ -20,7 +20,7 @@ from cnnstudio.core.parallel_axes import layout
 from cnnstudio.core.sweep_plan import describe_values
 from cnnstudio.core.sweep_trials import Trial
 from cnnstudio.ui.plots.plot_style import new_plot
-from cnnstudio.ui.plots.series import run_colour
+from cnnstudio.ui.plots.series import as_float, run_colour
 
 RESULT = "best_val_loss"
 LEGEND_MAX = 6
@@ -30,9 +30,9 @@ BEST_TO_WORST = pg.ColorMap([0.0, 0.5, 1.0], ["#1a9850", "#fee08b", "#d73027"])
 
 
 def _result(trial: Trial) -> float | None:
-    best = trial.best()
-    value = best.get(trial.monitor) if best else None
-    return float(value) if value is not None and math.isfinite(float(value)) else None
+    """The trial's best value where a line can be drawn to it (not NaN or infinite)."""
+    value = as_float(trial.best_value())
+    return value if math.isfinite(value) else None
 
 
 class TrialCurves(QWidget):
@@ -69,7 +69,7 @@ class TrialCurves(QWidget):
             if not trial.epochs:
                 continue
             x = np.array([float(e.get("epoch", i + 1)) for i, e in enumerate(trial.epochs)])
-            y = np.array([_number(e.get(trial.monitor)) for e in trial.epochs])
+            y = np.array([as_float(e.get(trial.monitor)) for e in trial.epochs])
             thick = trial.trial_id == self.highlighted
             colour = run_colour(index)
             curve = pg.PlotDataItem(x, y, pen=pg.mkPen(colour, width=4 if thick else 2),
@@ -86,16 +86,6 @@ class TrialCurves(QWidget):
         if drawn:
             self.plot.enableAutoRange()
 
-    def highlight(self, trial_id: str | None, trials: Sequence[Trial]) -> None:
-        self.highlighted = trial_id
-        self.show_trials(trials)
-
-
-def _number(value) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
 
 
 class ParallelCoordinates(QWidget):

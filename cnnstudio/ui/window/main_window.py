@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QEvent, QFileSystemWatcher, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
@@ -472,36 +473,42 @@ class MainWindow(QMainWindow):
                 QTimer.singleShot(0, lambda p=Path(url.toLocalFile()): self.open_path(p))
                 return
 
+    def _stopped_to_close(self, what: str, question: str, stop: Callable[[], bool]) -> bool:
+        """Ask before stopping a job that records into this project, then stop it and wait;
+        False when the user keeps it running or it did not stop in time."""
+        answer = QMessageBox.question(self, APP_NAME, question,
+                                      QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+        if answer != QMessageBox.Yes:
+            return False
+        if not stop():
+            QMessageBox.warning(self, APP_NAME, f"{what} did not stop in time; close again in "
+                                "a moment.")
+            return False
+        return True
+
+    def _stop_training(self) -> bool:
+        self.train_page.stop()
+        wait = RAY_STOP_WAIT_MS if self.train_page.cluster_run else STOP_WAIT_MS
+        return self.train_page.shutdown(wait)
+
+    def _stop_sweep(self) -> bool:
+        if not self.runs_page.sweep.shutdown(RAY_STOP_WAIT_MS):
+            return False
+        self.reload_runs()  # the trials recorded as it stopped
+        return True
+
     def closeEvent(self, event) -> None:
-        if self.train_page.training:
-            answer = QMessageBox.question(
-                self, APP_NAME, "Training is running. Stop it and close? The epochs done so "
-                "far are kept as a stopped run.", QMessageBox.Yes | QMessageBox.No,
-                QMessageBox.No)
-            if answer != QMessageBox.Yes:
-                event.ignore()
-                return
-            self.train_page.stop()
-            wait = RAY_STOP_WAIT_MS if self.train_page.cluster_run else STOP_WAIT_MS
-            if not self.train_page.shutdown(wait):
-                QMessageBox.warning(self, APP_NAME, "Training did not stop in time; close "
-                                    "again in a moment.")
-                event.ignore()
-                return
-        if self.runs_page.sweep.running:
-            answer = QMessageBox.question(
-                self, APP_NAME, "A sweep is running. Stop it and close? The trials that "
-                "ended are kept as runs; the running ones are recorded as stopped.",
-                QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
-            if answer != QMessageBox.Yes:
-                event.ignore()
-                return
-            if not self.runs_page.sweep.shutdown(RAY_STOP_WAIT_MS):
-                QMessageBox.warning(self, APP_NAME, "The sweep did not stop in time; close "
-                                    "again in a moment.")
-                event.ignore()
-                return
-            self.reload_runs()
+        if self.train_page.training and not self._stopped_to_close(
+                "Training", "Training is running. Stop it and close? The epochs done so far "
+                "are kept as a stopped run.", self._stop_training):
+            event.ignore()
+            return
+        if self.runs_page.sweep.running and not self._stopped_to_close(
+                "The sweep", "A sweep is running. Stop it and close? The trials that ended "
+                "are kept as runs; the running ones are recorded as stopped.",
+                self._stop_sweep):
+            event.ignore()
+            return
         if not self.maybe_save():
             event.ignore()
             return

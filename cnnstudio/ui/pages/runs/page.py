@@ -9,7 +9,7 @@ model as `.keras`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -22,14 +22,11 @@ from cnnstudio.ui.common.save_png import add_save_png_action, window_status
 from cnnstudio.core.runs import best_epoch, describe_ending, metrics_csv, run_changes
 from cnnstudio.ui.editor import ProjectEditor
 from cnnstudio.ui.common.model_saving import ask_model_path, start_model_save
+from cnnstudio.ui.pages.runs.cells import number_cell
 from cnnstudio.ui.pages.runs.sweep_panel import SweepPanel
 
 COLUMNS = ("Run", "Started", "Ended", "Epochs", "Best epoch", "Best val_loss",
            "val_accuracy", "Time", "Optimizer", "Batch", "Continued from", "Sweep", "Message")
-
-
-def _number(value: Any, digits: str = ".4g") -> str:
-    return "–" if value is None else format(value, digits)
 
 
 def run_row(run: dict) -> list[str]:
@@ -43,8 +40,8 @@ def run_row(run: dict) -> list[str]:
     last = epochs[-1] if epochs else {}
     settings = run.get("settings", {})
     return [run.get("id", "?"), run.get("started", "").replace("T", " "),
-            run.get("ended", "?"), str(len(epochs)), _number(best, "d") if best else "–",
-            _number(best_entry.get("val_loss")), _number(last.get("val_accuracy"), ".1%")
+            run.get("ended", "?"), str(len(epochs)), number_cell(best, "d") if best else "–",
+            number_cell(best_entry.get("val_loss")), number_cell(last.get("val_accuracy"), ".1%")
             if last.get("val_accuracy") is not None else "–",
             format_duration(run.get("seconds")),
             f"{settings.get('optimizer', '?')} {settings.get('learning_rate', '')}",

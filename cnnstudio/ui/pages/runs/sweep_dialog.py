@@ -21,7 +21,7 @@ from cnnstudio.core.errors import CnnStudioError
 from cnnstudio.core.project import Project
 from cnnstudio.core.sweep_choices import SweepChoice, describe_estimate, epoch_time, sweep_choices
 from cnnstudio.core.sweep_plan import (
-    SweepPlan, describe_values, make_plan, parse_setting, trial_project,
+    SweepPlan, SweepSetting, describe_values, parse_setting, plan_of, trial_project,
 )
 from cnnstudio.engine.ray_cluster import LOCAL, check_address, ray_installed
 from cnnstudio.ui.pages.runs.sweep_session import SweepRequest
@@ -246,12 +246,11 @@ class SweepDialog(QDialog):
             return None, ("Sweeps run through Ray Tune, an optional extra that is not "
                           "installed: run pip install 'cnnstudio[ray]' and open CNN Studio "
                           "again.")
-        problem = self._rows_problem()
+        settings, problem = self._settings()
         if problem is not None:
             return None, problem
         try:
-            plan = make_plan([row.text() for row in self.rows], self.project,
-                             self.samples.value())
+            plan = plan_of(settings, self.project, self.samples.value())
         except CnnStudioError as error:
             return None, str(error).removeprefix("--set ")
         address = self.address_text()
@@ -262,24 +261,23 @@ class SweepDialog(QDialog):
                 return plan, str(error)
         return plan, None
 
-    def _rows_problem(self) -> str | None:
-        """What is wrong with a row, named as the row names its setting (the command's
-        own messages speak of --set)."""
-        seen = set()
+    def _settings(self) -> tuple[list[SweepSetting], str | None]:
+        """Each row's setting, or what is wrong with a row, named as the row names its
+        setting (the command's own messages speak of --set)."""
+        settings: list[SweepSetting] = []
         for row in self.rows:
             choice = row.choice()
             if not row.values.text().strip():
                 example = choice.suggestion or "1,2"
-                return f"Give {choice.label} the values to compare, e.g. {example}."
-            if choice.key in seen:
-                return (f"{choice.label} is chosen twice: list all its values in one row.")
-            seen.add(choice.key)
+                return [], f"Give {choice.label} the values to compare, e.g. {example}."
+            if any(setting.key == choice.key for setting in settings):
+                return [], f"{choice.label} is chosen twice: list all its values in one row."
             try:
-                parse_setting(row.text())
+                settings.append(parse_setting(row.text()))
             except CnnStudioError as error:
                 reason = str(error).removeprefix(f"--set {row.text()!r}").lstrip(": ")
-                return f"{choice.label}: {reason}"
-        return None
+                return [], f"{choice.label}: {reason}"
+        return settings, None
 
     def _summary(self, trials: int) -> str:
         from cnnstudio.ui.pages.train.page import format_duration

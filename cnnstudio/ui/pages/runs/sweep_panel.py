@@ -9,10 +9,9 @@ sets the best trial's values in the design as one undoable edit.
 from __future__ import annotations
 
 import gc
-import math
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from PySide6.QtCore import QTimer, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -21,11 +20,13 @@ from PySide6.QtWidgets import (
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from cnnstudio.core.sweep_plan import apply_values, describe_values
+from cnnstudio.core.sweep_plan import apply_values, describe_values, show_setting
 from cnnstudio.core.sweep_trials import ENDED, Trial, rank, recorded_trials, sweep_ids
 from cnnstudio.ui.common.layouts import select_row
 from cnnstudio.ui.common.status_line import StatusLine
+from cnnstudio.ui.common.workflow_page import saved_file
 from cnnstudio.ui.editor import ProjectEditor
+from cnnstudio.ui.pages.runs.cells import number_cell
 from cnnstudio.ui.plots.series import run_colour
 from cnnstudio.ui.pages.runs.sweep_session import SweepOutcome, SweepRequest, SweepSession
 
@@ -45,14 +46,6 @@ def _title(key: str) -> str:
     if parts[0] in ("layers", "dataset") and len(parts) >= 3:
         return f"{parts[-3] if parts[-2] == 'params' else parts[-2]} {parts[-1]}"
     return parts[-1]
-
-
-def _number(value: Any, digits: str = ".4g") -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    return format(value, digits)
 
 
 class SweepPanel(QWidget):
@@ -116,7 +109,7 @@ class SweepPanel(QWidget):
         self.table.setWordWrap(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.itemSelectionChanged.connect(self._highlight)
+        self.table.itemSelectionChanged.connect(self._draw_plots)
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
@@ -195,13 +188,10 @@ class SweepPanel(QWidget):
             return
         from cnnstudio.ui.pages.runs.sweep_dialog import SweepDialog
 
-        dialog = SweepDialog(self.editor.project, self._saved_file() is not None, self)
+        saved = saved_file(self.path_provider) is not None
+        dialog = SweepDialog(self.editor.project, saved, self)
         if dialog.exec() and dialog.request is not None:
             self.start(dialog.request)
-
-    def _saved_file(self) -> Path | None:
-        path = self.path_provider()
-        return path if path is not None and Path(path).is_file() else None
 
     def start(self, request: SweepRequest) -> bool:
         """Start a sweep of the project as it is now; the project must be saved, as each
@@ -211,12 +201,13 @@ class SweepPanel(QWidget):
         if self.session is not None:
             self.session.deleteLater()  # the last sweep's worker and trials
             self.session = None
-        if self._saved_file() is None and (self.saver is None or not self.saver()):
+        if saved_file(self.path_provider) is None and (self.saver is None or not self.saver()):
             self.status.set_error(True)
             self.status.setText("The sweep did not start: save the project first, as every "
                                 "trial is recorded as a run in its file.")
             return False
-        self.session = SweepSession(self.editor.project, self._saved_file(), request, self)
+        self.session = SweepSession(self.editor.project, saved_file(self.path_provider),
+                                    request, self)
         self.session.trial_changed.connect(self._trial_changed)
         self.session.finished.connect(self._finished)
         self.sweep_id = self.session.sweep_id
@@ -311,7 +302,7 @@ class SweepPanel(QWidget):
             if self.running else
             f"Set {describe_values(best.values)} in the design, as one undoable edit"
             if best else "Needs a trial with a result.")
-        self._fill_table()
+        self._fill_table(best)
         self._draw_plots()
         self._show_status()
 
@@ -334,7 +325,7 @@ class SweepPanel(QWidget):
         self.status.set_error(False)
         self.status.setText(text)
 
-    def _fill_table(self) -> None:
+    def _fill_table(self, best: Trial | None) -> None:
         columns = ["Trial", *[_title(k) for k in self.keys], *FIXED_COLUMNS]
         if self.table.columnCount() != len(columns):
             self.table.setColumnCount(len(columns))
@@ -342,7 +333,6 @@ class SweepPanel(QWidget):
         for column, key in enumerate(self.keys, start=1):
             self.table.horizontalHeaderItem(column).setToolTip(key)
         ranked = self.ranked() if not self.running else list(self.trials.values())
-        best = self.best_trial()
         chosen = self._chosen_id()
         order = list(self.trials)  # the curves' colours follow it (TrialCurves)
         self.table.blockSignals(True)
@@ -376,24 +366,19 @@ class SweepPanel(QWidget):
         self.table.blockSignals(False)
 
     def _cells(self, trial: Trial) -> list[str]:
-        best = trial.best() or {}
         done = len(trial.epochs)
         epochs = f"{done}/{self.planned_epochs}" if self.planned_epochs and \
             trial.status == "running" else str(done)
         status = ENDED.get(trial.status, trial.status)
-        values = [_value(trial.values.get(key)) for key in self.keys]
-        accuracy = best.get("val_accuracy")
+        values = [show_setting(trial.values.get(key)) for key in self.keys]
+        accuracy = (trial.best() or {}).get("val_accuracy")
         return [_trial_number(trial.trial_id), *values, status, epochs,
-                _number(best.get(trial.monitor)),
-                _number(accuracy, ".1%") if accuracy is not None else "–",
+                number_cell(trial.best_value()), number_cell(accuracy, ".1%"),
                 trial.run_id or "", "" if trial.status in QUIET else trial.message]
 
     def _chosen_id(self) -> str | None:
         items = self.table.selectedItems()
         return items[0].data(Qt.UserRole) if items else None
-
-    def _highlight(self) -> None:
-        self._draw_plots()
 
     def _draw_plots(self) -> None:
         if self.curves is None:
@@ -404,14 +389,6 @@ class SweepPanel(QWidget):
         self.coordinates.highlighted = chosen
         self.curves.show_trials(trials)
         self.coordinates.show_trials(trials, self.keys, {k: _title(k) for k in self.keys})
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
 
 
 def _trial_number(trial_id: str) -> str:

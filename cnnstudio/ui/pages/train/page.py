@@ -8,8 +8,6 @@ the project as an undoable edit.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
@@ -302,8 +300,7 @@ class TrainPage(WorkflowPage):
         """A cluster run needs a saved project (its weights go beside the file, and the
         workers read the data from the file's settings) and an address."""
         problem = self.where.problem()
-        path = self.path_provider()
-        if problem is None and (path is None or not Path(path).is_file()):
+        if problem is None and self.saved_file() is None:
             problem = ("Save the project before training on a cluster: the run's weights "
                        "are written beside the project file.")
         if problem is not None:
@@ -405,8 +402,8 @@ class TrainPage(WorkflowPage):
     def _record_in_file(self, run: dict) -> None:
         """A saved project gets the run in its file at once, as `cnnstudio train` does, so
         no run is lost when the window closes without saving (see core.run_store)."""
-        path = self.path_provider()
-        if path is None or not Path(path).is_file():
+        path = self.saved_file()
+        if path is None:
             return
         from cnnstudio.core.run_store import record_run
 
