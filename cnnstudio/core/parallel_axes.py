@@ -76,15 +76,22 @@ def make_axis(key: str, title: str, values: Sequence[Any]) -> Axis:
         log = low > 0 and high / low >= LOG_SPAN
         axis = Axis(key, title, log, (), low=low, high=high)
         shown = sorted(set(present)) if len(set(present)) <= 5 else [low, high]
-        ticks = tuple((axis.place(v), _number(v)) for v in shown)
+        texts = _distinct_texts(shown)
+        ticks = tuple((axis.place(v), text) for v, text in zip(shown, texts))
         return Axis(key, title, log, ticks, low=low, high=high)
     categories = tuple(dict.fromkeys(_category(v) for v in present))
     ticks = tuple((_spread(i, len(categories)), text) for i, text in enumerate(categories))
     return Axis(key, title, False, ticks, categories=categories)
 
 
-def _number(value: float) -> str:
-    return f"{value:.3g}"
+def _distinct_texts(values: Sequence[float]) -> list[str]:
+    """Each tick's number with as few digits as tell the ticks apart: 1.775, 1.778 and
+    1.78 all read 1.78 at three."""
+    for digits in range(3, 9):
+        texts = [f"{value:.{digits}g}" for value in values]
+        if len(set(texts)) == len(texts):
+            return texts
+    return texts
 
 
 def layout(rows: Sequence[Mapping[str, Any]], keys: Sequence[str],

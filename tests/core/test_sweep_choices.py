@@ -158,3 +158,10 @@ def test_the_estimate_prefers_a_run_that_trained_alone():
     on_cluster = {**alone, "id": "run-3", "seconds": 30.0, "cluster": {"workers": 2}}
     project = edits.add_run(edits.add_run(edits.add_run(project, alone), trial), on_cluster)
     assert epoch_time(project) == EpochTime(1.0, "run-1", True)
+
+
+def test_close_results_get_enough_digits_to_tell_them_apart():
+    axis = make_axis("loss", "best val_loss", [1.775, 1.778, 1.78, 0.5])
+    assert [text for _, text in axis.ticks] == ["0.5", "1.775", "1.778", "1.78"]
+    assert [text for _, text in make_axis("lr", "lr", [0.001, 0.01]).ticks] == [
+        "0.001", "0.01"]
